@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One entry function per subcommand; each returns the process exit code. */
+#ifndef CVMIMG_CMD_H
+#define CVMIMG_CMD_H
+
+int cmd_measure(int argc, char **argv);
+
+#endif

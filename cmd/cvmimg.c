@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmimg: dispatch to one subcommand from the table below. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cvmimg/log.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " cvmimg <command> [options] [arguments]\n"
+	      " cvmimg help [<command>]\n"
+	      "\n"
+	      "Build, measure and verify images for confidential VMs.\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, " %-16s%s\n", commands[i].name, commands[i].help);
+	fputs("\n"
+	      " -h, --help      display this help\n"
+	      " -V, --version   display version\n"
+	      "\n"
+	      "Run 'cvmimg <command> --help' for a command's options.\n"
+	      "For more details see cvmimg(1).\n",
+	      out);
+}
+
+static void log_to_stderr(unsigned domain, const char *msg, void *userdata)
+{
+	(void)domain;
+	(void)userdata;
+	fprintf(stderr, "cvmimg: debug: %s\n", msg);
+}
+
+static int run(int argc, char **argv)
+{
+	const char *name = argv[0];
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].fn(argc, argv);
+	fprintf(stderr, "cvmimg: '%s' is not a cvmimg command. See 'cvmimg --help'.\n", name);
+	return CLI_EXIT_USAGE;
+}
+
+static int help(int argc, char **argv)
+{
+	char *args[] = { argv[1], "--help", NULL };
+
+	if (argc < 2) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2) {
+		fputs("cvmimg: help takes at most one command\n", stderr);
+		return CLI_EXIT_USAGE;
+	}
+	return run(2, args);
+}
+
+int main(int argc, char **argv)
+{
+	const char *debug = getenv("CVMIMG_DEBUG");
+	int code;
+
+	if (debug && *debug)
+		cvm_set_log_func(log_to_stderr, cvm_log_mask_from_string(debug), NULL);
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		code = help(1, argv + 1);
+	else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		code = printf("cvmimg %s\n", cvm_version()) < 0 ? CLI_EXIT_SYSTEM : CLI_EXIT_OK;
+	else if (!strcmp(argv[1], "help"))
+		code = help(argc - 1, argv + 1);
+	else
+		code = run(argc - 1, argv + 1);
+	return cli_close_stdout(code);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Errors as values. Every fallible library function returns a negative errno
+ * and, when given a cvm_err, a one-line message that the caller may show.
+ */
+#ifndef CVMIMG_ERR_H
+#define CVMIMG_ERR_H
+
+#include <stddef.h>
+
+#define CVM_ERR_MSG_MAX 256
+
+typedef struct cvm_err {
+	int code;                  /* negative errno, 0 if unset */
+	char msg[CVM_ERR_MSG_MAX]; /* one line: no newline, no full stop */
+} cvm_err;
+
+/*
+ * Record an error. @e may be NULL. The message is truncated to fit; newlines
+ * are replaced by spaces. Never allocates. Returns @code, so callers write
+ * "return cvm_err_set(reterr, -EBADMSG, ...)".
+ */
+int cvm_err_set(cvm_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* As cvm_err_set(), with ": <strerror(-code)>" appended. */
+int cvm_err_set_errno(cvm_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reset @e to "no error". NULL-safe. */
+void cvm_err_clear(cvm_err *e);
+
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <cvmimg/cleanup.h>
+
+#include "file.h"
+#include "hash.h"
+#include "macro.h"
+
+struct cvm_hash_ctx {
+	EVP_MD_CTX *md;
+};
+
+static const char *const alg_names[CVM_HASH__COUNT] = {
+	[CVM_HASH_SHA1] = "SHA1",
+	[CVM_HASH_SHA256] = "SHA256",
+	[CVM_HASH_SHA384] = "SHA384",
+	[CVM_HASH_SHA512] = "SHA512",
+};
+static const size_t alg_lens[CVM_HASH__COUNT] = { 20, 32, 48, 64 };
+
+static EVP_MD *fetched[CVM_HASH__COUNT];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_all(void)
+{
+	for (int i = 0; i < CVM_HASH__COUNT; i++)
+		fetched[i] = EVP_MD_fetch(NULL, alg_names[i], NULL);
+}
+
+static const EVP_MD *md_of(enum cvm_hash_alg alg)
+{
+	if ((unsigned)alg >= CVM_HASH__COUNT)
+		return NULL;
+	pthread_once(&fetch_once, fetch_all);
+	return fetched[alg];
+}
+
+size_t cvm_hash_len(enum cvm_hash_alg alg)
+{
+	return (unsigned)alg < CVM_HASH__COUNT ? alg_lens[alg] : 0;
+}
+
+int cvm_hash(enum cvm_hash_alg alg, const void *buf, size_t len, uint8_t *out)
+{
+	const EVP_MD *md = md_of(alg);
+
+	if (!md || !EVP_Digest(buf, len, out, NULL, md, NULL)) {
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int cvm_sha256(const void *buf, size_t len, uint8_t out[CVM_SHA256_LEN])
+{
+	return cvm_hash(CVM_HASH_SHA256, buf, len, out);
+}
+
+int cvm_sha384(const void *buf, size_t len, uint8_t out[CVM_SHA384_LEN])
+{
+	return cvm_hash(CVM_HASH_SHA384, buf, len, out);
+}
+
+int cvm_hash_new(enum cvm_hash_alg alg, struct cvm_hash_ctx **ret)
+{
+	const EVP_MD *md = md_of(alg);
+	struct cvm_hash_ctx *c;
+
+	if (!md)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->md = EVP_MD_CTX_new();
+	if (!c->md || !EVP_DigestInit_ex(c->md, md, NULL)) {
+		cvm_hash_free(c);
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+int cvm_hash_update(struct cvm_hash_ctx *c, const void *buf, size_t len)
+{
+	if (!EVP_DigestUpdate(c->md, buf, len)) {
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int cvm_hash_final(struct cvm_hash_ctx *c, uint8_t *out)
+{
+	if (!EVP_DigestFinal_ex(c->md, out, NULL)) {
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void cvm_hash_free(struct cvm_hash_ctx *c)
+{
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->md);
+	free(c);
+}
+
+void cvm_hash_freep(struct cvm_hash_ctx **c)
+{
+	cvm_hash_free(*c);
+}
+
+int cvm_hash_file(enum cvm_hash_alg alg, const char *path, uint8_t *out, cvm_err *reterr)
+{
+	CVM_CLEANUP(cvm_hash_freep) struct cvm_hash_ctx *c = NULL;
+	CVM_CLEANUP_CLOSE int fd = -1;
+	CVM_CLEANUP_FREE uint8_t *buf = NULL;
+	const size_t bufsz = 1 << 20;
+	int r;
+
+	fd = cvm_open_input(path, NULL, reterr);
+	if (fd < 0)
+		return fd;
+	buf = malloc(bufsz);
+	if (!buf || cvm_hash_new(alg, &c) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	for (;;) {
+		size_t got;
+
+		r = cvm_read_full(fd, buf, bufsz, &got);
+		if (r < 0)
+			return cvm_err_set_errno(reterr, r, "cannot read '%s'", path);
+		if (got == 0)
+			break;
+		if (cvm_hash_update(c, buf, got) < 0)
+			return cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", path);
+	}
+	if (cvm_hash_final(c, out) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", path);
+	return 0;
+}
+
+int cvm_err_openssl(cvm_err *e, int code, const char *what)
+{
+	unsigned long ossl = ERR_peek_last_error();
+	const char *reason = ossl ? ERR_reason_error_string(ossl) : NULL;
+	int r = cvm_err_set(e, code, "%s: %s", what, reason ? reason : "unknown OpenSSL error");
+
+	ERR_clear_error();
+	return r;
+}

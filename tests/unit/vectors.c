@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include <cvmimg/util.h>
+
+#include "vectors.h"
+
+static const char *vec_root(void)
+{
+	const char *root = getenv("CVMIMG_VECTORS");
+
+	return root && *root ? root : "../shared/vectors";
+}
+
+const char *vec_path(const char *rel)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/%s", vec_root(), rel);
+	return buf;
+}
+
+void vec_require(void)
+{
+	struct stat st;
+
+	if (stat(vec_root(), &st) < 0) {
+		fprintf(stderr, "vectors not found at '%s': set CVMIMG_VECTORS\n", vec_root());
+		exit(77);
+	}
+}
+
+const char *vec_hex(const uint8_t *buf, size_t len)
+{
+	static char out[2 * 4096 + 1];
+
+	if (len > 4096)
+		len = 4096;
+	cvm_hex_encode(buf, len, out);
+	return out;
+}
+
+void vec_unhex(const char *hex, uint8_t *out, size_t len)
+{
+	assert_int_equal(cvm_hex_decode(hex, out, len, NULL), 0);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers for unit tests: where the shared vectors are, and hex comparison. */
+#ifndef CVM_TEST_VECTORS_H
+#define CVM_TEST_VECTORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* $CVMIMG_VECTORS/<rel>, in a static buffer (valid until the next call). */
+const char *vec_path(const char *rel);
+
+/* Skip (exit 77) when the vectors directory is missing. */
+void vec_require(void);
+
+/* Lowercase hex of @buf in a static buffer. */
+const char *vec_hex(const uint8_t *buf, size_t len);
+
+/* Decode a hex literal into @out (aborts the test on malformed input). */
+void vec_unhex(const char *hex, uint8_t *out, size_t len);
+
+#endif
