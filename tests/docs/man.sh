@@ -1,0 +1,50 @@
+# The manual pages agree with the program: one page per command, every long
+# option documented, SYNOPSIS equal to --help's usage lines, the same EXIT
+# STATUS text everywhere, the sections in order, and mandoc finds no warning.
+. "$(dirname "$0")/../cli/lib.sh"
+MAN=$CVMIMG_SOURCE_DIR/man
+
+# Text of a roff section, from ".SH NAME" to the next ".SH".
+section() {
+	awk -v s=".SH $2" '$0 == s {on = 1; next} /^\.SH/ {on = 0} on' "$1"
+}
+
+# Roff to plain text for the synopsis: drop font escapes and .nf/.fi.
+plain() {
+	sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e '/^\.nf$/d' -e '/^\.fi$/d'
+}
+
+check_page() {
+	local page=$1 cmd=$2 sections want
+	current="man page $(basename "$page")"
+	checks=$((checks + 1))
+	[ -f "$page" ] || { fail "missing"; return; }
+	sections=$(grep '^\.SH' "$page" | sed 's/^\.SH //; s/"//g' | tr '\n' '|')
+	want="NAME|SYNOPSIS|DESCRIPTION|OPTIONS|EXIT STATUS|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO|"
+	[ "$sections" = "$want" ] || fail "sections are $sections, expected $want"
+	diff <(section "$MAN/cvmimg.1" "EXIT STATUS") <(section "$page" "EXIT STATUS") >/dev/null ||
+		fail "EXIT STATUS differs from cvmimg.1"
+	if command -v mandoc >/dev/null; then
+		mandoc -T lint -W warning "$page" >"$TMP/lint" 2>&1 || fail "mandoc: $(head -3 "$TMP/lint")"
+	fi
+	[ -n "$cmd" ] || return 0
+	"$CVMIMG" $cmd --help >"$TMP/help" || { fail "--help failed"; return; }
+	diff <(awk '/^Usage:/ {on = 1; next} /^$/ {on = 0} on' "$TMP/help" | sed 's/^ //') \
+		<(section "$page" SYNOPSIS | plain) >"$TMP/diff" || {
+		fail "SYNOPSIS differs from --help"
+		cat "$TMP/diff"
+	}
+	grep -o -- '--[a-z0-9-]*' "$TMP/help" | sort -u | while read -r opt; do
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$opt")" "$page" || echo "$opt"
+	done >"$TMP/missing"
+	[ ! -s "$TMP/missing" ] || fail "options not documented: $(tr '\n' ' ' <"$TMP/missing")"
+}
+
+check_page "$MAN/cvmimg.1" ""
+"$CVMIMG" --help | awk '/^Commands:/ {on = 1; next} /^$/ {on = 0} on {print $1}' >"$TMP/commands"
+[ -s "$TMP/commands" ] || fail "no commands listed by cvmimg --help"
+while read -r c; do
+	check_page "$MAN/cvmimg-$c.1" "$c"
+	grep -qF "cvmimg\\-$c" "$MAN/cvmimg.1" || fail "cvmimg.1 does not mention cvmimg-$c"
+done <"$TMP/commands"
+finish
