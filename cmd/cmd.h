@@ -3,6 +3,7 @@
 #ifndef CVMIMG_CMD_H
 #define CVMIMG_CMD_H
 
+int cmd_build(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
 

@@ -474,6 +474,52 @@ static void set_super(ext2_filsys fs, const struct cvm_ext4_geometry *g)
 	ext2fs_mark_super_dirty(fs);
 }
 
+static void make_param(uint64_t blocks, uint64_t inodes, struct ext2_super_block *param)
+{
+	if (!inodes)
+		inodes = blocks / 4; /* one per 16 KiB */
+	if (inodes > UINT32_MAX - 65536)
+		inodes = UINT32_MAX - 65536;
+	ext2fs_blocks_count_set(param, blocks);
+	param->s_log_block_size = 2; /* 4096 */
+	param->s_rev_level = EXT2_DYNAMIC_REV;
+	param->s_inode_size = 256;
+	param->s_inodes_count = (uint32_t)inodes;
+	param->s_log_groups_per_flex = 4;
+	param->s_desc_size = EXT2_MIN_DESC_SIZE_64BIT;
+	set_features(param);
+}
+
+int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_err *reterr)
+{
+	struct ext2_super_block param = { 0 };
+	ext2_filsys fs = NULL;
+	uint64_t overhead;
+	errcode_t e;
+	int journal;
+
+	if (blocks < 4096 || blocks >= (1ull << 32))
+		return cvm_err_set(reterr, -EINVAL, "invalid filesystem size");
+	make_param(blocks, inodes, &param);
+	/* a layout in memory only: nothing is written to /dev/null before ext2fs_free */
+	e = ext2fs_initialize("/dev/null", EXT2_FLAG_64BITS, &param, unix_io_manager, &fs);
+	if (!e)
+		e = ext2fs_allocate_tables(fs);
+	if (e) {
+		if (fs)
+			ext2fs_free(fs);
+		return cvm_ext4_err(reterr, e, "cannot lay out a filesystem of %llu blocks",
+				    (unsigned long long)blocks);
+	}
+	journal = ext2fs_default_journal_size(blocks);
+	overhead = (journal > 0 ? (uint64_t)journal : 0) + 64; /* + root, lost+found, resize inode */
+	*ret_free = ext2fs_free_blocks_count(fs->super) > overhead
+			    ? ext2fs_free_blocks_count(fs->super) - overhead
+			    : 0;
+	ext2fs_free(fs);
+	return 0;
+}
+
 /* What mke2fs does after laying out the groups: the special inodes and the journal. */
 static int make_skeleton(struct cvm_ext4 *w, cvm_err *reterr)
 {
@@ -515,23 +561,12 @@ int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_
 {
 	CVM_CLEANUP(cvm_ext4_freep) struct cvm_ext4 *w = NULL;
 	struct ext2_super_block param = { 0 };
-	uint64_t inodes;
 	errcode_t e;
 	int r;
 
 	if (!name || !manager || !g || !ret || g->blocks < 4096 || g->blocks >= (1ull << 32))
 		return cvm_err_set(reterr, -EINVAL, "invalid filesystem geometry");
-	inodes = g->inodes ? g->inodes : g->blocks / 4;
-	if (inodes > UINT32_MAX - 65536)
-		inodes = UINT32_MAX - 65536;
-	ext2fs_blocks_count_set(&param, g->blocks);
-	param.s_log_block_size = 2; /* 4096 */
-	param.s_rev_level = EXT2_DYNAMIC_REV;
-	param.s_inode_size = 256;
-	param.s_inodes_count = (uint32_t)inodes;
-	param.s_log_groups_per_flex = 4;
-	param.s_desc_size = EXT2_MIN_DESC_SIZE_64BIT;
-	set_features(&param);
+	make_param(g->blocks, g->inodes, &param);
 	if (!(w = calloc(1, sizeof(*w))) || !(w->names = cvm_pathmap_new()) ||
 	    !(w->dblock = malloc(CVM_EXT4_BLOCK)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");

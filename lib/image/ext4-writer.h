@@ -74,6 +74,13 @@ struct cvm_ext4_entry {
 	size_t n_xattrs;
 };
 
+/*
+ * Blocks left for files in a filesystem of @blocks blocks and @inodes inodes
+ * (0: the default), once group metadata, the journal and the special inodes
+ * are placed. Computed with libext2fs's own layout, in memory.
+ */
+int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_err *reterr);
+
 /* Create the filesystem on @name opened with @manager. */
 int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_geometry *g,
 		    struct cvm_ext4 **ret, cvm_err *reterr);
