@@ -621,21 +621,29 @@ void cvm_ext4_freep(struct cvm_ext4 **w)
 	cvm_ext4_free(*w);
 }
 
-int cvm_ext4_close(struct cvm_ext4 *w, cvm_err *reterr)
+static int close_fs(struct cvm_ext4 *w, cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_ext4_freep) struct cvm_ext4 *owned = w;
 	errcode_t e;
 	int r;
 
-	if (!w)
-		return cvm_err_set(reterr, -EINVAL, "invalid argument");
 	if (w->file.open)
 		return cvm_err_set(reterr, -EINVAL, "a file is not finished");
 	if ((r = cvm_ext4_dir_flush(w, reterr)) < 0)
 		return r;
 	e = ext2fs_close2(w->fs, 0);
-	if (e) /* the cleanup frees the filesystem without flushing */
+	if (e) /* cvm_ext4_free() then frees the filesystem without flushing */
 		return cvm_ext4_err(reterr, e, "cannot write the filesystem");
 	w->fs = NULL;
 	return 0;
+}
+
+int cvm_ext4_close(struct cvm_ext4 *w, cvm_err *reterr)
+{
+	int r;
+
+	if (!w)
+		return cvm_err_set(reterr, -EINVAL, "invalid argument");
+	r = close_fs(w, reterr);
+	cvm_ext4_free(w);
+	return r;
 }

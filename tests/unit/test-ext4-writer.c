@@ -49,6 +49,8 @@ static const char *tmp(const char *name)
 	return b;
 }
 
+static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static char *run(const char *fmt, ...)
 {
 	static char out[65536];
