@@ -13,6 +13,7 @@
 #include <cvmimg/err.h>
 
 #include "guid-table.h"
+#include "util/file.h"
 
 enum cvm_sev_section_type {
 	CVM_SEV_SECTION_SNP_SEC_MEM = 1,
@@ -32,8 +33,9 @@ struct cvm_sev_section {
 
 struct cvm_fw {
 	char *path;
-	uint8_t *data;
+	const uint8_t *data;
 	size_t size;
+	struct cvm_mapped_file file; /* what cvm_fw_load() mapped; empty after cvm_fw_parse() */
 	struct cvm_guid_table table;
 
 	bool has_reset_eip;
