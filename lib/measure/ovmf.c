@@ -133,8 +133,7 @@ int cvm_fw_parse(const uint8_t *data, size_t size, const char *name, struct cvm_
 
 	fw->data = data;
 	fw->size = size;
-	if (!fw->path)
-		fw->path = (char *)name;
+	fw->path = name;
 	if (size == 0 || size % 4096)
 		return cvm_err_set(reterr, -EBADMSG,
 				   "'%s' is %zu bytes, not a whole number of 4 KiB pages", name,
@@ -165,12 +164,12 @@ int cvm_fw_load(const char *path, struct cvm_fw **ret, cvm_err *reterr)
 	int r;
 
 	fw = calloc(1, sizeof(*fw));
-	if (!fw || !(fw->path = strdup(path)))
+	if (!fw || !(fw->path_owned = strdup(path)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	r = cvm_map_file(path, CVM_OVMF_MAX_SIZE, &fw->file, reterr);
 	if (r < 0)
 		return r;
-	r = cvm_fw_parse(fw->file.data, fw->file.len, path, fw, reterr);
+	r = cvm_fw_parse(fw->file.data, fw->file.len, fw->path_owned, fw, reterr);
 	if (r < 0)
 		return r;
 	*ret = CVM_TAKE_PTR(fw);
@@ -182,7 +181,7 @@ void cvm_fw_free(struct cvm_fw *fw)
 	if (!fw)
 		return;
 	cvm_unmap_file(&fw->file);
-	free(fw->path);
+	free(fw->path_owned);
 	free(fw);
 }
 
