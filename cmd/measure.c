@@ -136,10 +136,13 @@ static int resolve_vcpu_sig(struct measure_args *a)
 		in->vcpu_sig = (uint32_t)v;
 	} else if (a->vcpu_type) {
 		if (cvm_vcpu_type_sig(a->vcpu_type, &in->vcpu_sig) < 0) {
-			cli_error("measure", "unknown vCPU type '%s'; valid types:", a->vcpu_type);
+			char valid[512] = "";
+
 			for (size_t i = 0; cvm_vcpu_type_name(i); i++)
-				fprintf(stderr, "  %s\n", cvm_vcpu_type_name(i));
-			return CLI_EXIT_USAGE;
+				snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+					 i ? ", " : "", cvm_vcpu_type_name(i));
+			return cli_usage("measure", "unknown vCPU type '%s' (valid: %s)", a->vcpu_type,
+					 valid);
 		}
 	} else {
 		return 0;

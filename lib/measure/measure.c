@@ -140,6 +140,20 @@ static int hash_inputs(const struct cvm_measure_input *in, const struct cvm_fw *
 	return 0;
 }
 
+static void log_firmware(const struct cvm_fw *fw)
+{
+	if (!cvm_log_enabled(CVM_LOG_MEASURE))
+		return;
+	cvm_log_debug(CVM_LOG_MEASURE, "'%s': %zu bytes, %zu footer table entries%s%s",
+		      fw->path, fw->size, fw->table.count,
+		      fw->has_reset_eip ? ", SEV-ES reset block" : "",
+		      fw->has_hash_table ? ", kernel hashes table" : "");
+	for (size_t i = 0; i < fw->nsections; i++)
+		cvm_log_debug(CVM_LOG_MEASURE, "  section %zu: gpa 0x%x size 0x%x %s", i,
+			      fw->sections[i].gpa, fw->sections[i].size,
+			      cvm_sev_section_type_to_string(fw->sections[i].type));
+}
+
 typedef int (*launch_fn)(const struct cvm_launch *, struct cvm_measurement *, cvm_err *);
 
 static const launch_fn launch_fns[CVM_TEE__COUNT] = {
@@ -178,16 +192,16 @@ CVM_PUBLIC int cvm_measure(const struct cvm_measure_input *in, struct cvm_measur
 	out->vcpu_sig = in->vcpu_sig;
 	l.fw = fw;
 	l.svsm = svsm;
+	log_firmware(fw);
+	if (svsm)
+		log_firmware(svsm);
 	r = hash_inputs(in, fw, svsm, &hashes, out, reterr);
 	if (r >= 0) {
 		l.hashes = out->has_kernel ? &hashes : NULL;
 		r = launch_fns[in->tee](&l, out, reterr);
 	}
-	if (r >= 0) {
-		cvm_log_debug(CVM_LOG_MEASURE, "%s: %zu-byte firmware, %zu metadata sections",
-			      cvm_tee_to_string(in->tee), fw->size, fw->nsections);
+	if (r >= 0)
 		*ret = *out;
-	}
 	free(out);
 	return r;
 }

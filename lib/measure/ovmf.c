@@ -131,10 +131,9 @@ int cvm_fw_parse(const uint8_t *data, size_t size, const char *name, struct cvm_
 	const struct cvm_guid_entry *e;
 	int r;
 
-	fw->data = (uint8_t *)data;
+	fw->data = data;
 	fw->size = size;
-	if (!fw->path)
-		fw->path = (char *)name;
+	fw->path = name;
 	if (size == 0 || size % 4096)
 		return cvm_err_set(reterr, -EBADMSG,
 				   "'%s' is %zu bytes, not a whole number of 4 KiB pages", name,
@@ -162,18 +161,15 @@ int cvm_fw_parse(const uint8_t *data, size_t size, const char *name, struct cvm_
 int cvm_fw_load(const char *path, struct cvm_fw **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_fw_freep) struct cvm_fw *fw = NULL;
-	uint8_t *data;
-	size_t size;
 	int r;
 
 	fw = calloc(1, sizeof(*fw));
-	if (!fw || !(fw->path = strdup(path)))
+	if (!fw || !(fw->path_owned = strdup(path)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	r = cvm_read_file(path, CVM_OVMF_MAX_SIZE, &data, &size, reterr);
+	r = cvm_map_file(path, CVM_OVMF_MAX_SIZE, &fw->file, reterr);
 	if (r < 0)
 		return r;
-	fw->data = data;
-	r = cvm_fw_parse(data, size, path, fw, reterr);
+	r = cvm_fw_parse(fw->file.data, fw->file.len, fw->path_owned, fw, reterr);
 	if (r < 0)
 		return r;
 	*ret = CVM_TAKE_PTR(fw);
@@ -184,8 +180,8 @@ void cvm_fw_free(struct cvm_fw *fw)
 {
 	if (!fw)
 		return;
-	free(fw->data);
-	free(fw->path);
+	cvm_unmap_file(&fw->file);
+	free(fw->path_owned);
 	free(fw);
 }
 

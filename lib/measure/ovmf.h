@@ -13,6 +13,7 @@
 #include <cvmimg/err.h>
 
 #include "guid-table.h"
+#include "util/file.h"
 
 enum cvm_sev_section_type {
 	CVM_SEV_SECTION_SNP_SEC_MEM = 1,
@@ -31,9 +32,11 @@ struct cvm_sev_section {
 };
 
 struct cvm_fw {
-	char *path;
-	uint8_t *data;
+	const char *path;            /* for messages: borrowed, or path_owned */
+	char *path_owned;
+	const uint8_t *data;
 	size_t size;
+	struct cvm_mapped_file file; /* what cvm_fw_load() mapped; empty after cvm_fw_parse() */
 	struct cvm_guid_table table;
 
 	bool has_reset_eip;
@@ -47,7 +50,10 @@ struct cvm_fw {
 /* Load and index @path. Returns 0 or a negative errno with a message naming @path. */
 int cvm_fw_load(const char *path, struct cvm_fw **ret, cvm_err *reterr);
 
-/* Index an image already in memory (@data is borrowed; used by tests and fuzzers). */
+/*
+ * Index an image already in memory into a zeroed @fw (@data and @name are
+ * borrowed; used by tests and fuzzers; not for cvm_fw_free()).
+ */
 int cvm_fw_parse(const uint8_t *data, size_t size, const char *name, struct cvm_fw *fw,
 		 cvm_err *reterr);
 

@@ -9,6 +9,7 @@
 
 #include "launch.h"
 #include "util/hash.h"
+#include "util/log-internal.h"
 #include "util/macro.h"
 #include "vmsa.h"
 
@@ -26,6 +27,14 @@ int cvm_launch_vmsa_pages(const struct cvm_launch *l, uint64_t sev_features,
 	cvm_vmsa_regs_for_vmm(in->vmm, l->fw->reset_eip, in->vcpu_sig, sev_features, &regs);
 	cvm_vmsa_regs_override(&regs, &in->vmsa);
 	cvm_vmsa_build(&regs, out->vmsa[1]);
+	/* host-version quirks are the usual cause of mismatches: say what was chosen */
+	cvm_log_debug(CVM_LOG_MEASURE,
+		      "VMSA (%s): ap_eip=0x%x sev_features=0x%llx rdx=0x%llx g_pat=0x%llx "
+		      "mxcsr=0x%x x87_fcw=0x%x cs/ss/tr attr=0x%x/0x%x/0x%x",
+		      cvm_vmm_to_string(in->vmm), l->fw->reset_eip,
+		      (unsigned long long)regs.sev_features, (unsigned long long)regs.rdx,
+		      (unsigned long long)regs.g_pat, regs.mxcsr, regs.fcw, regs.cs_attr,
+		      regs.ss_attr, regs.tr_attr);
 	out->vmsa_count = in->vcpus;
 	out->guest_features = sev_features;
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,42 @@ CVM_PUBLIC int cvm_read_file(const char *path, size_t max, uint8_t **ret_buf, si
 	*ret_len = len;
 	*ret_buf = CVM_TAKE_PTR(buf);
 	return 0;
+}
+
+int cvm_map_file(const char *path, size_t max, struct cvm_mapped_file *ret, cvm_err *reterr)
+{
+	CVM_CLEANUP_CLOSE int fd = -1;
+	struct stat st;
+	void *p;
+
+	fd = cvm_open_input(path, &st, reterr);
+	if (fd < 0)
+		return fd;
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		ret->mapped = false;
+		return cvm_read_file(path, max, &ret->data, &ret->len, reterr);
+	}
+	if ((uint64_t)st.st_size > max)
+		return cvm_err_set(reterr, -EFBIG, "'%s' is too large (%lld bytes, limit %zu)", path,
+				   (long long)st.st_size, max);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED)
+		return cvm_err_set_errno(reterr, -errno, "cannot map '%s'", path);
+	ret->data = p;
+	ret->len = (size_t)st.st_size;
+	ret->mapped = true;
+	return 0;
+}
+
+void cvm_unmap_file(struct cvm_mapped_file *m)
+{
+	if (!m->data)
+		return;
+	if (m->mapped)
+		munmap(m->data, m->len);
+	else
+		free(m->data);
+	m->data = NULL;
 }
 
 int cvm_atomic_open(const char *path, unsigned mode, char **ret_tmp, cvm_err *reterr)

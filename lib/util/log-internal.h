@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include <cvmimg/log.h>
+
 bool cvm_log_enabled(unsigned domain);
 
 /* Debug text to the installed callback, if @domain is enabled. Never secrets. */

@@ -3,6 +3,7 @@
  * The SNP/SEV building blocks against the intermediate values published with
  * the vectors (../shared/vectors/snp/VECTORS.md, sections C and D).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -298,6 +299,66 @@ static void test_svsm_steps(void **state)
 	free(m);
 }
 
+/* cvm_measure() refuses what makes no sense before reading anything */
+static void test_measure_input_checks(void **state)
+{
+	static const struct {
+		struct cvm_measure_input in;
+		int code;
+		const char *phrase;
+	} cases[] = {
+		{ { .tee = CVM_TEE_INVALID, .ovmf_path = "x" }, -EINVAL, "unknown TEE" },
+		{ { .tee = CVM_TEE_SEV }, -EINVAL, "no firmware" },
+		{ { .tee = CVM_TEE_SEV, .ovmf_path = "x", .initrd_path = "i" }, -EINVAL,
+		  "needs a kernel" },
+		{ { .tee = CVM_TEE_SNP_OVMF_HASH, .ovmf_path = "x", .kernel_path = "k" }, -EINVAL,
+		  "does not measure a kernel" },
+		{ { .tee = CVM_TEE_SNP, .ovmf_path = "x", .vcpus = 0, .have_vcpu_sig = true },
+		  -ERANGE, "vcpus must be between 1 and 1024" },
+		{ { .tee = CVM_TEE_SNP, .ovmf_path = "x", .vcpus = 1 }, -EINVAL,
+		  "needs the vCPU signature" },
+		{ { .tee = CVM_TEE_SNP_SVSM, .ovmf_path = "x", .vcpus = 1 }, -EINVAL,
+		  "SVSM binary goes with snp:svsm" },
+		{ { .tee = CVM_TEE_SEV, .ovmf_path = "x", .vmm = CVM_VMM__COUNT }, -EINVAL,
+		  "unknown VMM" },
+	};
+	struct cvm_measurement m;
+	cvm_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(cvm_measure(NULL, &m, &e), -EINVAL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cvm_measure(&cases[i].in, &m, &e), cases[i].code);
+		assert_non_null(strstr(e.msg, cases[i].phrase));
+	}
+}
+
+static void test_names(void **state)
+{
+	uint32_t sig = 0;
+
+	(void)state;
+	assert_int_equal(cvm_tee_from_string("SEV-SNP"), CVM_TEE_SNP);
+	assert_int_equal(cvm_tee_from_string("sev-snp:svsm"), CVM_TEE_SNP_SVSM);
+	assert_int_equal(cvm_tee_from_string("tdx"), CVM_TEE_INVALID);
+	assert_string_equal(cvm_tee_to_string(CVM_TEE_SEV_ES), "sev-es");
+	assert_null(cvm_tee_to_string(CVM_TEE__COUNT));
+	assert_int_equal(cvm_vmm_from_string("EC2"), CVM_VMM_EC2);
+	/* VECTORS.md B5 */
+	assert_int_equal(cvm_vcpu_sig(14, 1, 2), 0x0e12);
+	assert_int_equal(cvm_vcpu_sig(23, 1, 2), 0x800f12);
+	assert_int_equal(cvm_vcpu_type_sig("EPYC-Milan", &sig), 0);
+	assert_int_equal(sig, 0xa00f11);
+	assert_int_equal(cvm_vcpu_type_sig("EPYC-Genoa", &sig), 0);
+	assert_int_equal(sig, 0xa10f10);
+	assert_int_equal(cvm_vcpu_type_sig("EPYC-Turin", &sig), 0);
+	assert_int_equal(sig, 0xb00f00);
+	assert_int_equal(cvm_vcpu_type_sig("EPYC-Rome-v3", &sig), 0);
+	assert_int_equal(sig, 0x830f10);
+	assert_int_equal(cvm_vcpu_type_sig("Skylake", &sig), -ENOENT);
+	assert_int_equal(cvm_vcpu_type_sig(NULL, &sig), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,7 +366,8 @@ int main(void)
 		cmocka_unit_test(test_vmsa_pages),    cmocka_unit_test(test_vmsa_svsm),
 		cmocka_unit_test(test_vmsa_overrides), cmocka_unit_test(test_page_info),
 		cmocka_unit_test(test_fixture_tables), cmocka_unit_test(test_snp_steps),
-		cmocka_unit_test(test_svsm_steps),
+		cmocka_unit_test(test_svsm_steps), cmocka_unit_test(test_measure_input_checks),
+		cmocka_unit_test(test_names),
 	};
 
 	vec_require();

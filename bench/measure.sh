@@ -1,0 +1,41 @@
+#!/bin/bash
+# cvmimg measure on a 4 MiB firmware with 4 vCPUs against the floor: one
+# SHA-384 pass over the same bytes by `openssl dgst -sha384`, both as whole
+# processes, in the same run. Target: within 1.5x of the floor.
+# Usage: bench/measure.sh [path/to/cvmimg]   (default build/gcc/cvmimg)
+set -eu
+cd "$(dirname "$0")/.."
+CVMIMG=${1:-build/gcc/cvmimg}
+VEC=${CVMIMG_VECTORS:-../shared/vectors}
+TARGET=1.5
+RUNS=${BENCH_RUNS:-30}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# VECTORS.md §A: 4190208 zero bytes followed by the AmdSev fixture (GPA 0xffc00000)
+fw=$tmp/ovmf_4M_padded.bin
+head -c 4190208 /dev/zero >"$fw"
+cat "$VEC/snp/ovmf_AmdSev_suffix.bin" >>"$fw"
+want=e34ad313a966ed065eb2abb5d838311f2243aa5b0491f608e22bcd62785a388bc54b7de840d4dde0d4f121e94b992efc
+got=$("$CVMIMG" measure --tee snp:ovmf-hash --ovmf "$fw")
+[ "$got" = "$want" ] || { echo "bench/measure: wrong digest for the 4 MiB firmware: $got" >&2; exit 1; }
+
+# median wall time in microseconds of RUNS runs of a command
+median_us() {
+	local i t0 t1
+	for i in $(seq "$RUNS"); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))
+	done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+}
+
+ours=$(median_us "$CVMIMG" measure --tee snp --vcpus 4 --vcpu-type EPYC-v4 --ovmf "$fw")
+floor=$(median_us openssl dgst -sha384 "$fw")
+ratio=$(awk -v a="$ours" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')
+echo "bench/measure: cvmimg measure (snp, 4 MiB, 4 vCPUs) ${ours} us; openssl dgst -sha384 ${floor} us; ratio ${ratio} (target <= ${TARGET})"
+awk -v r="$ratio" -v t="$TARGET" 'BEGIN {exit !(r <= t)}' || {
+	echo "bench/measure: target missed" >&2
+	exit 1
+}

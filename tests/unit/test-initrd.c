@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cvm_initrd_scan() on initrds made by the real tools: GNU cpio (newc) and the
+ * gzip, zstd and xz compressors, alone and with a plain microcode segment in
+ * front as Debian builds them; entry counts compared with `cpio -t`.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cvmimg/initrd.h>
+#include <cvmimg/util.h>
+
+static char dir[] = "/tmp/cvmimg-test-initrd-XXXXXX";
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The number of entries `cpio -t` lists for a (decompressed) archive file. */
+static uint64_t cpio_count(const char *decompress, const char *file)
+{
+	char cmd[1024];
+	unsigned long long n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && %s %s | cpio -t --quiet | wc -l", dir, decompress,
+		 file);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%llu", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static void scan(const char *file, struct cvm_initrd_info *info, int want)
+{
+	char path[512];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	cvm_err e = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	assert_int_equal(cvm_read_file(path, 1u << 30, &buf, &len, &e), 0);
+	assert_int_equal(cvm_initrd_scan(buf, len, info, &e), want);
+	if (want < 0)
+		assert_non_null(strstr(e.msg, "initrd"));
+	free(buf);
+}
+
+/* A tree shaped like an initramfs-tools initrd with cryptsetup-initramfs. */
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	sh("cd %s && mkdir -p root/usr/sbin root/scripts/local-top root/conf "
+	   "root/usr/lib/modules/6.1.0-99-amd64/kernel/drivers/md early/kernel/x86/microcode && "
+	   "echo x > root/usr/sbin/cryptsetup && echo x > root/scripts/local-top/cryptroot && "
+	   "echo x > root/conf/initramfs.conf && "
+	   "echo x > root/usr/lib/modules/6.1.0-99-amd64/kernel/drivers/md/dm-crypt.ko.xz && "
+	   "head -c 1000 /dev/urandom > root/big && ln -s usr/sbin root/sbin && "
+	   "head -c 3000 /dev/urandom > early/kernel/x86/microcode/AuthenticAMD.bin && "
+	   "(cd root && find . | sort | cpio -o -H newc --quiet > ../main.cpio) && "
+	   "(cd early && find . | sort | cpio -o -H newc --quiet > ../early.cpio) && "
+	   "gzip -9 -k -n main.cpio && zstd -q -19 -k main.cpio && xz -k main.cpio && "
+	   "cat early.cpio main.cpio.zst > multi.img",
+	   dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sh("rm -rf %s", dir);
+	return 0;
+}
+
+static void test_plain_and_compressed(void **state)
+{
+	static const struct {
+		const char *file, *decompress, *compression;
+	} cases[] = {
+		{ "main.cpio", "cat", "none" },
+		{ "main.cpio.gz", "zcat", "gzip" },
+		{ "main.cpio.zst", "zstdcat", "zstd" },
+		{ "main.cpio.xz", "xzcat", "xz" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cvm_initrd_info info;
+		const char *missing = "unset";
+
+		scan(cases[i].file, &info, 0);
+		assert_int_equal(info.segments, 1);
+		assert_string_equal(info.compression[0], cases[i].compression);
+		assert_int_equal(info.entries, cpio_count(cases[i].decompress, cases[i].file));
+		assert_true(info.has_cryptsetup);
+		assert_true(info.has_dm_crypt);
+		assert_true(info.has_cryptroot);
+		assert_int_equal(info.flavour, CVM_INITRD_INITRAMFS_TOOLS);
+		assert_string_equal(info.kernel_version, "6.1.0-99-amd64");
+		assert_true(cvm_initrd_can_unlock_luks(&info, &missing));
+		assert_null(missing);
+	}
+}
+
+/* early microcode (plain) followed by the zstd main archive */
+static void test_multi_segment(void **state)
+{
+	struct cvm_initrd_info info;
+
+	(void)state;
+	scan("multi.img", &info, 0);
+	assert_int_equal(info.segments, 2);
+	assert_string_equal(info.compression[0], "none");
+	assert_string_equal(info.compression[1], "zstd");
+	assert_int_equal(info.entries, cpio_count("cat", "early.cpio") +
+					       cpio_count("zstdcat", "main.cpio.zst"));
+	assert_true(info.has_cryptsetup && info.has_dm_crypt);
+}
+
+static void test_cannot_unlock(void **state)
+{
+	struct cvm_initrd_info info;
+	const char *missing = NULL;
+
+	(void)state;
+	scan("early.cpio", &info, 0);
+	assert_false(cvm_initrd_can_unlock_luks(&info, &missing));
+	assert_string_equal(missing, "no cryptsetup binary");
+	info.has_cryptsetup = true;
+	assert_false(cvm_initrd_can_unlock_luks(&info, &missing));
+	assert_string_equal(missing, "no dm-crypt kernel module");
+	info.has_dm_crypt = true;
+	info.flavour = CVM_INITRD_INITRAMFS_TOOLS;
+	assert_false(cvm_initrd_can_unlock_luks(&info, &missing));
+	assert_string_equal(missing, "no cryptroot script of initramfs-tools");
+	/* dm-crypt built into the kernel counts, via modules.builtin */
+	sh("cd %s && mkdir -p b/lib/modules/6.1.0/ && "
+	   "printf 'kernel/drivers/md/dm-mod.ko\\nkernel/drivers/md/dm-crypt.ko\\n' > "
+	   "b/lib/modules/6.1.0/modules.builtin && echo x > b/usr-sbin-none && "
+	   "(cd b && find . | cpio -o -H newc --quiet > ../builtin.cpio)",
+	   dir);
+	scan("builtin.cpio", &info, 0);
+	assert_true(info.has_dm_crypt);
+	assert_false(info.has_cryptsetup);
+}
+
+static void test_bad_input(void **state)
+{
+	struct cvm_initrd_info info;
+	cvm_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(cvm_initrd_scan((const uint8_t *)"x", 0, &info, &e), -EBADMSG);
+	assert_int_equal(cvm_initrd_scan(NULL, 1, &info, &e), -EINVAL);
+	sh("cd %s && head -c $(($(stat -c %%s main.cpio) / 2)) main.cpio > trunc.cpio && "
+	   "head -c $(($(stat -c %%s main.cpio.gz) / 2)) main.cpio.gz > trunc.gz && "
+	   "head -c 4096 /dev/urandom | tr '\\0' 'x' > random.bin && "
+	   "cp main.cpio names.cpio && printf 'FFFFFFFF' | dd of=names.cpio bs=1 seek=94 "
+	   "conv=notrunc status=none && cat main.cpio.gz main.cpio.gz > twogz.img",
+	   dir);
+	scan("trunc.cpio", &info, -EBADMSG);
+	scan("trunc.gz", &info, -EBADMSG);
+	scan("random.bin", &info, -EBADMSG);
+	scan("names.cpio", &info, -EBADMSG);
+	/* gzip members back to back are one stream holding two archives */
+	scan("twogz.img", &info, 0);
+	assert_int_equal(info.entries, 2 * cpio_count("cat", "main.cpio"));
+}
+
+/* The host's own initrd, if readable: whatever it holds, cpio -t agrees on the count. */
+static void test_host_initrd(void **state)
+{
+	FILE *p = popen("ls /boot/initrd.img-* 2>/dev/null | head -n1", "r");
+	char path[512] = "";
+	struct cvm_initrd_info info;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char cmd[1024];
+	unsigned long long want = 0;
+
+	(void)state;
+	if (p && fgets(path, sizeof(path), p))
+		path[strcspn(path, "\n")] = '\0';
+	if (p)
+		pclose(p);
+	if (!path[0] || access(path, R_OK) < 0)
+		skip();
+	assert_int_equal(cvm_read_file(path, 1u << 30, &buf, &len, NULL), 0);
+	assert_int_equal(cvm_initrd_scan(buf, len, &info, NULL), 0);
+	free(buf);
+	snprintf(cmd, sizeof(cmd), "lsinitramfs %s | wc -l", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%llu", &want), 1);
+	pclose(p);
+	/* lsinitramfs prints one name per entry, plus the "." of each archive */
+	assert_true(info.entries >= want - info.segments && info.entries <= want);
+	assert_int_not_equal(info.flavour, CVM_INITRD_UNKNOWN);
+	assert_true(info.kernel_version[0] != '\0');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_and_compressed),
+		cmocka_unit_test(test_multi_segment),
+		cmocka_unit_test(test_cannot_unlock),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_host_initrd),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
