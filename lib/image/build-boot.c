@@ -173,7 +173,10 @@ static void record(struct build *b, const struct cvm_boot_parts *bp)
 		 o->initrd_path ? o->initrd_path : bp->initrd_path);
 	b->m.kernel_source = ksrc;
 	b->m.initrd_source = isrc;
-	b->m.kernel_version = bp->version;
+	if (bp->version) {
+		snprintf(b->kernel_version, sizeof(b->kernel_version), "%s", bp->version);
+		b->m.kernel_version = b->kernel_version;
+	}
 	cvm_sha256(bp->kernel, bp->kernel_len, b->m.kernel_sha256);
 	cvm_sha256(bp->initrd, bp->initrd_len, b->m.initrd_sha256);
 }
@@ -191,8 +194,13 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 	    (r = write_uki(b, reterr)) < 0)
 		return r;
 	record(b, &bp);
+	/* the parts live on inside the UKI: drop them before the ESP, GPT and digests */
+	b->boot = cvm_bootfiles_free(b->boot);
+	free(b->host_kernel);
+	free(b->host_initrd);
+	b->host_kernel = b->host_initrd = NULL;
 	if (b->uki_len * 2 + (4u << 20) > b->layout.esp_size)
-		return cvm_err_set(reterr, -ENOSPC, "the UKI (%zu MiB) does not fit twice in the "
+		return cvm_err_set(reterr, -EFBIG, "the UKI (%zu MiB) does not fit twice in the "
 				   "ESP of %llu MiB; pass a larger --esp-size", b->uki_len >> 20,
 				   (unsigned long long)(b->layout.esp_size >> 20));
 	ep = (struct cvm_esp_params){

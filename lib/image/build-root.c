@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The root partition: LUKS2 header, then the archive into ext4 through the encrypting channel. */
 #include <errno.h>
+#include <malloc.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cvmimg/cleanup.h>
@@ -108,7 +110,13 @@ static int write_fs(struct build *b, int fd, cvm_err *reterr)
 		return r;
 	cvm_ext4_usage(fs, &b->m.fs_blocks_used, &b->m.fs_inodes_used);
 	b->m.fs_inodes = 0;
-	return cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
+	r = cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
+	/*
+	 * The filesystem's many small allocations are free now; hand the pages
+	 * back before the UKI needs the kernel and initrd twice over (peak RSS).
+	 */
+	malloc_trim(0);
+	return r;
 }
 
 int cvm_build_root(struct build *b, cvm_err *reterr)

@@ -40,7 +40,7 @@ struct build {
 	char uki_name[128];
 	char *cmdline;
 	char os_name[128];
-	char kernel_source[300], initrd_source[300];
+	char kernel_source[300], initrd_source[300], kernel_version[128];
 	struct cvm_manifest m;
 	uint64_t entries_total, bytes_total;
 };

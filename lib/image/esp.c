@@ -73,7 +73,7 @@ static int make_stage(struct stage *s, const struct cvm_esp_params *p, cvm_err *
 int cvm_esp_write(const struct cvm_esp_params *p, cvm_err *reterr)
 {
 	CVM_CLEANUP(stage_cleanup) struct stage s = { .root = { 0 } };
-	char sectors[32], kib[32], volid[16], image[4200], spc[8];
+	char sectors[32], kib[32], volid[16], image[4200], spc[16];
 	unsigned per = 8;
 	int r;
 

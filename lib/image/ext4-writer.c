@@ -35,7 +35,8 @@ int cvm_ext4_err(cvm_err *reterr, errcode_t e, const char *fmt, ...)
 	case EXT2_ET_DIR_NO_SPACE:
 	case EXT2_ET_TOOSMALL:
 	case EXT2_ET_RES_GDT_BLOCKS:
-		return cvm_err_set(reterr, -ENOSPC, "%s: the filesystem is full", what);
+		/* the archive is too large for the chosen size: bad input, not a full host disk */
+		return cvm_err_set(reterr, -EFBIG, "%s: the filesystem is full", what);
 	case EXT2_ET_NO_MEMORY:
 		code = -ENOMEM;
 		break;
@@ -267,8 +268,8 @@ static int resolve_dir(struct cvm_ext4 *w, const char *path, size_t len, bool cr
 			struct cvm_ext4_entry meta = { .mode = 0755, .mtime = w->now };
 
 			if (n > EXT2_NAME_LEN)
-				return cvm_err_set(reterr, -ENAMETOOLONG, "a name in '%.*s' is longer "
-						   "than 255 bytes", (int)len, path);
+				return cvm_err_set(reterr, -ENAMETOOLONG, "a name is longer than 255 "
+						   "bytes: '%.*s'", (int)len, path);
 			if ((r = new_inode(w, cur, LINUX_S_IFDIR, &ino, reterr)) < 0 ||
 			    (r = cvm_ext4_mkdir(w, cur, ino, &meta, reterr)) < 0 ||
 			    (r = cvm_ext4_dir_link(w, cur, c, n, ino, EXT2_FT_DIR, reterr)) < 0)
@@ -414,9 +415,11 @@ int cvm_ext4_add(struct cvm_ext4 *w, const struct cvm_ext4_entry *e, cvm_err *re
 	name = slash ? slash + 1 : e->path;
 	plen = slash ? (size_t)(slash - e->path) : 0;
 	len = strlen(name);
-	if (len == 0 || len > EXT2_NAME_LEN)
-		return cvm_err_set(reterr, len ? -ENAMETOOLONG : -EBADMSG,
-				   "'%s': names must have 1 to 255 bytes", e->path);
+	if (len == 0)
+		return cvm_err_set(reterr, -EBADMSG, "an empty name: '%s'", e->path);
+	if (len > EXT2_NAME_LEN) /* the path last: a long one is cut */
+		return cvm_err_set(reterr, -ENAMETOOLONG, "a name is longer than 255 bytes: '%s'",
+				   e->path);
 	if ((r = resolve_dir(w, e->path, plen, true, &parent, reterr)) < 0)
 		return r;
 	if (cvm_pathmap_get(w->names, parent, name, len, &ino, &ft)) {

@@ -91,7 +91,7 @@ int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_
  * cvm_ext4_end_file(). Missing parent directories are created (0755, 0:0).
  * Errors: -EBADMSG for entries that conflict with what exists (a duplicate
  * that is not a directory, a parent that is not a directory, a hard link to a
- * missing path or a directory), -ENOSPC when the filesystem is full,
+ * missing path or a directory), -EFBIG when the filesystem is full,
  * -ENAMETOOLONG for a component over 255 bytes.
  */
 int cvm_ext4_add(struct cvm_ext4 *w, const struct cvm_ext4_entry *e, cvm_err *reterr);

@@ -101,7 +101,7 @@ static int auto_fs_blocks(const struct cvm_scan *s, uint64_t *ret_blocks, uint64
 		}
 		blocks += want - room;
 	}
-	return cvm_err_set(reterr, -ENOSPC, "cannot find a filesystem size for the archive");
+	return cvm_err_set(reterr, -EFBIG, "cannot find a filesystem size for the archive");
 }
 
 int cvm_layout_compute(const struct cvm_scan *scan, uint64_t disk_size, uint64_t esp_size,
@@ -119,7 +119,7 @@ int cvm_layout_compute(const struct cvm_scan *scan, uint64_t disk_size, uint64_t
 					   "1 MiB");
 		if (disk_size < l.root_start + CVM_LUKS_DATA_OFFSET +
 					MIN_FS_BLOCKS * (uint64_t)CVM_EXT4_BLOCK + CVM_MIB)
-			return cvm_err_set(reterr, -ENOSPC, "a disk of %llu MiB is too small for "
+			return cvm_err_set(reterr, -EFBIG, "a disk of %llu MiB is too small for "
 					   "the ESP and a root partition",
 					   (unsigned long long)(disk_size / CVM_MIB));
 		l.disk_size = disk_size;

@@ -41,7 +41,7 @@ struct cvm_layout {
 
 /*
  * The layout for a disk of @disk_size bytes (0: auto from @scan). Returns 0;
- * -EINVAL if @disk_size is not a multiple of 1 MiB; -ENOSPC if it is too small
+ * -EINVAL if @disk_size is not a multiple of 1 MiB; -EFBIG if it is too small
  * for the ESP and a minimal root.
  */
 int cvm_layout_compute(const struct cvm_scan *scan, uint64_t disk_size, uint64_t esp_size,

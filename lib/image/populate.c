@@ -9,8 +9,9 @@
 /* The writer's message, prefixed with the archive's name. */
 static int entry_error(struct cvm_populate *p, int r, const cvm_err *e, cvm_err *reterr)
 {
-	if (r == -ENOSPC)
-		return cvm_err_set(reterr, r, "'%s': %s (pass a larger --size)", p->archive, e->msg);
+	if (r == -EFBIG && strstr(e->msg, "filesystem is full"))
+		return cvm_err_set(reterr, r, "'%s': %s (a larger --size would hold it)", p->archive,
+				   e->msg);
 	return cvm_err_set(reterr, r, "'%s': %s", p->archive, e->msg);
 }
 

@@ -60,7 +60,7 @@ def binary(b):
 
 def make(out, marker=None, many=3000, sparse_tar=None):
     rnd = hashlib.sha256(b"cvmimg").digest() * 40000  # 1.28 MB, deterministic
-    cap = struct.pack("<IIIII", 0x02000002, 1 << 13, 0, 0, 0)  # cap_net_raw+ep, v2
+    cap = struct.pack("<IIIII", 0x02000001, 1 << 13, 0, 0, 0)  # cap_net_raw+ep, v2
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT, encoding="utf-8",
                       errors="surrogateescape") as tf:
         add(tf, "./", tarfile.DIRTYPE, mode=0o755)

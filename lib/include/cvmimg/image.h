@@ -104,7 +104,7 @@ struct cvm_build_options {
  * Errors: -EINVAL for unusable options; -ENOENT/-EACCES for missing inputs;
  * -EBADMSG for an archive that is malformed, truncated or holds an entry the
  * image cannot take (".." in a name, a write through a symlink, a hard link to
- * a missing path, a non-directory named twice, ...); -ENOSPC when --size is
+ * a missing path, a non-directory named twice, ...); -EFBIG when --size is
  * too small; -EFBIG for too many entries; -ECANCELED; -EIO and others for
  * system errors and failed subprocesses (mkfs.fat, mcopy, qemu-img).
  */
