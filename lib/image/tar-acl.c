@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "endian.h"
 #include "tar-acl.h"
@@ -60,6 +61,11 @@ int cvm_tar_acl_encode(struct archive_entry *entry, int type, uint32_t *mode, ui
 		}
 		a[n].tag = (uint16_t)t;
 		a[n].perm = (uint16_t)(permset & 7);
+		if ((t == USER || t == GROUP) && id < 0) {
+			/* a name only: resolving it needs the image's user database, not ours */
+			free(a);
+			return -ENOENT;
+		}
 		a[n].id = (t == USER || t == GROUP) ? (uint32_t)id : UNDEFINED_ID;
 		if (t == USER || t == GROUP || t == GROUP_OBJ)
 			group_class |= a[n].perm;

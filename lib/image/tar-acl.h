@@ -20,7 +20,8 @@
  * Encode the access (@type ARCHIVE_ENTRY_ACL_TYPE_ACCESS) or default ACL of
  * @entry into @buf (at least 4 + 8 * CVM_ACL_MAX_ENTRIES bytes). Returns the
  * length, 0 if the entry has no such ACL (or only the mode's three entries),
- * -E2BIG past CVM_ACL_MAX_ENTRIES. For an access ACL with a mask, *@mode's
+ * -E2BIG past CVM_ACL_MAX_ENTRIES, -ENOENT for an entry naming a user or
+ * group without a numeric id. For an access ACL with a mask, *@mode's
  * group bits become the mask, as in stat(2).
  */
 int cvm_tar_acl_encode(struct archive_entry *entry, int type, uint32_t *mode, uint8_t *buf);

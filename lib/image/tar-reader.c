@@ -220,6 +220,10 @@ static int collect_xattrs(struct cvm_tar *t, struct archive_entry *ae, cvm_err *
 		if (have_acl[i])
 			continue;
 		len = cvm_tar_acl_encode(ae, acl_types[i], &t->cur.e.mode, t->acl[i]);
+		if (len == -ENOENT)
+			return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has an ACL naming a user "
+					   "or group without its number (archive with tar --xattrs)",
+					   t->name, t->cur.name);
 		if (len < 0)
 			return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has an ACL too large",
 					   t->name, t->cur.name);

@@ -136,6 +136,7 @@ refused file-then-dir "'x' appears twice in the archive"
 refused long-component "a name is longer than 255 bytes"
 refused root-not-dir "the root of the archive is not a directory"
 refused long-symlink "has a target of 4096 bytes"
+refused acl-name "entry 'f' has an ACL naming a user or group without its number"
 
 current="truncated archive"
 checks=$((checks + 1))

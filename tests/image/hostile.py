@@ -10,9 +10,10 @@ import sys
 import tarfile
 
 
-def entry(tf, name, type=tarfile.REGTYPE, data=b"", linkname="", mode=0o644):
+def entry(tf, name, type=tarfile.REGTYPE, data=b"", linkname="", mode=0o644, pax=None):
     ti = tarfile.TarInfo(name)
     ti.type, ti.mode, ti.mtime, ti.linkname = type, mode, 1700000000, linkname
+    ti.pax_headers = dict(pax or {})
     if type == tarfile.REGTYPE:
         ti.size = len(data)
         tf.addfile(ti, io.BytesIO(data))
@@ -41,6 +42,8 @@ CASES = {
     "file-then-dir": [dict(name="x", data=b"one"), dict(name="x", type=tarfile.DIRTYPE, mode=0o755)],
     "long-component": [dict(name="d/" + "n" * 256, data=b"x")],
     "root-not-dir": [dict(name=".", type=tarfile.FIFOTYPE)],
+    "acl-name": [dict(name="f", data=b"x", mode=0o660, pax={
+        "SCHILY.acl.access": "user::rw-\nuser:alice:rw-\ngroup::r--\nmask::rw-\nother::---\n"})],
     "long-symlink": [dict(name="s", type=tarfile.SYMTYPE, linkname="t" * 4096, mode=0o777)],
     # accepted
     "absolute": [dict(name="/etc/abs", data=b"abs"), dict(name="//etc//double", data=b"dbl"),

@@ -103,8 +103,11 @@ def make(out, marker=None, many=3000, sparse_tar=None):
         add(tf, "./" + "/".join(["deep%02d" % i for i in range(30)]) + "/f", data=b"deep")
         add(tf, "./utf8/café-ß-日本", data=b"utf8")
         add(tf, binary(b"./bytes/bad-\xff\xfe-name"), data=b"latin")
-        if marker:
+        if marker:  # in content, a name, a link target and an xattr
             add(tf, "./secret/marker.txt", data=(marker + "\n").encode() * 100)
+            add(tf, "./secret/" + marker, data=b"named")
+            add(tf, "./secret/link", tarfile.SYMTYPE, mode=0o777, linkname=marker)
+            add(tf, "./secret/attr", data=b"a", pax={"SCHILY.xattr.user.secret": marker})
         for i in range(many):
             add(tf, "./many/entry-with-a-long-name-%06d" % i, data=b"%d\n" % i if i % 10 == 0 else b"")
     if sparse_tar:
@@ -130,9 +133,13 @@ def mtime_ns(ti):
 
 
 def acl_entries(text):
-    """'user::rw-,user:1000:rw-,...' -> sorted [(tag, id, perm)] as getfacl would list them."""
+    """'user::rw-,user:1000:rw-,...' (or one per line) -> sorted [(tag, id, perm)].
+    Only numeric qualifiers: a name cannot be resolved without the image's own
+    user database (the build refuses those too)."""
     out = []
-    for e in text.split(","):
+    for e in re.split(r"[,\n]", text):
+        if not e:
+            continue
         tag, q, p = e.split(":")[:3]
         perm = (4 if "r" in p else 0) | (2 if "w" in p else 0) | (1 if "x" in p else 0)
         out.append((tag, int(q) if q else -1, perm))
@@ -159,12 +166,17 @@ def expect(tar):
                 e["target"] = norm(ti.linkname)
             if ti.ischr() or ti.isblk():
                 e["dev"] = [ti.devmajor, ti.devminor]
-            xattrs = {k[len("SCHILY.xattr."):]: v for k, v in ti.pax_headers.items()
-                      if k.startswith("SCHILY.xattr.")}
-            e["xattrs"] = {k: v.encode("utf-8", "surrogateescape").hex() for k, v in xattrs.items()}
+            xattrs = {k[len("SCHILY.xattr."):]: v.encode("utf-8", "surrogateescape")
+                      for k, v in ti.pax_headers.items() if k.startswith("SCHILY.xattr.")}
+            e["xattrs"] = {k: v.hex() for k, v in xattrs.items()
+                           if not k.startswith("system.posix_acl_")}
             for k in ("access", "default"):
-                if "SCHILY.acl." + k in ti.pax_headers:
+                acl = None
+                if "system.posix_acl_" + k in xattrs:  # GNU tar --xattrs: the kernel's form wins
+                    acl = decode_ext4_acl(xattrs["system.posix_acl_" + k])
+                elif "SCHILY.acl." + k in ti.pax_headers:
                     acl = acl_entries(ti.pax_headers["SCHILY.acl." + k])
+                if acl is not None:
                     e["acl_" + k] = acl
                     mask = [p for t, q, p in acl if t == "mask"]
                     if k == "access" and mask:  # stat shows the mask as the group bits
