@@ -4,6 +4,7 @@
 #define CVMIMG_CMD_H
 
 int cmd_build(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
 

@@ -8,6 +8,9 @@
 #ifndef CVM_IMAGE_SPAWN_H
 #define CVM_IMAGE_SPAWN_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <cvmimg/err.h>
 
 /* Absolute path of @tool in /usr/sbin, /usr/bin, /sbin or /bin, or NULL. */
@@ -19,5 +22,12 @@ const char *cvm_find_tool(const char *tool, char *buf, size_t size);
  * with the first line of its standard error otherwise.
  */
 int cvm_spawn(const char *const *argv, const char *package, cvm_err *reterr);
+
+/*
+ * The same, keeping at most @max bytes of its standard output in *@ret (freed
+ * by the caller, NUL-terminated). -EFBIG if it writes more.
+ */
+int cvm_spawn_capture(const char *const *argv, const char *package, size_t max, uint8_t **ret,
+		      size_t *ret_len, cvm_err *reterr);
 
 #endif
