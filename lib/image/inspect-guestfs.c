@@ -5,6 +5,7 @@
  * environment (LIBGUESTFS_BACKEND_SETTINGS=force_tcg where KVM is unusable);
  * its messages are kept for our errors, never printed.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,67 @@ struct cvm_gfs {
 	guestfs_h *g;
 };
 
+/*
+ * libguestfs is loaded when first needed: linked in, it and its libvirt chain
+ * would cost every cvmimg command about 7 MB of resident memory (measured),
+ * and the build's peak RSS is budgeted.
+ */
+#define GFS_SYMBOLS(X)                                                                             \
+	X(guestfs_add_drive_opts) \
+	X(guestfs_cat) \
+	X(guestfs_close) \
+	X(guestfs_create) \
+	X(guestfs_cryptsetup_close) \
+	X(guestfs_cryptsetup_open) \
+	X(guestfs_debug) \
+	X(guestfs_filesize) \
+	X(guestfs_find) \
+	X(guestfs_free_partition_list) \
+	X(guestfs_free_statvfs) \
+	X(guestfs_is_file) \
+	X(guestfs_last_error) \
+	X(guestfs_launch) \
+	X(guestfs_ls) \
+	X(guestfs_mount_ro) \
+	X(guestfs_part_get_disk_guid) \
+	X(guestfs_part_get_gpt_guid) \
+	X(guestfs_part_get_gpt_type) \
+	X(guestfs_part_get_name) \
+	X(guestfs_part_list) \
+	X(guestfs_pread) \
+	X(guestfs_pread_device) \
+	X(guestfs_set_error_handler) \
+	X(guestfs_statvfs) \
+	X(guestfs_umount_all) \
+	X(guestfs_vfs_label) \
+	X(guestfs_vfs_uuid)
+
+#define GFS_DECLARE(name) __typeof__(name) *name;
+static struct {
+	GFS_SYMBOLS(GFS_DECLARE)
+} gfs;
+
+static int gfs_load(cvm_err *reterr)
+{
+	static void *lib;
+
+	if (lib)
+		return 0;
+	lib = dlopen("libguestfs.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return cvm_err_set(reterr, -ENOENT, "libguestfs is not installed (Debian package "
+				   "'libguestfs0'): %s", dlerror());
+#define GFS_LOAD(name)                                                                             \
+	if (!(gfs.name = (__typeof__(gfs.name))dlsym(lib, #name)))                                 \
+		return cvm_err_set(reterr, -ENOENT, "libguestfs lacks %s", #name);
+	GFS_SYMBOLS(GFS_LOAD)
+#undef GFS_LOAD
+	return 0;
+}
+
 static int gfs_err(struct cvm_gfs *g, cvm_err *reterr, int code, const char *what)
 {
-	const char *m = guestfs_last_error(g->g);
+	const char *m = gfs.guestfs_last_error(g->g);
 
 	return cvm_err_set(reterr, code, "%s: %s", what, m ? m : "libguestfs failed");
 }
@@ -39,24 +98,27 @@ void cvm_gfs_close(struct cvm_gfs *g)
 	if (!g)
 		return;
 	if (g->g)
-		guestfs_close(g->g);
+		gfs.guestfs_close(g->g);
 	free(g);
 }
 
 int cvm_gfs_open(const char *path, bool qcow2, struct cvm_gfs **ret, cvm_err *reterr)
 {
-	struct cvm_gfs *g = calloc(1, sizeof(*g));
+	struct cvm_gfs *g;
+	int r = gfs_load(reterr);
 
-	if (!g || !(g->g = guestfs_create())) {
+	if (r < 0)
+		return r;
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->g = gfs.guestfs_create())) {
 		free(g);
 		return cvm_err_set(reterr, -EIO, "cannot create a libguestfs handle");
 	}
-	guestfs_set_error_handler(g->g, NULL, NULL);
-	if (guestfs_add_drive_opts(g->g, path, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
+	gfs.guestfs_set_error_handler(g->g, NULL, NULL);
+	if (gfs.guestfs_add_drive_opts(g->g, path, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
 				   GUESTFS_ADD_DRIVE_OPTS_FORMAT, qcow2 ? "qcow2" : "raw", -1) < 0 ||
-	    guestfs_launch(g->g) < 0) {
-		int r = gfs_err(g, reterr, -EIO, "cannot start the libguestfs appliance");
-
+	    gfs.guestfs_launch(g->g) < 0) {
+		r = gfs_err(g, reterr, -EIO, "cannot start the libguestfs appliance");
 		cvm_gfs_close(g);
 		return r;
 	}
@@ -69,7 +131,7 @@ static char *sh(struct cvm_gfs *g, const char *cmd)
 {
 	char *const args[] = { (char *)cmd, NULL };
 
-	return guestfs_debug(g->g, "sh", args);
+	return gfs.guestfs_debug(g->g, "sh", args);
 }
 
 static json_object *str_or_null(char *s)
@@ -82,11 +144,11 @@ static json_object *str_or_null(char *s)
 
 static int partitions(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 {
-	struct guestfs_partition_list *pl = guestfs_part_list(g->g, "/dev/sda");
+	struct guestfs_partition_list *pl = gfs.guestfs_part_list(g->g, "/dev/sda");
 	json_object *disk = json_object_new_object(), *parts = json_object_new_array();
 
 	json_object_object_add(out, "disk", disk);
-	json_object_object_add(disk, "guid", str_or_null(guestfs_part_get_disk_guid(g->g, "/dev/sda")));
+	json_object_object_add(disk, "guid", str_or_null(gfs.guestfs_part_get_disk_guid(g->g, "/dev/sda")));
 	json_object_object_add(disk, "partitions", parts);
 	if (!pl)
 		return gfs_err(g, reterr, -EBADMSG, "cannot read the partition table");
@@ -95,23 +157,23 @@ static int partitions(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "number", json_object_new_int(n));
-		json_object_object_add(p, "name", str_or_null(guestfs_part_get_name(g->g, "/dev/sda", n)));
+		json_object_object_add(p, "name", str_or_null(gfs.guestfs_part_get_name(g->g, "/dev/sda", n)));
 		json_object_object_add(p, "type",
-				       str_or_null(guestfs_part_get_gpt_type(g->g, "/dev/sda", n)));
+				       str_or_null(gfs.guestfs_part_get_gpt_type(g->g, "/dev/sda", n)));
 		json_object_object_add(p, "uuid",
-				       str_or_null(guestfs_part_get_gpt_guid(g->g, "/dev/sda", n)));
+				       str_or_null(gfs.guestfs_part_get_gpt_guid(g->g, "/dev/sda", n)));
 		json_object_object_add(p, "start", json_object_new_uint64(pl->val[i].part_start));
 		json_object_object_add(p, "size", json_object_new_uint64(pl->val[i].part_size));
 		json_object_array_add(parts, p);
 	}
-	guestfs_free_partition_list(pl);
+	gfs.guestfs_free_partition_list(pl);
 	return 0;
 }
 
 static int luks(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 {
 	size_t n = 0;
-	CVM_CLEANUP_FREE char *hdr = guestfs_pread_device(g->g, "/dev/sda2", 65536, 0, &n);
+	CVM_CLEANUP_FREE char *hdr = gfs.guestfs_pread_device(g->g, "/dev/sda2", 65536, 0, &n);
 	json_object *meta = NULL;
 	int r;
 
@@ -128,7 +190,7 @@ static int luks(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 static int read_all(struct cvm_gfs *g, const char *path, uint8_t **ret, size_t *ret_len,
 		    cvm_err *reterr)
 {
-	int64_t size = guestfs_filesize(g->g, path);
+	int64_t size = gfs.guestfs_filesize(g->g, path);
 	uint8_t *buf;
 
 	if (size < 0)
@@ -139,7 +201,7 @@ static int read_all(struct cvm_gfs *g, const char *path, uint8_t **ret, size_t *
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	for (int64_t off = 0; off < size;) {
 		size_t n = 0;
-		char *c = guestfs_pread(g->g, path, CHUNK, off, &n);
+		char *c = gfs.guestfs_pread(g->g, path, CHUNK, off, &n);
 
 		if (!c || n == 0) {
 			free(c);
@@ -164,21 +226,21 @@ static int esp(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 	int r;
 
 	json_object_object_add(out, "esp_files", files);
-	if (guestfs_mount_ro(g->g, "/dev/sda1", "/") < 0)
+	if (gfs.guestfs_mount_ro(g->g, "/dev/sda1", "/") < 0)
 		return gfs_err(g, reterr, -EBADMSG, "cannot mount the ESP");
-	if (!(all = guestfs_find(g->g, "/")))
+	if (!(all = gfs.guestfs_find(g->g, "/")))
 		return gfs_err(g, reterr, -EIO, "cannot list the ESP");
 	for (char **p = all; *p; p++) {
 		char path[4200];
 
 		snprintf(path, sizeof(path), "/%s", *p);
-		if (guestfs_is_file(g->g, path) > 0)
+		if (gfs.guestfs_is_file(g->g, path) > 0)
 			json_object_array_add(files, json_object_new_string(*p));
 		free(*p);
 	}
 	free(all);
 	r = read_all(g, "/EFI/BOOT/BOOTX64.EFI", &uki, &len, reterr);
-	guestfs_umount_all(g->g);
+	gfs.guestfs_umount_all(g->g);
 	if (r < 0)
 		return r;
 	if (!(u = cvm_inspect_uki_json(uki, len, reterr)))
@@ -298,11 +360,11 @@ static int open_luks(struct cvm_gfs *g, const char *pass, size_t len, cvm_err *r
 				   "to libguestfs");
 	}
 	memcpy(key, pass, len);
-	r = guestfs_cryptsetup_open(g->g, "/dev/sda2", key, ROOT_MAP, -1);
+	r = gfs.guestfs_cryptsetup_open(g->g, "/dev/sda2", key, ROOT_MAP, -1);
 	cvm_secret_free(key);
 	if (r == 0)
 		return 0;
-	m = guestfs_last_error(g->g);
+	m = gfs.guestfs_last_error(g->g);
 	if (m && strstr(m, "No key available"))
 		return cvm_err_set(reterr, -EKEYREJECTED, "the passphrase does not open the root "
 				   "partition");
@@ -311,12 +373,12 @@ static int open_luks(struct cvm_gfs *g, const char *pass, size_t len, cvm_err *r
 
 static void fs_summary(struct cvm_gfs *g, json_object *root)
 {
-	struct guestfs_statvfs *v = guestfs_statvfs(g->g, "/");
-	char *os = guestfs_cat(g->g, "/etc/os-release"), pretty[200], **boot;
+	struct guestfs_statvfs *v = gfs.guestfs_statvfs(g->g, "/");
+	char *os = gfs.guestfs_cat(g->g, "/etc/os-release"), pretty[200], **boot;
 	json_object *kernels = json_object_new_array();
 
-	json_object_object_add(root, "label", str_or_null(guestfs_vfs_label(g->g, "/dev/mapper/" ROOT_MAP)));
-	json_object_object_add(root, "uuid", str_or_null(guestfs_vfs_uuid(g->g, "/dev/mapper/" ROOT_MAP)));
+	json_object_object_add(root, "label", str_or_null(gfs.guestfs_vfs_label(g->g, "/dev/mapper/" ROOT_MAP)));
+	json_object_object_add(root, "uuid", str_or_null(gfs.guestfs_vfs_uuid(g->g, "/dev/mapper/" ROOT_MAP)));
 	if (v) {
 		json_object_object_add(root, "size", json_object_new_uint64((uint64_t)v->blocks *
 									    (uint64_t)v->frsize));
@@ -324,12 +386,12 @@ static void fs_summary(struct cvm_gfs *g, json_object *root)
 									    (uint64_t)v->frsize));
 		json_object_object_add(root, "inodes_used",
 				       json_object_new_uint64((uint64_t)(v->files - v->ffree)));
-		guestfs_free_statvfs(v);
+		gfs.guestfs_free_statvfs(v);
 	}
 	if (os && osrel_pretty(os, pretty, sizeof(pretty)))
 		json_object_object_add(root, "os", json_object_new_string(pretty));
 	free(os);
-	if ((boot = guestfs_ls(g->g, "/boot"))) {
+	if ((boot = gfs.guestfs_ls(g->g, "/boot"))) {
 		for (char **p = boot; *p; p++) {
 			if (!strncmp(*p, "vmlinuz-", 8))
 				json_object_array_add(kernels, json_object_new_string(*p + 8));
@@ -355,7 +417,7 @@ int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list, jso
 		return gfs_err(g, reterr, -EIO, "cannot run e2fsck in the appliance");
 	json_object_object_add(root, "fsck_exit", json_object_new_int(atoi(fsck)));
 	json_object_object_add(root, "fsck_clean", json_object_new_boolean(atoi(fsck) == 0));
-	if (guestfs_mount_ro(g->g, "/dev/mapper/" ROOT_MAP, "/") < 0)
+	if (gfs.guestfs_mount_ro(g->g, "/dev/mapper/" ROOT_MAP, "/") < 0)
 		return gfs_err(g, reterr, -EBADMSG, "cannot mount the root filesystem");
 	fs_summary(g, root);
 	count = sh(g, "find /sysroot -xdev | wc -l");
@@ -364,7 +426,7 @@ int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list, jso
 				       json_object_new_uint64(strtoull(count, NULL, 10)));
 	if (list && (r = list_entries(g, root, reterr)) < 0)
 		return r;
-	guestfs_umount_all(g->g);
-	guestfs_cryptsetup_close(g->g, "/dev/mapper/" ROOT_MAP);
+	gfs.guestfs_umount_all(g->g);
+	gfs.guestfs_cryptsetup_close(g->g, "/dev/mapper/" ROOT_MAP);
 	return 0;
 }
