@@ -108,8 +108,7 @@ static int write_fs(struct build *b, int fd, cvm_err *reterr)
 	if (b->o->wipe &&
 	    (r = cvm_crypt_io_wipe(cvm_ext4_channel(fs), wipe_progress, b, reterr)) < 0)
 		return r;
-	cvm_ext4_usage(fs, &b->m.fs_blocks_used, &b->m.fs_inodes_used);
-	b->m.fs_inodes = 0;
+	cvm_ext4_usage(fs, &b->m.fs_blocks_used, &b->m.fs_inodes_used, &b->m.fs_inodes);
 	r = cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
 	/*
 	 * The filesystem's many small allocations are free now; hand the pages

@@ -589,13 +589,15 @@ int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_
 	return 0;
 }
 
-void cvm_ext4_usage(const struct cvm_ext4 *w, uint64_t *ret_blocks, uint64_t *ret_inodes)
+void cvm_ext4_usage(const struct cvm_ext4 *w, uint64_t *ret_blocks, uint64_t *ret_inodes,
+		    uint64_t *ret_inodes_total)
 {
 	const struct ext2_super_block *s = w->fs->super;
 
 	*ret_blocks = ext2fs_blocks_count((struct ext2_super_block *)s) -
 		      ext2fs_free_blocks_count((struct ext2_super_block *)s);
 	*ret_inodes = s->s_inodes_count - s->s_free_inodes_count;
+	*ret_inodes_total = s->s_inodes_count;
 }
 
 io_channel cvm_ext4_channel(struct cvm_ext4 *w)

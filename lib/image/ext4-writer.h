@@ -99,8 +99,9 @@ int cvm_ext4_write(struct cvm_ext4 *w, uint64_t offset, const void *buf, size_t 
 		   cvm_err *reterr);
 int cvm_ext4_end_file(struct cvm_ext4 *w, cvm_err *reterr);
 
-/* Blocks and inodes in use so far. */
-void cvm_ext4_usage(const struct cvm_ext4 *w, uint64_t *ret_blocks, uint64_t *ret_inodes);
+/* Blocks and inodes in use so far, and the filesystem's inode count. */
+void cvm_ext4_usage(const struct cvm_ext4 *w, uint64_t *ret_blocks, uint64_t *ret_inodes,
+		    uint64_t *ret_inodes_total);
 
 /* The filesystem's I/O channel (for cvm_crypt_io_wipe before closing). */
 io_channel cvm_ext4_channel(struct cvm_ext4 *w);
