@@ -20,12 +20,15 @@ int passphrase_sources(const struct passphrase_source *s)
 	return !!s->file + !!s->fd + !!s->env;
 }
 
-/* Up to MAX + 2 bytes (room to notice an oversized one), one newline dropped. */
-static int read_fd(const char *cmd, int fd, const char *what, char *buf, size_t *len)
+/*
+ * Up to MAX + 2 bytes (room to notice an oversized one), until end of file or,
+ * with @line (a terminal), the end of the line; one newline dropped.
+ */
+static int read_fd(const char *cmd, int fd, const char *what, bool line, char *buf, size_t *len)
 {
 	size_t n = 0;
 
-	while (n < MAX + 2) {
+	while (n < MAX + 2 && !(line && n && buf[n - 1] == '\n')) {
 		ssize_t k = read(fd, buf + n, MAX + 2 - n);
 
 		if (k < 0 && errno == EINTR)
@@ -63,8 +66,7 @@ static int ask(const char *cmd, int tty, const char *prompt, char *buf, size_t *
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	tcsetattr(tty, TCSAFLUSH, &quiet);
-	/* a terminal delivers one line per read */
-	r = read_fd(cmd, tty, "the terminal", buf, len);
+	r = read_fd(cmd, tty, "the terminal", true, buf, len);
 	tcsetattr(tty, TCSAFLUSH, &old);
 	if (write(tty, "\n", 1) < 0)
 		r = r ? r : CLI_EXIT_SYSTEM;
@@ -120,16 +122,16 @@ static int from_source(const char *cmd, const struct passphrase_source *s, char 
 	if (s->fd) {
 		if (cli_parse_u64(cmd, "passphrase-fd", s->fd, 0, 1 << 20, &fd))
 			return CLI_EXIT_USAGE;
-		return read_fd(cmd, (int)fd, "the descriptor", buf, len);
+		return read_fd(cmd, (int)fd, "the descriptor", false, buf, len);
 	}
 	if (!strcmp(s->file, "-"))
-		return read_fd(cmd, 0, "standard input", buf, len);
+		return read_fd(cmd, 0, "standard input", false, buf, len);
 	fd = (uint64_t)open(s->file, O_RDONLY | O_CLOEXEC);
 	if ((int)fd < 0) {
 		cli_error(cmd, "cannot open '%s': %s", s->file, strerror(errno));
 		return CLI_EXIT_INPUT;
 	}
-	r = read_fd(cmd, (int)fd, s->file, buf, len);
+	r = read_fd(cmd, (int)fd, s->file, false, buf, len);
 	close((int)fd);
 	return r;
 }

@@ -55,12 +55,61 @@ run 3 build --rootfs "$TMP/small.tar" -o "$TMP/u" --passphrase-file "$TMP/huge" 
 	expect_in "$ERR" "longer than 512 bytes"
 no_outputs "$TMP/u"
 printf 'from env' >"$TMP/p-env"
-current="--passphrase-env"
+current="--passphrase-env, --luks-uuid, --luks-label, --fs-label"
 checks=$((checks + 1))
+U=0d5c4a2e-8a7f-4b61-9e3a-2f1c0b9d8e71
 CVM_TEST_PASS='from env' "$CVMIMG" build --rootfs "$TMP/small.tar" -o "$TMP/e" --passphrase-env \
 	CVM_TEST_PASS "${FAST_PBKDF[@]}" --kernel "$HOST_KERNEL" --initrd "$TMP/tiny.initrd" \
-	>/dev/null 2>"$ERR" || fail "build: $(cat "$ERR")"
+	--luks-uuid "$U" --luks-label vault --fs-label rootfs >/dev/null 2>"$ERR" ||
+	fail "build: $(cat "$ERR")"
 keyslot_accepts "$TMP/e/disk.raw" "$TMP/p-env"
+root_part "$TMP/e/disk.raw" "$TMP/part.img"
+[ "$(cryptsetup luksUUID "$TMP/part.img")" = "$U" ] || fail "LUKS UUID"
+cryptsetup luksDump "$TMP/part.img" | grep -q "^Label:[[:space:]]*vault$" || fail "LUKS label"
+decrypt_root "$TMP/part.img" "$TMP/p-env" && [ "$(e2label "$TMP/part.img")" = rootfs ] || fail "ext4 label"
+jq -e --arg u "$U" '.luks.uuid == $u and .luks.label == "vault" and .filesystem.label == "rootfs"' \
+	"$TMP/e/build.json" >/dev/null || fail "build.json labels"
+rm -f "$TMP/part.img"*
+run 3 build --rootfs "$TMP/small.tar" -o "$TMP/u" "${B[@]}" --luks-uuid not-a-uuid &&
+	expect_in "$ERR" "'not-a-uuid' is not a UUID"
+
+current="the terminal prompt, asked twice"
+checks=$((checks + 1))
+if command -v expect >/dev/null; then
+	cat >"$TMP/prompt.exp" <<'EXP'
+# prompt.exp FIRST SECOND COMMAND...: answer the two prompts
+set timeout 60
+set first [lindex $argv 0]
+set second [lindex $argv 1]
+spawn {*}[lrange $argv 2 end]
+expect {
+	"Passphrase: " { send "$first\r" }
+	timeout { exit 98 }
+}
+expect {
+	"Passphrase (again): " { send "$second\r" }
+	timeout { exit 98 }
+}
+expect {
+	eof {}
+	timeout { exit 98 }
+}
+catch wait result
+exit [lindex $result 3]
+EXP
+	P=(--rootfs "$TMP/small.tar" "${FAST_PBKDF[@]}" --kernel "$HOST_KERNEL" --initrd "$TMP/tiny.initrd")
+	expect "$TMP/prompt.exp" "typed at the tty" "typed at the tty" "$CVMIMG" build -o "$TMP/t" "${P[@]}" \
+		>"$TMP/prompt.log" 2>&1 || fail "prompted build: $(tail -3 "$TMP/prompt.log")"
+	printf 'typed at the tty' >"$TMP/p-tty"
+	keyslot_accepts "$TMP/t/disk.raw" "$TMP/p-tty"
+	grep -q "typed at the tty" <(sed 1d "$TMP/prompt.log") && fail "the passphrase was echoed"
+	expect "$TMP/prompt.exp" "typed at the tty" "something else" "$CVMIMG" build -o "$TMP/t2" "${P[@]}" \
+		>"$TMP/prompt.log" 2>&1
+	[ $? = 2 ] || fail "mismatched prompts: $(tail -3 "$TMP/prompt.log")"
+	grep -q "the passphrases do not match" "$TMP/prompt.log" || fail "$(tail -3 "$TMP/prompt.log")"
+	no_outputs "$TMP/t2"
+	rm -rf "$TMP/t"
+fi
 current="--passphrase-fd, with a trailing newline dropped"
 checks=$((checks + 1))
 printf 'from fd\n' >"$TMP/p-fd-nl"
