@@ -46,49 +46,49 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{ "rootfs", 'r', "FILE", OPT_ROOTFS, "root filesystem tarball (any compression; - for stdin)" },
-	{ "output", 'o', "DIR", OPT_OUTPUT, "directory for the outputs (created if missing)" },
-	{ "format", 'f', "FMT", OPT_FORMAT, "raw (default, sparse) or qcow2" },
-	{ "size", 's', "SIZE", OPT_SIZE, "disk size: auto (default) or e.g. 4G, a multiple of 1M" },
-	{ "esp-size", 0, "SIZE", OPT_ESP_SIZE, "EFI system partition size (default 256M)" },
-	{ "seed", 0, "STRING", OPT_SEED, "derive GUIDs and UUIDs from this (default: random)" },
-	{ "passphrase-file", 0, "FILE", OPT_PASS_FILE, "recovery passphrase from FILE (- = stdin)" },
-	{ "passphrase-fd", 0, "N", OPT_PASS_FD, "recovery passphrase from file descriptor N" },
-	{ "passphrase-env", 0, "VAR", OPT_PASS_ENV, "recovery passphrase from environment VAR" },
-	{ "generate-passphrase", 0, NULL, OPT_GENERATE, "generate one into DIR/passphrase (0600)" },
-	{ "pbkdf-memory", 0, "KIB", OPT_PBKDF_MEMORY, "argon2id memory cost of the passphrase" },
-	{ "pbkdf-time", 0, "MS", OPT_PBKDF_TIME, "argon2id target time (benchmarked)" },
-	{ "pbkdf-iterations", 0, "N", OPT_PBKDF_ITER, "argon2id iterations (no benchmark; >= 4)" },
-	{ "pbkdf-threads", 0, "N", OPT_PBKDF_THREADS, "argon2id parallel threads (1-4)" },
-	{ "luks-label", 0, "LABEL", OPT_LUKS_LABEL, "LUKS2 label (default root)" },
-	{ "luks-uuid", 0, "UUID", OPT_LUKS_UUID, "LUKS2 UUID (default: from the seed)" },
-	{ "fs-label", 0, "LABEL", OPT_FS_LABEL, "ext4 label (default root)" },
-	{ "kernel", 0, "FILE", OPT_KERNEL, "kernel instead of the tarball's newest /boot/vmlinuz-*" },
-	{ "initrd", 0, "FILE", OPT_INITRD, "initrd instead of the tarball's" },
-	{ "cmdline", 0, "STRING", OPT_CMDLINE, "appended to the kernel command line" },
-	{ "uki-name", 0, "NAME", OPT_UKI_NAME, "ESP file EFI/Linux/NAME.efi (default from os-release)" },
-	{ "stub", 0, "FILE", OPT_STUB, "systemd-stub to use" },
-	{ "wipe", 0, NULL, OPT_WIPE, "fill free space with encrypted zeros (no holes)" },
-	{ "max-entries", 0, "N", OPT_MAX_ENTRIES, "refuse archives with more entries (10000000)" },
-	{ "kbs-url", 0, "URL", OPT_KBS_URL, "key broker URL, a hint in the LUKS2 token" },
-	{ "kbs-resource", 0, "PATH", OPT_KBS_RESOURCE, "key broker resource, a token hint" },
-	CLI_OPTION_JSON,
-	CLI_OPTION_END,
+    {"rootfs", 'r', "FILE", OPT_ROOTFS, "root filesystem tarball (any compression; - for stdin)"},
+    {"output", 'o', "DIR", OPT_OUTPUT, "directory for the outputs (created if missing)"},
+    {"format", 'f', "FMT", OPT_FORMAT, "raw (default, sparse) or qcow2"},
+    {"size", 's', "SIZE", OPT_SIZE, "disk size: auto (default) or e.g. 4G, a multiple of 1M"},
+    {"esp-size", 0, "SIZE", OPT_ESP_SIZE, "EFI system partition size (default 256M)"},
+    {"seed", 0, "STRING", OPT_SEED, "derive GUIDs and UUIDs from this (default: random)"},
+    {"passphrase-file", 0, "FILE", OPT_PASS_FILE, "recovery passphrase from FILE (- = stdin)"},
+    {"passphrase-fd", 0, "N", OPT_PASS_FD, "recovery passphrase from file descriptor N"},
+    {"passphrase-env", 0, "VAR", OPT_PASS_ENV, "recovery passphrase from environment VAR"},
+    {"generate-passphrase", 0, NULL, OPT_GENERATE, "generate one into DIR/passphrase (0600)"},
+    {"pbkdf-memory", 0, "KIB", OPT_PBKDF_MEMORY, "argon2id memory cost of the passphrase"},
+    {"pbkdf-time", 0, "MS", OPT_PBKDF_TIME, "argon2id target time (benchmarked)"},
+    {"pbkdf-iterations", 0, "N", OPT_PBKDF_ITER, "argon2id iterations (no benchmark; >= 4)"},
+    {"pbkdf-threads", 0, "N", OPT_PBKDF_THREADS, "argon2id parallel threads (1-4)"},
+    {"luks-label", 0, "LABEL", OPT_LUKS_LABEL, "LUKS2 label (default root)"},
+    {"luks-uuid", 0, "UUID", OPT_LUKS_UUID, "LUKS2 UUID (default: from the seed)"},
+    {"fs-label", 0, "LABEL", OPT_FS_LABEL, "ext4 label (default root)"},
+    {"kernel", 0, "FILE", OPT_KERNEL, "kernel instead of the tarball's newest /boot/vmlinuz-*"},
+    {"initrd", 0, "FILE", OPT_INITRD, "initrd instead of the tarball's"},
+    {"cmdline", 0, "STRING", OPT_CMDLINE, "appended to the kernel command line"},
+    {"uki-name", 0, "NAME", OPT_UKI_NAME, "ESP file EFI/Linux/NAME.efi (default from os-release)"},
+    {"stub", 0, "FILE", OPT_STUB, "systemd-stub to use"},
+    {"wipe", 0, NULL, OPT_WIPE, "fill free space with encrypted zeros (no holes)"},
+    {"max-entries", 0, "N", OPT_MAX_ENTRIES, "refuse archives with more entries (10000000)"},
+    {"kbs-url", 0, "URL", OPT_KBS_URL, "key broker URL, a hint in the LUKS2 token"},
+    {"kbs-resource", 0, "PATH", OPT_KBS_RESOURCE, "key broker resource, a token hint"},
+    CLI_OPTION_JSON,
+    CLI_OPTION_END,
 };
 
 static const char *const synopsis[] = {
-	"--rootfs FILE --output DIR [--size auto|SIZE] [--format raw|qcow2] [options]",
-	NULL,
+    "--rootfs FILE --output DIR [--size auto|SIZE] [--format raw|qcow2] [options]",
+    NULL,
 };
 
 static const struct cli_command build_cmd = {
-	.name = "build",
-	.synopsis = synopsis,
-	.summary = "Build a GPT disk image from a root filesystem tarball: an EFI system\n"
-		   "partition with a UKI, and a LUKS2-encrypted ext4 root with a recovery\n"
-		   "passphrase keyslot and a broker keyslot. No root, no device-mapper, and\n"
-		   "the root filesystem's plaintext never touches the disk.",
-	.options = options,
+    .name = "build",
+    .synopsis = synopsis,
+    .summary = "Build a GPT disk image from a root filesystem tarball: an EFI system\n"
+	       "partition with a UKI, and a LUKS2-encrypted ext4 root with a recovery\n"
+	       "passphrase keyslot and a broker keyslot. No root, no device-mapper, and\n"
+	       "the root filesystem's plaintext never touches the disk.",
+    .options = options,
 };
 
 struct build_args {
@@ -145,20 +145,44 @@ static int parse_more(struct build_args *a, int id, const char *arg)
 	struct cvm_build_options *o = &a->o;
 
 	switch (id) {
-	case OPT_LUKS_LABEL: o->luks_label = arg; return 0;
-	case OPT_LUKS_UUID: o->luks_uuid = arg; return 0;
-	case OPT_FS_LABEL: o->fs_label = arg; return 0;
-	case OPT_KERNEL: o->kernel_path = arg; return 0;
-	case OPT_INITRD: o->initrd_path = arg; return 0;
-	case OPT_CMDLINE: o->cmdline = arg; return 0;
-	case OPT_UKI_NAME: o->uki_name = arg; return 0;
-	case OPT_STUB: o->stub_path = arg; return 0;
-	case OPT_WIPE: o->wipe = true; return 0;
-	case OPT_KBS_URL: o->kbs_url = arg; return 0;
-	case OPT_KBS_RESOURCE: o->kbs_resource = arg; return 0;
+	case OPT_LUKS_LABEL:
+		o->luks_label = arg;
+		return 0;
+	case OPT_LUKS_UUID:
+		o->luks_uuid = arg;
+		return 0;
+	case OPT_FS_LABEL:
+		o->fs_label = arg;
+		return 0;
+	case OPT_KERNEL:
+		o->kernel_path = arg;
+		return 0;
+	case OPT_INITRD:
+		o->initrd_path = arg;
+		return 0;
+	case OPT_CMDLINE:
+		o->cmdline = arg;
+		return 0;
+	case OPT_UKI_NAME:
+		o->uki_name = arg;
+		return 0;
+	case OPT_STUB:
+		o->stub_path = arg;
+		return 0;
+	case OPT_WIPE:
+		o->wipe = true;
+		return 0;
+	case OPT_KBS_URL:
+		o->kbs_url = arg;
+		return 0;
+	case OPT_KBS_RESOURCE:
+		o->kbs_resource = arg;
+		return 0;
 	case OPT_MAX_ENTRIES:
 		return cli_parse_u64("build", "max-entries", arg, 1, UINT32_MAX, &o->max_entries);
-	case CLI_OPT_JSON: a->json = true; return 0;
+	case CLI_OPT_JSON:
+		a->json = true;
+		return 0;
 	}
 	return cli_usage("build", "internal error: unhandled option %d", id);
 }
@@ -168,26 +192,44 @@ static int parse_option(struct build_args *a, int id, const char *arg)
 	struct cvm_build_options *o = &a->o;
 
 	switch (id) {
-	case OPT_ROOTFS: o->rootfs_path = arg; return 0;
-	case OPT_OUTPUT: o->output_dir = arg; return 0;
+	case OPT_ROOTFS:
+		o->rootfs_path = arg;
+		return 0;
+	case OPT_OUTPUT:
+		o->output_dir = arg;
+		return 0;
 	case OPT_FORMAT:
 		o->format = cvm_image_format_from_string(arg);
 		if (o->format == CVM_IMAGE_FORMAT_INVALID)
 			return cli_usage("build", "--format is raw or qcow2, not '%s'", arg);
 		return 0;
-	case OPT_SIZE: return parse_size("size", arg, true, &o->size);
-	case OPT_ESP_SIZE: return parse_size("esp-size", arg, false, &o->esp_size);
-	case OPT_SEED: o->seed = arg; return 0;
-	case OPT_PASS_FILE: a->pass.file = arg; return 0;
-	case OPT_PASS_FD: a->pass.fd = arg; return 0;
-	case OPT_PASS_ENV: a->pass.env = arg; return 0;
-	case OPT_GENERATE: a->generate = true; return 0;
+	case OPT_SIZE:
+		return parse_size("size", arg, true, &o->size);
+	case OPT_ESP_SIZE:
+		return parse_size("esp-size", arg, false, &o->esp_size);
+	case OPT_SEED:
+		o->seed = arg;
+		return 0;
+	case OPT_PASS_FILE:
+		a->pass.file = arg;
+		return 0;
+	case OPT_PASS_FD:
+		a->pass.fd = arg;
+		return 0;
+	case OPT_PASS_ENV:
+		a->pass.env = arg;
+		return 0;
+	case OPT_GENERATE:
+		a->generate = true;
+		return 0;
 	case OPT_PBKDF_MEMORY:
 		return parse_u32("pbkdf-memory", arg, 32, 4u << 20, &o->pbkdf_memory_kb);
-	case OPT_PBKDF_TIME: return parse_u32("pbkdf-time", arg, 1, 600000, &o->pbkdf_time_ms);
+	case OPT_PBKDF_TIME:
+		return parse_u32("pbkdf-time", arg, 1, 600000, &o->pbkdf_time_ms);
 	case OPT_PBKDF_ITER:
 		return parse_u32("pbkdf-iterations", arg, 4, UINT32_MAX, &o->pbkdf_iterations);
-	case OPT_PBKDF_THREADS: return parse_u32("pbkdf-threads", arg, 1, 4, &o->pbkdf_threads);
+	case OPT_PBKDF_THREADS:
+		return parse_u32("pbkdf-threads", arg, 1, 4, &o->pbkdf_threads);
 	}
 	return parse_more(a, id, arg);
 }
@@ -209,7 +251,8 @@ static int check_args(struct build_args *a)
 			return cli_usage("build", "standard input cannot carry both the rootfs and "
 						  "the passphrase");
 		if (!o->size)
-			return cli_usage("build", "--rootfs - needs --size (the archive is read once)");
+			return cli_usage("build",
+					 "--rootfs - needs --size (the archive is read once)");
 		o->rootfs_fd = 0;
 	}
 	return 0;
@@ -234,13 +277,13 @@ static int read_epoch(struct cvm_build_options *o)
 static int get_passphrase(struct build_args *a, char **pass)
 {
 	size_t len;
-	cvm_err err = { 0 };
+	cvm_err err = {0};
 	int r;
 
 	if (a->generate) {
 		*pass = cvm_secret_alloc(CVM_PASSPHRASE_GENERATED_LEN + 1);
 		if (!*pass)
-			return cli_fail("build", &(cvm_err){ .code = -ENOMEM });
+			return cli_fail("build", &(cvm_err){.code = -ENOMEM});
 		if ((r = cvm_passphrase_generate(*pass, &err)) < 0)
 			return cli_fail("build", &err);
 		a->o.passphrase = *pass;
@@ -283,11 +326,11 @@ static void print_summary(const char *dir, const char *manifest)
 
 int cmd_build(int argc, char **argv)
 {
-	struct build_args a = { .o = { .rootfs_fd = -1 } };
+	struct build_args a = {.o = {.rootfs_fd = -1}};
 	struct progress prog;
 	struct cli_parser p;
 	char *pass = NULL, *manifest = NULL;
-	cvm_err err = { 0 };
+	cvm_err err = {0};
 	const char *arg;
 	int id, r;
 
@@ -316,8 +359,10 @@ int cmd_build(int argc, char **argv)
 	else
 		print_summary(a.o.output_dir, manifest);
 	if (a.generate)
-		fprintf(stderr, "cvmimg build: the recovery passphrase is in %s/passphrase; keep it "
-				"safe and delete the file\n", a.o.output_dir);
+		fprintf(stderr,
+			"cvmimg build: the recovery passphrase is in %s/passphrase; keep it "
+			"safe and delete the file\n",
+			a.o.output_dir);
 	free(manifest);
 	return CLI_EXIT_OK;
 }

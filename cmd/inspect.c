@@ -20,27 +20,27 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{ "passphrase-file", 0, "FILE", OPT_PASS_FILE, "open the root with the passphrase in FILE" },
-	{ "passphrase-fd", 0, "N", OPT_PASS_FD, "open the root with the passphrase from fd N" },
-	{ "passphrase-env", 0, "VAR", OPT_PASS_ENV, "open the root with the passphrase in VAR" },
-	{ "list", 'l', NULL, OPT_LIST, "list every entry of the root (needs a passphrase)" },
-	CLI_OPTION_JSON,
-	CLI_OPTION_END,
+    {"passphrase-file", 0, "FILE", OPT_PASS_FILE, "open the root with the passphrase in FILE"},
+    {"passphrase-fd", 0, "N", OPT_PASS_FD, "open the root with the passphrase from fd N"},
+    {"passphrase-env", 0, "VAR", OPT_PASS_ENV, "open the root with the passphrase in VAR"},
+    {"list", 'l', NULL, OPT_LIST, "list every entry of the root (needs a passphrase)"},
+    CLI_OPTION_JSON,
+    CLI_OPTION_END,
 };
 
 static const char *const synopsis[] = {
-	"IMAGE [--passphrase-file FILE] [--list] [--json]",
-	NULL,
+    "IMAGE [--passphrase-file FILE] [--list] [--json]",
+    NULL,
 };
 
 static const struct cli_command inspect_cmd = {
-	.name = "inspect",
-	.synopsis = synopsis,
-	.summary = "Describe a disk image built by cvmimg build: the partition table, the\n"
-		   "ESP's files, the UKI's sections and digests, the LUKS2 header's keyslots\n"
-		   "and tokens; with a passphrase, the root filesystem as a real kernel sees\n"
-		   "it (libguestfs).",
-	.options = options,
+    .name = "inspect",
+    .synopsis = synopsis,
+    .summary = "Describe a disk image built by cvmimg build: the partition table, the\n"
+	       "ESP's files, the UKI's sections and digests, the LUKS2 header's keyslots\n"
+	       "and tokens; with a passphrase, the root filesystem as a real kernel sees\n"
+	       "it (libguestfs).",
+    .options = options,
 };
 
 static const char *str(json_object *o, const char *path)
@@ -75,7 +75,8 @@ static void print_disk(json_object *m)
 		}
 	if (json_object_object_get_ex(m, "esp_files", &files))
 		for (size_t i = 0; i < json_object_array_length(files); i++)
-			printf("esp:    %s\n", json_object_get_string(json_object_array_get_idx(files, i)));
+			printf("esp:    %s\n",
+			       json_object_get_string(json_object_array_get_idx(files, i)));
 	printf("uki:    %s bytes, kernel %s, stub %s, authenticode sha256 %s\n", str(m, "uki.size"),
 	       str(m, "uki.uname"), str(m, "uki.stub_version"), str(m, "uki.authenticode_sha256"));
 	if (json_object_object_get_ex(json_object_object_get(m, "uki"), "sections", &secs)) {
@@ -89,14 +90,14 @@ static void print_disk(json_object *m)
 	       str(m, "luks.segments.0.offset"), str(m, "luks.segments.0.sector_size"));
 	if (json_object_object_get_ex(json_object_object_get(m, "luks"), "keyslots", &slots)) {
 		json_object_object_foreach(slots, id, ks)
-		printf("        keyslot %s: %s %s\n", id, str(ks, "kdf.type"),
-		       strcmp(str(ks, "kdf.type"), "pbkdf2") ? str(ks, "kdf.memory")
-							   : str(ks, "kdf.iterations"));
+		    printf("        keyslot %s: %s %s\n", id, str(ks, "kdf.type"),
+			   strcmp(str(ks, "kdf.type"), "pbkdf2") ? str(ks, "kdf.memory")
+								 : str(ks, "kdf.iterations"));
 	}
 	if (json_object_object_get_ex(json_object_object_get(m, "luks"), "tokens", &tokens)) {
 		json_object_object_foreach(tokens, id, t)
-		printf("        token %s: %s %s\n", id, str(t, "type"),
-		       json_object_to_json_string(json_object_object_get(t, "keyslots")));
+		    printf("        token %s: %s %s\n", id, str(t, "type"),
+			   json_object_to_json_string(json_object_object_get(t, "keyslots")));
 	}
 }
 
@@ -110,8 +111,9 @@ static void print_root(json_object *m, bool list)
 	       str(root, "label"));
 	printf("        %s bytes, %s free, %s entries, e2fsck %s\n", str(root, "size"),
 	       str(root, "free"), str(root, "entry_count"),
-	       json_object_get_boolean(json_object_object_get(root, "fsck_clean")) ? "clean"
-										 : "found errors");
+	       json_object_get_boolean(json_object_object_get(root, "fsck_clean"))
+		   ? "clean"
+		   : "found errors");
 	if (!list || !json_object_object_get_ex(root, "entries", &entries))
 		return;
 	for (size_t i = 0; i < json_object_array_length(entries); i++) {
@@ -128,12 +130,12 @@ static void print_root(json_object *m, bool list)
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct cvm_inspect_options o = { 0 };
-	struct passphrase_source src = { 0 };
+	struct cvm_inspect_options o = {0};
+	struct passphrase_source src = {0};
 	bool json = false;
 	struct cli_parser p;
 	char *pass = NULL, *out = NULL;
-	cvm_err err = { 0 };
+	cvm_err err = {0};
 	const char *arg;
 	json_object *m;
 	int id, r;
@@ -141,17 +143,28 @@ int cmd_inspect(int argc, char **argv)
 	cli_parser_init(&p, &inspect_cmd, argc, argv);
 	while ((id = cli_next(&p, &arg)) > 0) {
 		switch (id) {
-		case OPT_PASS_FILE: src.file = arg; break;
-		case OPT_PASS_FD: src.fd = arg; break;
-		case OPT_PASS_ENV: src.env = arg; break;
-		case OPT_LIST: o.list = true; break;
-		case CLI_OPT_JSON: json = true; break;
+		case OPT_PASS_FILE:
+			src.file = arg;
+			break;
+		case OPT_PASS_FD:
+			src.fd = arg;
+			break;
+		case OPT_PASS_ENV:
+			src.env = arg;
+			break;
+		case OPT_LIST:
+			o.list = true;
+			break;
+		case CLI_OPT_JSON:
+			json = true;
+			break;
 		}
 	}
 	if (id == CLI_EXIT)
 		return p.exit_code;
 	if (p.optind != argc - 1)
-		return cli_usage("inspect", p.optind < argc ? "one IMAGE only" : "IMAGE is required");
+		return cli_usage("inspect",
+				 p.optind < argc ? "one IMAGE only" : "IMAGE is required");
 	o.image_path = argv[p.optind];
 	if (passphrase_sources(&src) > 1)
 		return cli_usage("inspect", "give one of --passphrase-file, --passphrase-fd and "

@@ -98,8 +98,7 @@ static int from_tty(const char *cmd, bool confirm, char *buf, size_t *len)
 	return r;
 }
 
-static int from_source(const char *cmd, const struct passphrase_source *s, char *buf,
-		       size_t *len)
+static int from_source(const char *cmd, const struct passphrase_source *s, char *buf, size_t *len)
 {
 	uint64_t fd;
 	int r;
@@ -112,7 +111,8 @@ static int from_source(const char *cmd, const struct passphrase_source *s, char 
 			return CLI_EXIT_INPUT;
 		}
 		if (strlen(v) > MAX) {
-			cli_error(cmd, "the passphrase in '%s' is longer than %d bytes", s->env, MAX);
+			cli_error(cmd, "the passphrase in '%s' is longer than %d bytes", s->env,
+				  MAX);
 			return CLI_EXIT_INPUT;
 		}
 		*len = strlen(v);
@@ -136,8 +136,8 @@ static int from_source(const char *cmd, const struct passphrase_source *s, char 
 	return r;
 }
 
-int passphrase_read(const char *cmd, const struct passphrase_source *s, bool confirm,
-		    char **ret, size_t *ret_len)
+int passphrase_read(const char *cmd, const struct passphrase_source *s, bool confirm, char **ret,
+		    size_t *ret_len)
 {
 	char *buf = cvm_secret_alloc(MAX + 2);
 	size_t len = 0;
@@ -147,8 +147,8 @@ int passphrase_read(const char *cmd, const struct passphrase_source *s, bool con
 		cli_error(cmd, "out of memory");
 		return CLI_EXIT_SYSTEM;
 	}
-	r = passphrase_sources(s) ? from_source(cmd, s, buf, &len) : from_tty(cmd, confirm, buf,
-									     &len);
+	r = passphrase_sources(s) ? from_source(cmd, s, buf, &len)
+				  : from_tty(cmd, confirm, buf, &len);
 	if (!r && len == 0) {
 		cli_error(cmd, "the passphrase is empty");
 		r = CLI_EXIT_INPUT;

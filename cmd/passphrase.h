@@ -27,7 +27,7 @@ int passphrase_sources(const struct passphrase_source *s);
  * if there is one. Returns an exit code: 0 with *ret and *ret_len set, 2 for
  * no usable source, 3 for an empty, oversized or unreadable passphrase.
  */
-int passphrase_read(const char *cmd, const struct passphrase_source *s, bool confirm,
-		    char **ret, size_t *ret_len);
+int passphrase_read(const char *cmd, const struct passphrase_source *s, bool confirm, char **ret,
+		    size_t *ret_len);
 
 #endif

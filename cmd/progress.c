@@ -18,10 +18,10 @@ static void on_signal(int sig)
 
 void progress_init(struct progress *p)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct winsize ws;
 
-	*p = (struct progress){ .enabled = isatty(2) == 1, .width = 80 };
+	*p = (struct progress){.enabled = isatty(2) == 1, .width = 80};
 	if (p->enabled && ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
 		p->width = ws.ws_col;
 	sigemptyset(&sa.sa_mask);
@@ -46,8 +46,8 @@ int progress_update(const struct cvm_build_progress *bp, void *userdata)
 
 	if (interrupted)
 		return 1;
-	if (!p->enabled || (t - p->last < 0.1 && bp->phase != CVM_BUILD_BOOT &&
-			    bp->phase != CVM_BUILD_FINISH))
+	if (!p->enabled ||
+	    (t - p->last < 0.1 && bp->phase != CVM_BUILD_BOOT && bp->phase != CVM_BUILD_FINISH))
 		return 0;
 	p->last = t;
 	if (bp->bytes_total)
@@ -56,7 +56,7 @@ int progress_update(const struct cvm_build_progress *bp, void *userdata)
 		frac = (double)bp->entries / (double)bp->entries_total;
 	if (frac > 1)
 		frac = 1;
-	n = snprintf(line, sizeof(line), " %-6s %llu entries, %llu MiB", 
+	n = snprintf(line, sizeof(line), " %-6s %llu entries, %llu MiB",
 		     cvm_build_phase_to_string(bp->phase), (unsigned long long)bp->entries,
 		     (unsigned long long)(bp->bytes >> 20));
 	bar = p->width - n - 10;

@@ -87,12 +87,9 @@ static enum kind classify(const char *path, char **ver)
 		const char *prefix, *suffix;
 		enum kind kind;
 	} pat[] = {
-		{ "boot/vmlinuz-", "", KERNEL },
-		{ "usr/lib/modules/", "/vmlinuz", KERNEL },
-		{ "boot/initrd.img-", "", INITRD },
-		{ "boot/initramfs-", ".img", INITRD },
-		{ "boot/initrd-", "", INITRD },
-		{ "usr/lib/modules/", "/initrd", INITRD },
+	    {"boot/vmlinuz-", "", KERNEL},    {"usr/lib/modules/", "/vmlinuz", KERNEL},
+	    {"boot/initrd.img-", "", INITRD}, {"boot/initramfs-", ".img", INITRD},
+	    {"boot/initrd-", "", INITRD},     {"usr/lib/modules/", "/initrd", INITRD},
 	};
 
 	*ver = NULL;
@@ -132,8 +129,7 @@ static struct version *slot_for(struct cvm_bootfiles *b, char *ver)
 	return &b->v[b->n++];
 }
 
-static int start(struct cvm_capture *c, const struct cvm_ext4_entry *e, size_t max,
-		 cvm_err *reterr)
+static int start(struct cvm_capture *c, const struct cvm_ext4_entry *e, size_t max, cvm_err *reterr)
 {
 	capture_clear(c);
 	if (e->size > max)

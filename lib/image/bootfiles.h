@@ -21,7 +21,7 @@
 
 #define CVM_BOOT_KERNEL_MAX (256u << 20)
 #define CVM_BOOT_INITRD_MAX (1024u << 20)
-#define CVM_BOOT_OSREL_MAX (64u << 10)
+#define CVM_BOOT_OSREL_MAX  (64u << 10)
 
 struct cvm_bootfiles;
 struct cvm_capture;
@@ -41,7 +41,7 @@ int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_ext4_entry *e,
 void cvm_capture_put(struct cvm_capture *c, uint64_t off, const void *buf, size_t len);
 
 struct cvm_boot_parts {
-	const char *version;               /* NULL if no kernel was found */
+	const char *version; /* NULL if no kernel was found */
 	const uint8_t *kernel, *initrd, *osrel;
 	size_t kernel_len, initrd_len, osrel_len;
 	const char *kernel_path, *initrd_path; /* as found in the archive */

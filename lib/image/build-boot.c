@@ -73,10 +73,13 @@ static int resolve_parts(struct build *b, struct cvm_boot_parts *bp, cvm_err *re
 		bp->initrd_len = b->host_initrd_len;
 	}
 	if (!bp->kernel || !bp->kernel_len)
-		return cvm_err_set(reterr, -ENOENT, "'%s' has no kernel in /boot (boot/vmlinuz-*); "
-				   "pass --kernel", o->rootfs_path ? o->rootfs_path : "-");
+		return cvm_err_set(reterr, -ENOENT,
+				   "'%s' has no kernel in /boot (boot/vmlinuz-*); "
+				   "pass --kernel",
+				   o->rootfs_path ? o->rootfs_path : "-");
 	if (!bp->initrd || !bp->initrd_len)
-		return cvm_err_set(reterr, -ENOENT, "'%s' has no initrd for kernel %s in /boot; "
+		return cvm_err_set(reterr, -ENOENT,
+				   "'%s' has no initrd for kernel %s in /boot; "
 				   "install one in the rootfs or pass --initrd",
 				   o->rootfs_path ? o->rootfs_path : "-",
 				   bp->version ? bp->version : "(given)");
@@ -111,8 +114,10 @@ static int make_names(struct build *b, const struct cvm_boot_parts *bp, cvm_err 
 		snprintf(b->uki_name, sizeof(b->uki_name), "%s", b->o->uki_name);
 		sanitize(b->uki_name);
 		if (!n || n > 100 || strcmp(b->uki_name, b->o->uki_name))
-			return cvm_err_set(reterr, -EINVAL, "the UKI name '%s' must have 1 to 100 "
-					   "letters, digits or ._+-", b->o->uki_name);
+			return cvm_err_set(reterr, -EINVAL,
+					   "the UKI name '%s' must have 1 to 100 "
+					   "letters, digits or ._+-",
+					   b->o->uki_name);
 		return 0;
 	}
 	osrel_value(bp->osrel, bp->osrel_len, "ID", id, sizeof(id));
@@ -126,16 +131,16 @@ static int make_names(struct build *b, const struct cvm_boot_parts *bp, cvm_err 
 static int build_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
-	struct cvm_uki_blob initrd = { bp->initrd, bp->initrd_len };
+	struct cvm_uki_blob initrd = {bp->initrd, bp->initrd_len};
 	struct cvm_uki_input in = {
-		.stub_path = o->stub_path,
-		.kernel = { bp->kernel, bp->kernel_len },
-		.initrds = &initrd,
-		.n_initrds = 1,
-		.cmdline = b->cmdline,
-		.osrel = { bp->osrel, bp->osrel_len },
-		.source_date_epoch = o->have_source_date_epoch ? (uint64_t)o->source_date_epoch : 0,
-		.kernel_name = o->kernel_path ? o->kernel_path : bp->kernel_path,
+	    .stub_path = o->stub_path,
+	    .kernel = {bp->kernel, bp->kernel_len},
+	    .initrds = &initrd,
+	    .n_initrds = 1,
+	    .cmdline = b->cmdline,
+	    .osrel = {bp->osrel, bp->osrel_len},
+	    .source_date_epoch = o->have_source_date_epoch ? (uint64_t)o->source_date_epoch : 0,
+	    .kernel_name = o->kernel_path ? o->kernel_path : bp->kernel_path,
 	};
 	int r;
 
@@ -147,7 +152,7 @@ static int build_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 
 static int write_uki(struct build *b, cvm_err *reterr)
 {
-	struct timespec ts[2] = { { .tv_sec = (time_t)b->now }, { .tv_sec = (time_t)b->now } };
+	struct timespec ts[2] = {{.tv_sec = (time_t)b->now}, {.tv_sec = (time_t)b->now}};
 	int fd, r;
 
 	b->uki_i = cvm_outputs_add(&b->out, "uki.efi", 0644, reterr);
@@ -200,18 +205,20 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 	free(b->host_initrd);
 	b->host_kernel = b->host_initrd = NULL;
 	if (b->uki_len * 2 + (4u << 20) > b->layout.esp_size)
-		return cvm_err_set(reterr, -EFBIG, "the UKI (%zu MiB) does not fit twice in the "
-				   "ESP of %llu MiB; pass a larger --esp-size", b->uki_len >> 20,
+		return cvm_err_set(reterr, -EFBIG,
+				   "the UKI (%zu MiB) does not fit twice in the "
+				   "ESP of %llu MiB; pass a larger --esp-size",
+				   b->uki_len >> 20,
 				   (unsigned long long)(b->layout.esp_size >> 20));
 	ep = (struct cvm_esp_params){
-		.disk_path = b->out.item[b->disk_i].tmp,
-		.offset = b->layout.esp_start,
-		.size = b->layout.esp_size,
-		.uki_path = b->out.item[b->uki_i].tmp,
-		.uki_name = b->uki_name,
-		.mtime = b->now,
-		.volume_id = b->esp_volume_id,
-		.tmp_dir = b->o->output_dir,
+	    .disk_path = b->out.item[b->disk_i].tmp,
+	    .offset = b->layout.esp_start,
+	    .size = b->layout.esp_size,
+	    .uki_path = b->out.item[b->uki_i].tmp,
+	    .uki_name = b->uki_name,
+	    .mtime = b->now,
+	    .volume_id = b->esp_volume_id,
+	    .tmp_dir = b->o->output_dir,
 	};
 	return cvm_esp_write(&ep, reterr);
 }

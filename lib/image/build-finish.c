@@ -19,8 +19,8 @@ static int write_gpt(struct build *b, cvm_err *reterr)
 {
 	const struct cvm_layout *l = &b->layout;
 	struct cvm_gpt_part parts[] = {
-		{ "esp", CVM_GPT_TYPE_ESP, b->esp_uuid, l->esp_start, l->esp_size },
-		{ "root", CVM_GPT_TYPE_ROOT_X86_64, b->root_uuid, l->root_start, l->root_size },
+	    {"esp", CVM_GPT_TYPE_ESP, b->esp_uuid, l->esp_start, l->esp_size},
+	    {"root", CVM_GPT_TYPE_ROOT_X86_64, b->root_uuid, l->root_start, l->root_size},
 	};
 
 	return cvm_gpt_write(b->out.item[b->disk_i].tmp, b->disk_guid, parts, 2, reterr);
@@ -69,15 +69,17 @@ static int add_artifact(struct build *b, int i, const char *name, unsigned mode,
 
 	if (fstat(it->fd, &st) < 0)
 		return cvm_err_set_errno(reterr, -errno, "cannot stat '%s'", it->tmp);
-	*a = (struct cvm_artifact){ .name = name, .size = (uint64_t)st.st_size,
-				    .allocated = (uint64_t)st.st_blocks * 512, .digest = digest,
-				    .mode = mode };
+	*a = (struct cvm_artifact){.name = name,
+				   .size = (uint64_t)st.st_size,
+				   .allocated = (uint64_t)st.st_blocks * 512,
+				   .digest = digest,
+				   .mode = mode};
 	if (!digest)
 		return 0;
 	if (mem)
 		return cvm_sha256(mem, memlen, a->sha256) < 0
-			       ? cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", name)
-			       : 0;
+			   ? cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", name)
+			   : 0;
 	if ((r = hash_sparse(it->fd, (uint64_t)st.st_size, a->sha256)) < 0)
 		return cvm_err_set_errno(reterr, r, "cannot hash '%s'", it->tmp);
 	return 0;
@@ -144,8 +146,10 @@ int cvm_build_finish(struct build *b, char **ret_manifest, cvm_err *reterr)
 	if (cvm_build_report(b, CVM_BUILD_FINISH, 0, 0, 0, 0))
 		return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	if ((r = write_gpt(b, reterr)) < 0 || (r = disk_artifact(b, reterr)) < 0 ||
-	    (r = add_artifact(b, b->uki_i, "uki.efi", 0644, true, b->uki, b->uki_len, reterr)) < 0 ||
-	    (r = secret_file(b, "broker.key", b->broker_key, CVM_IMAGE_BROKER_KEY_SIZE, reterr)) < 0)
+	    (r = add_artifact(b, b->uki_i, "uki.efi", 0644, true, b->uki, b->uki_len, reterr)) <
+		0 ||
+	    (r = secret_file(b, "broker.key", b->broker_key, CVM_IMAGE_BROKER_KEY_SIZE, reterr)) <
+		0)
 		return r;
 	if (b->o->write_passphrase &&
 	    (r = secret_file(b, "passphrase", b->o->passphrase, b->o->passphrase_len, reterr)) < 0)

@@ -17,19 +17,19 @@ static int write_header(struct build *b, int fd, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
 	struct cvm_luks_params p = {
-		.uuid = b->luks_uuid,
-		.label = o->luks_label ? o->luks_label : "root",
-		.volume_key = b->volume_key,
-		.passphrase = o->passphrase,
-		.passphrase_len = o->passphrase_len,
-		.broker_key = b->broker_key,
-		.broker_key_len = CVM_IMAGE_BROKER_KEY_SIZE,
-		.pbkdf_memory_kb = o->pbkdf_memory_kb,
-		.pbkdf_time_ms = o->pbkdf_time_ms,
-		.pbkdf_iterations = o->pbkdf_iterations,
-		.pbkdf_threads = o->pbkdf_threads,
-		.kbs_url = o->kbs_url,
-		.kbs_resource = o->kbs_resource,
+	    .uuid = b->luks_uuid,
+	    .label = o->luks_label ? o->luks_label : "root",
+	    .volume_key = b->volume_key,
+	    .passphrase = o->passphrase,
+	    .passphrase_len = o->passphrase_len,
+	    .broker_key = b->broker_key,
+	    .broker_key_len = CVM_IMAGE_BROKER_KEY_SIZE,
+	    .pbkdf_memory_kb = o->pbkdf_memory_kb,
+	    .pbkdf_time_ms = o->pbkdf_time_ms,
+	    .pbkdf_iterations = o->pbkdf_iterations,
+	    .pbkdf_threads = o->pbkdf_threads,
+	    .kbs_url = o->kbs_url,
+	    .kbs_resource = o->kbs_resource,
 	};
 
 	return cvm_luks_write_header(fd, b->layout.root_start, b->layout.root_size, o->output_dir,
@@ -54,13 +54,13 @@ static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
 	const struct cvm_build_options *o = b->o;
 	CVM_CLEANUP(cvm_tar_freep) struct cvm_tar *t = NULL;
 	struct cvm_populate p = {
-		.archive = o->rootfs_path ? o->rootfs_path : "-",
-		.fs = fs,
-		.clamp = o->have_source_date_epoch,
-		.epoch = o->source_date_epoch,
-		.max_entries = o->max_entries ? o->max_entries : CVM_IMAGE_DEFAULT_MAX_ENTRIES,
-		.progress = write_progress,
-		.userdata = b,
+	    .archive = o->rootfs_path ? o->rootfs_path : "-",
+	    .fs = fs,
+	    .clamp = o->have_source_date_epoch,
+	    .epoch = o->source_date_epoch,
+	    .max_entries = o->max_entries ? o->max_entries : CVM_IMAGE_DEFAULT_MAX_ENTRIES,
+	    .progress = write_progress,
+	    .userdata = b,
 	};
 	int r;
 
@@ -85,16 +85,16 @@ static int write_fs(struct build *b, int fd, cvm_err *reterr)
 {
 	const struct cvm_layout *l = &b->layout;
 	struct cvm_crypt_io_params cp = {
-		.fd = fd,
-		.offset = l->root_start + b->luks.data_offset,
-		.size = l->root_size - b->luks.data_offset,
-		.key = b->volume_key,
+	    .fd = fd,
+	    .offset = l->root_start + b->luks.data_offset,
+	    .size = l->root_size - b->luks.data_offset,
+	    .key = b->volume_key,
 	};
 	struct cvm_ext4_geometry g = {
-		.blocks = l->fs_blocks,
-		.inodes = l->fs_inodes,
-		.label = b->o->fs_label ? b->o->fs_label : "root",
-		.now = b->now,
+	    .blocks = l->fs_blocks,
+	    .inodes = l->fs_inodes,
+	    .label = b->o->fs_label ? b->o->fs_label : "root",
+	    .now = b->now,
 	};
 	CVM_CLEANUP(cvm_ext4_freep) struct cvm_ext4 *fs = NULL;
 	int r;

@@ -21,10 +21,10 @@
 #include "crypt-io.h"
 #include "macro.h"
 
-static const char *const format_names[] = { [CVM_IMAGE_RAW] = "raw", [CVM_IMAGE_QCOW2] = "qcow2" };
+static const char *const format_names[] = {[CVM_IMAGE_RAW] = "raw", [CVM_IMAGE_QCOW2] = "qcow2"};
 static const char *const phase_names[] = {
-	[CVM_BUILD_SCAN] = "scan", [CVM_BUILD_WRITE] = "write", [CVM_BUILD_WIPE] = "wipe",
-	[CVM_BUILD_BOOT] = "boot", [CVM_BUILD_FINISH] = "finish",
+    [CVM_BUILD_SCAN] = "scan", [CVM_BUILD_WRITE] = "write",   [CVM_BUILD_WIPE] = "wipe",
+    [CVM_BUILD_BOOT] = "boot", [CVM_BUILD_FINISH] = "finish",
 };
 
 CVM_PUBLIC const char *cvm_image_format_to_string(enum cvm_image_format f)
@@ -48,9 +48,11 @@ CVM_PUBLIC const char *cvm_build_phase_to_string(enum cvm_build_phase p)
 int cvm_build_report(struct build *b, enum cvm_build_phase phase, uint64_t entries,
 		     uint64_t entries_total, uint64_t bytes, uint64_t bytes_total)
 {
-	struct cvm_build_progress p = { .phase = phase, .entries = entries,
-					.entries_total = entries_total, .bytes = bytes,
-					.bytes_total = bytes_total };
+	struct cvm_build_progress p = {.phase = phase,
+				       .entries = entries,
+				       .entries_total = entries_total,
+				       .bytes = bytes,
+				       .bytes_total = bytes_total};
 
 	return b->o->progress ? b->o->progress(&p, b->o->progress_userdata) : 0;
 }
@@ -83,13 +85,17 @@ static int check_options(const struct cvm_build_options *o, cvm_err *reterr)
 	if (!cvm_image_format_to_string(o->format))
 		return cvm_err_set(reterr, -EINVAL, "unknown image format");
 	if (o->rootfs_fd >= 0 && !o->size)
-		return cvm_err_set(reterr, -EINVAL, "an archive read from a pipe needs an explicit "
+		return cvm_err_set(reterr, -EINVAL,
+				   "an archive read from a pipe needs an explicit "
 				   "disk size");
 	if (o->esp_size && (o->esp_size < CVM_IMAGE_MIN_ESP_SIZE || o->esp_size % CVM_MIB))
-		return cvm_err_set(reterr, -EINVAL, "the ESP size must be a multiple of 1 MiB and "
-				   "at least %llu MiB", CVM_IMAGE_MIN_ESP_SIZE >> 20);
+		return cvm_err_set(reterr, -EINVAL,
+				   "the ESP size must be a multiple of 1 MiB and "
+				   "at least %llu MiB",
+				   CVM_IMAGE_MIN_ESP_SIZE >> 20);
 	if (!label_ok(o->luks_label, 47) || !label_ok(o->fs_label, 16))
-		return cvm_err_set(reterr, -EINVAL, "labels have 1 to 47 (LUKS) or 16 (ext4) bytes");
+		return cvm_err_set(reterr, -EINVAL,
+				   "labels have 1 to 47 (LUKS) or 16 (ext4) bytes");
 	if (o->luks_uuid) {
 		uint8_t u[16];
 
@@ -156,8 +162,8 @@ static int make_ids(struct build *b, cvm_err *reterr)
 		return r;
 	if (b->o->luks_uuid)
 		snprintf(b->luks_uuid, sizeof(b->luks_uuid), "%s", b->o->luks_uuid);
-	b->esp_volume_id = (uint32_t)vol[0] << 24 | (uint32_t)vol[1] << 16 |
-			   (uint32_t)vol[2] << 8 | vol[3];
+	b->esp_volume_id =
+	    (uint32_t)vol[0] << 24 | (uint32_t)vol[1] << 16 | (uint32_t)vol[2] << 8 | vol[3];
 	return 0;
 }
 
@@ -198,14 +204,14 @@ static int plan(struct build *b, cvm_err *reterr)
 		b->entries_total = b->scan.entries;
 	}
 	return cvm_layout_compute(b->scanned ? &b->scan : NULL, o->size,
-				  o->esp_size ? o->esp_size : CVM_IMAGE_DEFAULT_ESP_SIZE, &b->layout,
-				  reterr);
+				  o->esp_size ? o->esp_size : CVM_IMAGE_DEFAULT_ESP_SIZE,
+				  &b->layout, reterr);
 }
 
 CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, char **ret_manifest,
 			       cvm_err *reterr)
 {
-	CVM_CLEANUP(build_cleanup) struct build b = { .o = o, .disk_i = -1, .uki_i = -1 };
+	CVM_CLEANUP(build_cleanup) struct build b = {.o = o, .disk_i = -1, .uki_i = -1};
 	int r;
 
 	if ((r = check_options(o, reterr)) < 0)

@@ -26,8 +26,8 @@ struct build {
 	char luks_uuid[CVM_UUID_STR], fs_uuid[CVM_UUID_STR];
 	uint8_t fs_uuid_raw[16], fs_hash_seed[16];
 	uint32_t esp_volume_id;
-	uint8_t *volume_key;       /* secure memory */
-	uint8_t *broker_key;       /* secure memory */
+	uint8_t *volume_key; /* secure memory */
+	uint8_t *broker_key; /* secure memory */
 	struct cvm_scan scan;
 	bool scanned;
 	struct cvm_layout layout;

@@ -23,12 +23,12 @@
 #include "pio.h"
 #include "xts.h"
 
-#define SECTOR CVM_XTS_SECTOR
+#define SECTOR	       CVM_XTS_SECTOR
 #define CRYPT_IO_MAGIC 0x63766d63 /* "cvmc" */
-#define CACHE_SLOTS 64u
-#define BATCH_SECTORS 256u  /* 1 MiB per pwrite */
-#define BYPASS_SECTORS 4u   /* writes of at least this many sectors skip the cache */
-#define CHUNK_SECTORS 32768u /* sectors per bitmap chunk (4 KiB of bits) */
+#define CACHE_SLOTS    64u
+#define BATCH_SECTORS  256u   /* 1 MiB per pwrite */
+#define BYPASS_SECTORS 4u     /* writes of at least this many sectors skip the cache */
+#define CHUNK_SECTORS  32768u /* sectors per bitmap chunk (4 KiB of bits) */
 
 struct slot {
 	uint64_t sector;
@@ -154,7 +154,7 @@ static errcode_t get_sector(struct crypt_io *c, uint64_t s, uint8_t *out)
 		return (errcode_t)-r;
 	c->stats.bytes_read += SECTOR;
 	return cvm_xts_crypt(c->xts, false, s * SECTOR, out, out, SECTOR) < 0 ? EXT2_ET_SHORT_READ
-									     : 0;
+									      : 0;
 }
 
 /* --- the write-back cache of plaintext sectors --- */
@@ -221,7 +221,7 @@ static void cache_drop(struct crypt_io *c, uint64_t s, uint64_t n)
 static errcode_t range_of(io_channel ch, struct crypt_io *c, unsigned long long block, int count,
 			  uint64_t *off, uint64_t *len)
 {
-	*len = count < 0 ? (uint64_t)-(int64_t)count : (uint64_t)count * (uint64_t)ch->block_size;
+	*len = count < 0 ? (uint64_t) - (int64_t)count : (uint64_t)count * (uint64_t)ch->block_size;
 	*off = block * (uint64_t)ch->block_size;
 	if (*off / SECTOR >= c->nsectors || *len > c->nsectors * SECTOR - *off)
 		return EFBIG; /* past the end of the segment */
@@ -449,19 +449,19 @@ static errcode_t crypt_open(const char *name, int flags, io_channel *ret)
 }
 
 static struct struct_io_manager crypt_io_manager = {
-	.magic = EXT2_ET_MAGIC_IO_MANAGER,
-	.name = "cvmimg AES-XTS I/O manager",
-	.open = crypt_open,
-	.close = crypt_close,
-	.set_blksize = crypt_set_blksize,
-	.read_blk = crypt_read32,
-	.write_blk = crypt_write32,
-	.flush = crypt_flush,
-	.set_option = crypt_set_option,
-	.get_stats = crypt_get_stats,
-	.read_blk64 = crypt_read,
-	.write_blk64 = crypt_write,
-	.zeroout = crypt_zeroout,
+    .magic = EXT2_ET_MAGIC_IO_MANAGER,
+    .name = "cvmimg AES-XTS I/O manager",
+    .open = crypt_open,
+    .close = crypt_close,
+    .set_blksize = crypt_set_blksize,
+    .read_blk = crypt_read32,
+    .write_blk = crypt_write32,
+    .flush = crypt_flush,
+    .set_option = crypt_set_option,
+    .get_stats = crypt_get_stats,
+    .read_blk64 = crypt_read,
+    .write_blk64 = crypt_write,
+    .zeroout = crypt_zeroout,
 };
 
 io_manager cvm_crypt_io_manager = &crypt_io_manager;

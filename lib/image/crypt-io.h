@@ -22,10 +22,10 @@
 #include <cvmimg/err.h>
 
 struct cvm_crypt_io_params {
-	int fd;                   /* the image, open read-write; not closed by the channel */
-	uint64_t offset;          /* byte offset of the data segment in @fd (4096-aligned) */
-	uint64_t size;            /* bytes in the segment (multiple of 4096) */
-	const uint8_t *key;       /* 64-byte volume key */
+	int fd;		    /* the image, open read-write; not closed by the channel */
+	uint64_t offset;    /* byte offset of the data segment in @fd (4096-aligned) */
+	uint64_t size;	    /* bytes in the segment (multiple of 4096) */
+	const uint8_t *key; /* 64-byte volume key */
 };
 
 extern io_manager cvm_crypt_io_manager;

@@ -20,7 +20,7 @@ struct stage {
 
 static void stage_cleanup(struct stage *s)
 {
-	const char *paths[] = { s->f1, s->f2, s->boot, s->linux_dir, s->efi, s->root };
+	const char *paths[] = {s->f1, s->f2, s->boot, s->linux_dir, s->efi, s->root};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (paths[i][0])
@@ -29,7 +29,7 @@ static void stage_cleanup(struct stage *s)
 
 static int pin_time(const char *path, int64_t t, cvm_err *reterr)
 {
-	struct timespec ts[2] = { { .tv_sec = (time_t)t }, { .tv_sec = (time_t)t } };
+	struct timespec ts[2] = {{.tv_sec = (time_t)t}, {.tv_sec = (time_t)t}};
 
 	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'", path);
@@ -60,7 +60,7 @@ static int make_stage(struct stage *s, const struct cvm_esp_params *p, cvm_err *
 		return cvm_err_set_errno(reterr, -errno, "cannot link '%s'", p->uki_path);
 	}
 	/* files first: linking changes the directories' times */
-	const char *order[] = { s->f1, s->boot, s->linux_dir, s->efi };
+	const char *order[] = {s->f1, s->boot, s->linux_dir, s->efi};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int r = pin_time(order[i], p->mtime, reterr);
 
@@ -72,7 +72,7 @@ static int make_stage(struct stage *s, const struct cvm_esp_params *p, cvm_err *
 
 int cvm_esp_write(const struct cvm_esp_params *p, cvm_err *reterr)
 {
-	CVM_CLEANUP(stage_cleanup) struct stage s = { .root = { 0 } };
+	CVM_CLEANUP(stage_cleanup) struct stage s = {.root = {0}};
 	char sectors[32], kib[32], volid[16], image[4200], spc[16];
 	unsigned per = 8;
 	int r;
@@ -89,10 +89,10 @@ int cvm_esp_write(const struct cvm_esp_params *p, cvm_err *reterr)
 	snprintf(kib, sizeof(kib), "%llu", (unsigned long long)(p->size / 1024));
 	snprintf(volid, sizeof(volid), "%08x", p->volume_id);
 	snprintf(image, sizeof(image), "%s@@%llu", p->disk_path, (unsigned long long)p->offset);
-	const char *mkfs[] = { "mkfs.fat", "-F", "32", "-s", spc, "-n", "ESP", "-i", volid,
-			       "--invariant",
-			       "--offset", sectors, p->disk_path, kib, NULL };
-	const char *copy[] = { "mcopy", "-i", image, "-s", "-p", "-m", "-Q", s.efi, "::", NULL };
+	const char *mkfs[] = {"mkfs.fat", "-F",	   "32",	 "-s",	spc,
+			      "-n",	  "ESP",   "-i",	 volid, "--invariant",
+			      "--offset", sectors, p->disk_path, kib,	NULL};
+	const char *copy[] = {"mcopy", "-i", image, "-s", "-p", "-m", "-Q", s.efi, "::", NULL};
 
 	if ((r = cvm_spawn(mkfs, "dosfstools", reterr)) < 0)
 		return r;

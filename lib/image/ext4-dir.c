@@ -107,8 +107,8 @@ static int load_block(struct cvm_ext4 *w, uint32_t ino, uint64_t pblk, cvm_err *
 static unsigned entries_end(struct cvm_ext4 *w)
 {
 	return w->fs->blocksize - (ext2fs_has_feature_metadata_csum(w->fs->super)
-					   ? sizeof(struct ext2_dir_entry_tail)
-					   : 0);
+				       ? sizeof(struct ext2_dir_entry_tail)
+				       : 0);
 }
 
 /* A directory this code did not create (lost+found): find its last entry. */
@@ -125,10 +125,11 @@ static int dir_load(struct cvm_ext4 *w, uint32_t ino, struct dir_state **ret, cv
 		return cvm_ext4_err(reterr, e, "cannot read directory inode %u", ino);
 	if (EXT2_I_SIZE(&inode) < w->fs->blocksize || (inode.i_flags & EXT2_INDEX_FL))
 		return cvm_ext4_err(reterr, EXT2_ET_DIR_CORRUPTED, "directory inode %u", ino);
-	e = ext2fs_bmap2(w->fs, ino, &inode, NULL, 0,
-			 EXT2_I_SIZE(&inode) / w->fs->blocksize - 1, NULL, &pblk);
+	e = ext2fs_bmap2(w->fs, ino, &inode, NULL, 0, EXT2_I_SIZE(&inode) / w->fs->blocksize - 1,
+			 NULL, &pblk);
 	if (e || !pblk)
-		return cvm_ext4_err(reterr, e ? e : EXT2_ET_DIR_CORRUPTED, "directory inode %u", ino);
+		return cvm_ext4_err(reterr, e ? e : EXT2_ET_DIR_CORRUPTED, "directory inode %u",
+				    ino);
 	if ((r = load_block(w, ino, pblk, reterr)) < 0)
 		return r;
 	for (;;) {
@@ -136,7 +137,8 @@ static int dir_load(struct cvm_ext4 *w, uint32_t ino, struct dir_state **ret, cv
 
 		ext2fs_get_rec_len(w->fs, (struct ext2_dir_entry *)(w->dblock + off), &rec);
 		if (rec < 8 || off + rec > end)
-			return cvm_ext4_err(reterr, EXT2_ET_DIR_CORRUPTED, "directory inode %u", ino);
+			return cvm_ext4_err(reterr, EXT2_ET_DIR_CORRUPTED, "directory inode %u",
+					    ino);
 		if (off + rec == end)
 			break;
 		off += rec;
@@ -151,8 +153,8 @@ static int dir_load(struct cvm_ext4 *w, uint32_t ino, struct dir_state **ret, cv
 }
 
 /* Put a name at @off of the cached block, taking @rec bytes. */
-static void put_entry(struct cvm_ext4 *w, unsigned off, unsigned rec, const char *name,
-		      size_t len, uint32_t ino, uint8_t ftype)
+static void put_entry(struct cvm_ext4 *w, unsigned off, unsigned rec, const char *name, size_t len,
+		      uint32_t ino, uint8_t ftype)
 {
 	struct ext2_dir_entry *de = (struct ext2_dir_entry *)(w->dblock + off);
 
@@ -201,7 +203,8 @@ static int add_block(struct cvm_ext4 *w, struct dir_state *d, cvm_err *reterr)
 		return cvm_ext4_err(reterr, e, "cannot grow directory inode %u", d->ino);
 	/* bmap2 wrote the inode with the new block counted; the size is ours to set */
 	if ((e = ext2fs_read_inode(w->fs, d->ino, &inode)) ||
-	    (e = ext2fs_inode_size_set(w->fs, &inode, (uint64_t)(d->lblk + 2) * w->fs->blocksize)) ||
+	    (e = ext2fs_inode_size_set(w->fs, &inode,
+				       (uint64_t)(d->lblk + 2) * w->fs->blocksize)) ||
 	    (e = ext2fs_write_inode(w->fs, d->ino, &inode)))
 		return cvm_ext4_err(reterr, e, "cannot grow directory inode %u", d->ino);
 	if ((e = ext2fs_new_dir_block(w->fs, 0, 0, &fresh)))
@@ -217,8 +220,8 @@ static int add_block(struct cvm_ext4 *w, struct dir_state *d, cvm_err *reterr)
 	return 0;
 }
 
-int cvm_ext4_dir_link(struct cvm_ext4 *w, uint32_t dir, const char *name, size_t len,
-		      uint32_t ino, uint8_t ftype, cvm_err *reterr)
+int cvm_ext4_dir_link(struct cvm_ext4 *w, uint32_t dir, const char *name, size_t len, uint32_t ino,
+		      uint8_t ftype, cvm_err *reterr)
 {
 	struct dir_state *d = dir_lookup(w, dir);
 	int r;

@@ -21,7 +21,7 @@ int cvm_ext4_file_begin(struct cvm_ext4 *w, uint32_t ino, uint64_t size, cvm_err
 
 	if (!buf && !(buf = malloc((size_t)FILE_BUF_BLOCKS * CVM_EXT4_BLOCK)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	*f = (struct file_state){ .open = true, .ino = ino, .size = size, .buf = buf };
+	*f = (struct file_state){.open = true, .ino = ino, .size = size, .buf = buf};
 	e = ext2fs_extent_open2(w->fs, ino, NULL, &f->handle);
 	if (e)
 		return cvm_ext4_err(reterr, e, "cannot map inode %u", ino);
@@ -54,8 +54,7 @@ static int insert_extent(struct cvm_ext4 *w, cvm_err *reterr)
 }
 
 /* Record blocks [lblk, +n) at [pblk, +n): extend the waiting extent or start one. */
-static int add_extent(struct cvm_ext4 *w, uint64_t lblk, blk64_t pblk, uint32_t n,
-		      cvm_err *reterr)
+static int add_extent(struct cvm_ext4 *w, uint64_t lblk, blk64_t pblk, uint32_t n, cvm_err *reterr)
 {
 	struct file_state *f = &w->file;
 	struct ext2fs_extent *x = &f->ext;
@@ -68,7 +67,7 @@ static int add_extent(struct cvm_ext4 *w, uint64_t lblk, blk64_t pblk, uint32_t 
 	}
 	if ((r = insert_extent(w, reterr)) < 0)
 		return r;
-	*x = (struct ext2fs_extent){ .e_pblk = pblk, .e_lblk = (blk64_t)lblk, .e_len = n };
+	*x = (struct ext2fs_extent){.e_pblk = pblk, .e_lblk = (blk64_t)lblk, .e_len = n};
 	f->have_extent = true;
 	return 0;
 }

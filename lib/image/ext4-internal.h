@@ -10,7 +10,7 @@
 #include "pathmap.h"
 
 #define FILE_BUF_BLOCKS 256u /* 1 MiB of file data per allocation and write */
-#define MAX_EXTENT_LEN 32768u
+#define MAX_EXTENT_LEN	32768u
 
 /* Where the next entry of a directory goes: its last block and last entry. */
 struct dir_state {
@@ -24,15 +24,15 @@ struct file_state {
 	bool open;
 	uint32_t ino;
 	uint64_t size;
-	uint64_t end;            /* end of the data received so far */
-	uint8_t *buf;            /* FILE_BUF_BLOCKS blocks starting at buf_lblk */
+	uint64_t end; /* end of the data received so far */
+	uint8_t *buf; /* FILE_BUF_BLOCKS blocks starting at buf_lblk */
 	uint64_t buf_lblk;
-	uint32_t buf_blocks;     /* blocks of buf in use */
+	uint32_t buf_blocks; /* blocks of buf in use */
 	ext2_extent_handle_t handle;
-	bool have_extent;        /* an extent waiting to be inserted */
-	bool inserted;           /* at least one extent is in the tree */
+	bool have_extent; /* an extent waiting to be inserted */
+	bool inserted;	  /* at least one extent is in the tree */
 	struct ext2fs_extent ext;
-	uint64_t blocks;         /* data blocks allocated */
+	uint64_t blocks; /* data blocks allocated */
 };
 
 struct cvm_ext4 {
@@ -41,24 +41,24 @@ struct cvm_ext4 {
 	struct cvm_pathmap *names;
 	struct dir_state *dirs;
 	size_t dirs_cap, dirs_count;
-	uint8_t *dblock;         /* one cached directory block */
+	uint8_t *dblock; /* one cached directory block */
 	uint64_t dblock_pblk;
 	uint32_t dblock_ino;
 	bool dblock_dirty;
-	char *last_parent;       /* the parent resolved last, and its inode */
+	char *last_parent; /* the parent resolved last, and its inode */
 	uint32_t last_parent_ino;
-	blk64_t goal;            /* where file data goes next */
+	blk64_t goal; /* where file data goes next */
 	struct file_state file;
 };
 
 /* errcode_t -> negative errno plus a message naming @what. */
 int cvm_ext4_err(cvm_err *reterr, errcode_t e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* ext4-dir.c */
 int cvm_ext4_dir_init(struct cvm_ext4 *w, uint32_t ino, uint64_t pblk);
-int cvm_ext4_dir_link(struct cvm_ext4 *w, uint32_t dir, const char *name, size_t len,
-		      uint32_t ino, uint8_t ftype, cvm_err *reterr);
+int cvm_ext4_dir_link(struct cvm_ext4 *w, uint32_t dir, const char *name, size_t len, uint32_t ino,
+		      uint8_t ftype, cvm_err *reterr);
 /* Add an empty block at the end of directory @ino. */
 int cvm_ext4_dir_grow(struct cvm_ext4 *w, uint32_t ino, cvm_err *reterr);
 int cvm_ext4_dir_flush(struct cvm_ext4 *w, cvm_err *reterr);

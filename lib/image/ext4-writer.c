@@ -54,8 +54,9 @@ static void put_time(uint32_t *lo, uint32_t *extra, int64_t sec, uint32_t nsec)
 	if (sec > INT64_C(0x37fffffff)) /* 2446-05-10 */
 		sec = INT64_C(0x37fffffff);
 	*lo = (uint32_t)sec;
-	*extra = (nsec << EXT4_EPOCH_BITS) |
-		 (uint32_t)(((uint64_t)(sec - (int64_t)(int32_t)(uint32_t)sec) >> 32) & EXT4_EPOCH_MASK);
+	*extra =
+	    (nsec << EXT4_EPOCH_BITS) |
+	    (uint32_t)(((uint64_t)(sec - (int64_t)(int32_t)(uint32_t)sec) >> 32) & EXT4_EPOCH_MASK);
 }
 
 static void fill_inode(struct cvm_ext4 *w, struct ext2_inode_large *in, uint16_t type,
@@ -113,8 +114,8 @@ static void empty_extent_tree(struct ext2_inode_large *in)
 	eh->eh_magic = ext2fs_cpu_to_le16(EXT3_EXT_MAGIC);
 	eh->eh_entries = 0;
 	eh->eh_depth = 0;
-	eh->eh_max = ext2fs_cpu_to_le16((sizeof(in->i_block) - sizeof(*eh)) /
-					sizeof(struct ext3_extent));
+	eh->eh_max =
+	    ext2fs_cpu_to_le16((sizeof(in->i_block) - sizeof(*eh)) / sizeof(struct ext3_extent));
 }
 
 /* One more link to @ino; directories past 65000 subdirectories count as 1 (dir_nlink). */
@@ -138,7 +139,7 @@ int cvm_ext4_mkdir(struct cvm_ext4 *w, uint32_t parent, uint32_t ino,
 		   const struct cvm_ext4_entry *meta, cvm_err *reterr)
 {
 	ext2_filsys fs = w->fs;
-	struct ext2_inode_large in = { 0 };
+	struct ext2_inode_large in = {0};
 	ext2_extent_handle_t h = NULL;
 	char *block = NULL;
 	blk64_t blk;
@@ -179,10 +180,10 @@ int cvm_ext4_mkdir(struct cvm_ext4 *w, uint32_t parent, uint32_t ino,
 static uint8_t ftype_of(enum cvm_ext4_type t)
 {
 	static const uint8_t ft[] = {
-		[CVM_EXT4_REG] = EXT2_FT_REG_FILE, [CVM_EXT4_DIR] = EXT2_FT_DIR,
-		[CVM_EXT4_SYMLINK] = EXT2_FT_SYMLINK, [CVM_EXT4_CHR] = EXT2_FT_CHRDEV,
-		[CVM_EXT4_BLK] = EXT2_FT_BLKDEV, [CVM_EXT4_FIFO] = EXT2_FT_FIFO,
-		[CVM_EXT4_SOCK] = EXT2_FT_SOCK,
+	    [CVM_EXT4_REG] = EXT2_FT_REG_FILE,	  [CVM_EXT4_DIR] = EXT2_FT_DIR,
+	    [CVM_EXT4_SYMLINK] = EXT2_FT_SYMLINK, [CVM_EXT4_CHR] = EXT2_FT_CHRDEV,
+	    [CVM_EXT4_BLK] = EXT2_FT_BLKDEV,	  [CVM_EXT4_FIFO] = EXT2_FT_FIFO,
+	    [CVM_EXT4_SOCK] = EXT2_FT_SOCK,
 	};
 
 	return (size_t)t < sizeof(ft) ? ft[t] : EXT2_FT_UNKNOWN;
@@ -215,13 +216,16 @@ static int set_xattrs(struct cvm_ext4 *w, uint32_t ino, const struct cvm_ext4_en
 		err = ext2fs_xattr_set(h, e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len);
 		if (err == EXT2_ET_EA_NO_SPACE || err == EXT2_ET_EA_KEY_NOT_FOUND) {
 			ext2fs_xattrs_close(&h);
-			return cvm_err_set(reterr, -EFBIG, "the extended attributes of '%s' do not "
-					   "fit in one block", e->path);
+			return cvm_err_set(reterr, -EFBIG,
+					   "the extended attributes of '%s' do not "
+					   "fit in one block",
+					   e->path);
 		}
 		if (err == EXT2_ET_INVALID_ARGUMENT || err == EXT2_ET_EA_BAD_VALUE_SIZE ||
 		    err == EXT2_ET_EA_BAD_NAME_LEN) {
 			ext2fs_xattrs_close(&h);
-			return cvm_err_set(reterr, -EBADMSG, "invalid extended attribute '%s' on '%s'",
+			return cvm_err_set(reterr, -EBADMSG,
+					   "invalid extended attribute '%s' on '%s'",
 					   e->xattrs[i].name, e->path);
 		}
 	}
@@ -236,8 +240,8 @@ static int set_xattrs(struct cvm_ext4 *w, uint32_t ino, const struct cvm_ext4_en
 }
 
 /* Find or create (0755, 0:0) the directory @path[0..len), relative to the root. */
-static int resolve_dir(struct cvm_ext4 *w, const char *path, size_t len, bool create,
-		       uint32_t *ret, cvm_err *reterr)
+static int resolve_dir(struct cvm_ext4 *w, const char *path, size_t len, bool create, uint32_t *ret,
+		       cvm_err *reterr)
 {
 	uint32_t cur = EXT2_ROOT_INO;
 	size_t at = 0;
@@ -265,11 +269,13 @@ static int resolve_dir(struct cvm_ext4 *w, const char *path, size_t len, bool cr
 			return cvm_err_set(reterr, -EBADMSG, "'%.*s' does not exist", (int)(at + n),
 					   path);
 		} else {
-			struct cvm_ext4_entry meta = { .mode = 0755, .mtime = w->now };
+			struct cvm_ext4_entry meta = {.mode = 0755, .mtime = w->now};
 
 			if (n > EXT2_NAME_LEN)
-				return cvm_err_set(reterr, -ENAMETOOLONG, "a name is longer than 255 "
-						   "bytes: '%.*s'", (int)len, path);
+				return cvm_err_set(reterr, -ENAMETOOLONG,
+						   "a name is longer than 255 "
+						   "bytes: '%.*s'",
+						   (int)len, path);
 			if ((r = new_inode(w, cur, LINUX_S_IFDIR, &ino, reterr)) < 0 ||
 			    (r = cvm_ext4_mkdir(w, cur, ino, &meta, reterr)) < 0 ||
 			    (r = cvm_ext4_dir_link(w, cur, c, n, ino, EXT2_FT_DIR, reterr)) < 0)
@@ -301,8 +307,10 @@ static int add_hardlink(struct cvm_ext4 *w, uint32_t parent, const char *name, s
 
 	if (!t || !*t || resolve_dir(w, t, plen, false, &tdir, &ignored) < 0 ||
 	    !cvm_pathmap_get(w->names, tdir, tname, strlen(tname), &ino, &ft))
-		return cvm_err_set(reterr, -EBADMSG, "hard link '%s' points to '%s', which is not "
-				   "in the archive before it", e->path, t ? t : "");
+		return cvm_err_set(reterr, -EBADMSG,
+				   "hard link '%s' points to '%s', which is not "
+				   "in the archive before it",
+				   e->path, t ? t : "");
 	if (ft == EXT2_FT_DIR)
 		return cvm_err_set(reterr, -EBADMSG, "hard link '%s' points to the directory '%s'",
 				   e->path, t);
@@ -310,8 +318,8 @@ static int add_hardlink(struct cvm_ext4 *w, uint32_t parent, const char *name, s
 	    (r = cvm_ext4_dir_link(w, parent, name, len, ino, ft, reterr)) < 0)
 		return r;
 	return cvm_pathmap_put(w->names, parent, name, len, ino, ft) < 0
-		       ? cvm_err_set(reterr, -ENOMEM, "out of memory")
-		       : 0;
+		   ? cvm_err_set(reterr, -ENOMEM, "out of memory")
+		   : 0;
 }
 
 static int make_symlink(struct cvm_ext4 *w, uint32_t parent, uint32_t ino,
@@ -323,8 +331,10 @@ static int make_symlink(struct cvm_ext4 *w, uint32_t parent, uint32_t ino,
 	int r;
 
 	if (n == 0 || n >= w->fs->blocksize)
-		return cvm_err_set(reterr, -EBADMSG, "symbolic link '%s' has a target of %zu bytes "
-				   "(1 to 4095 allowed)", e->path, n);
+		return cvm_err_set(reterr, -EBADMSG,
+				   "symbolic link '%s' has a target of %zu bytes "
+				   "(1 to 4095 allowed)",
+				   e->path, n);
 	if ((err = ext2fs_symlink(w->fs, parent, ino, NULL, e->target)))
 		return cvm_ext4_err(reterr, err, "cannot create symbolic link '%s'", e->path);
 	if ((r = read_inode(w, ino, &in, reterr)) < 0)
@@ -337,11 +347,11 @@ static int make_inode(struct cvm_ext4 *w, uint32_t ino, const struct cvm_ext4_en
 		      cvm_err *reterr)
 {
 	static const uint16_t types[] = {
-		[CVM_EXT4_REG] = LINUX_S_IFREG, [CVM_EXT4_CHR] = LINUX_S_IFCHR,
-		[CVM_EXT4_BLK] = LINUX_S_IFBLK, [CVM_EXT4_FIFO] = LINUX_S_IFIFO,
-		[CVM_EXT4_SOCK] = LINUX_S_IFSOCK,
+	    [CVM_EXT4_REG] = LINUX_S_IFREG,   [CVM_EXT4_CHR] = LINUX_S_IFCHR,
+	    [CVM_EXT4_BLK] = LINUX_S_IFBLK,   [CVM_EXT4_FIFO] = LINUX_S_IFIFO,
+	    [CVM_EXT4_SOCK] = LINUX_S_IFSOCK,
 	};
-	struct ext2_inode_large in = { 0 };
+	struct ext2_inode_large in = {0};
 	uint32_t ma = e->rdev_major, mi = e->rdev_minor;
 	int r;
 
@@ -366,10 +376,10 @@ static int create_entry(struct cvm_ext4 *w, uint32_t parent, const char *name, s
 			const struct cvm_ext4_entry *e, cvm_err *reterr)
 {
 	static const uint16_t alloc_type[] = {
-		[CVM_EXT4_REG] = LINUX_S_IFREG, [CVM_EXT4_DIR] = LINUX_S_IFDIR,
-		[CVM_EXT4_SYMLINK] = LINUX_S_IFLNK, [CVM_EXT4_CHR] = LINUX_S_IFCHR,
-		[CVM_EXT4_BLK] = LINUX_S_IFBLK, [CVM_EXT4_FIFO] = LINUX_S_IFIFO,
-		[CVM_EXT4_SOCK] = LINUX_S_IFSOCK,
+	    [CVM_EXT4_REG] = LINUX_S_IFREG,	[CVM_EXT4_DIR] = LINUX_S_IFDIR,
+	    [CVM_EXT4_SYMLINK] = LINUX_S_IFLNK, [CVM_EXT4_CHR] = LINUX_S_IFCHR,
+	    [CVM_EXT4_BLK] = LINUX_S_IFBLK,	[CVM_EXT4_FIFO] = LINUX_S_IFIFO,
+	    [CVM_EXT4_SOCK] = LINUX_S_IFSOCK,
 	};
 	uint8_t ft = ftype_of(e->type);
 	uint32_t ino = 0;
@@ -406,7 +416,8 @@ int cvm_ext4_add(struct cvm_ext4 *w, const struct cvm_ext4_entry *e, cvm_err *re
 		return cvm_err_set(reterr, -EINVAL, "the previous file is not finished");
 	if (!*e->path) {
 		if (e->type != CVM_EXT4_DIR)
-			return cvm_err_set(reterr, -EBADMSG, "the root of the archive is not a "
+			return cvm_err_set(reterr, -EBADMSG,
+					   "the root of the archive is not a "
 					   "directory");
 		r = update_meta(w, EXT2_ROOT_INO, e, reterr);
 		return r < 0 ? r : set_xattrs(w, EXT2_ROOT_INO, e, reterr);
@@ -472,8 +483,7 @@ static void set_super(ext2_filsys fs, const struct cvm_ext4_geometry *g)
 	s->s_mkfs_time_hi = s->s_lastcheck_hi = s->s_wtime_hi = now_hi;
 	memset(s->s_volume_name, 0, sizeof(s->s_volume_name));
 	if (g->label)
-		memcpy(s->s_volume_name, g->label,
-		       strnlen(g->label, sizeof(s->s_volume_name)));
+		memcpy(s->s_volume_name, g->label, strnlen(g->label, sizeof(s->s_volume_name)));
 	ext2fs_mark_super_dirty(fs);
 }
 
@@ -495,7 +505,7 @@ static void make_param(uint64_t blocks, uint64_t inodes, struct ext2_super_block
 
 int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_err *reterr)
 {
-	struct ext2_super_block param = { 0 };
+	struct ext2_super_block param = {0};
 	ext2_filsys fs = NULL;
 	uint64_t overhead;
 	errcode_t e;
@@ -515,10 +525,11 @@ int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_
 				    (unsigned long long)blocks);
 	}
 	journal = ext2fs_default_journal_size(blocks);
-	overhead = (journal > 0 ? (uint64_t)journal : 0) + 64; /* + root, lost+found, resize inode */
+	overhead =
+	    (journal > 0 ? (uint64_t)journal : 0) + 64; /* + root, lost+found, resize inode */
 	*ret_free = ext2fs_free_blocks_count(fs->super) > overhead
-			    ? ext2fs_free_blocks_count(fs->super) - overhead
-			    : 0;
+			? ext2fs_free_blocks_count(fs->super) - overhead
+			: 0;
 	ext2fs_free(fs);
 	return 0;
 }
@@ -527,8 +538,8 @@ int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_
 static int make_skeleton(struct cvm_ext4 *w, cvm_err *reterr)
 {
 	ext2_filsys fs = w->fs;
-	struct cvm_ext4_entry root = { .mode = 0755, .mtime = w->now };
-	struct cvm_ext4_entry lpf = { .mode = 0700, .mtime = w->now };
+	struct cvm_ext4_entry root = {.mode = 0755, .mtime = w->now};
+	struct cvm_ext4_entry lpf = {.mode = 0700, .mtime = w->now};
 	struct ext2fs_journal_params jp;
 	uint32_t ino = 0;
 	errcode_t e;
@@ -537,8 +548,8 @@ static int make_skeleton(struct cvm_ext4 *w, cvm_err *reterr)
 	if ((r = cvm_ext4_mkdir(w, EXT2_ROOT_INO, EXT2_ROOT_INO, &root, reterr)) < 0 ||
 	    (r = new_inode(w, EXT2_ROOT_INO, LINUX_S_IFDIR, &ino, reterr)) < 0 ||
 	    (r = cvm_ext4_mkdir(w, EXT2_ROOT_INO, ino, &lpf, reterr)) < 0 ||
-	    (r = cvm_ext4_dir_link(w, EXT2_ROOT_INO, "lost+found", 10, ino, EXT2_FT_DIR,
-				   reterr)) < 0)
+	    (r = cvm_ext4_dir_link(w, EXT2_ROOT_INO, "lost+found", 10, ino, EXT2_FT_DIR, reterr)) <
+		0)
 		return r;
 	if (cvm_pathmap_put(w->names, EXT2_ROOT_INO, "lost+found", 10, ino, EXT2_FT_DIR) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
@@ -563,7 +574,7 @@ int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_
 		    struct cvm_ext4 **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_ext4_freep) struct cvm_ext4 *w = NULL;
-	struct ext2_super_block param = { 0 };
+	struct ext2_super_block param = {0};
 	errcode_t e;
 	int r;
 

@@ -30,12 +30,12 @@
 struct cvm_ext4;
 
 struct cvm_ext4_geometry {
-	uint64_t blocks;        /* filesystem size in 4 KiB blocks */
-	uint64_t inodes;        /* 0: one per 16 KiB */
+	uint64_t blocks; /* filesystem size in 4 KiB blocks */
+	uint64_t inodes; /* 0: one per 16 KiB */
 	uint8_t uuid[16];
 	uint8_t hash_seed[16];
-	const char *label;      /* at most 16 bytes; NULL: none */
-	int64_t now;            /* superblock times and directories the archive lacks */
+	const char *label; /* at most 16 bytes; NULL: none */
+	int64_t now;	   /* superblock times and directories the archive lacks */
 };
 
 enum cvm_ext4_type {
@@ -50,8 +50,8 @@ enum cvm_ext4_type {
 };
 
 struct cvm_ext4_xattr {
-	const char *name;       /* "user.x", "security.capability", "system.posix_acl_access" */
-	const void *value;      /* system.posix_acl_*: the Linux xattr form (version 2) */
+	const char *name;  /* "user.x", "security.capability", "system.posix_acl_access" */
+	const void *value; /* system.posix_acl_*: the Linux xattr form (version 2) */
 	size_t len;
 };
 
@@ -63,12 +63,12 @@ struct cvm_ext4_xattr {
 struct cvm_ext4_entry {
 	const char *path;
 	enum cvm_ext4_type type;
-	uint32_t mode;          /* permission bits, 07777 */
+	uint32_t mode; /* permission bits, 07777 */
 	uint32_t uid, gid;
-	int64_t mtime;          /* also atime, ctime and crtime */
+	int64_t mtime; /* also atime, ctime and crtime */
 	uint32_t mtime_nsec;
-	uint64_t size;          /* regular files: the (logical) size */
-	const char *target;     /* symlink target, or the hard link's existing path */
+	uint64_t size;	    /* regular files: the (logical) size */
+	const char *target; /* symlink target, or the hard link's existing path */
 	uint32_t rdev_major, rdev_minor;
 	const struct cvm_ext4_xattr *xattrs;
 	size_t n_xattrs;

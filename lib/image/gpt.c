@@ -43,8 +43,7 @@ static int ask_cb(struct fdisk_context *cxt, struct fdisk_ask *ask, void *data)
 	return 0;
 }
 
-static int open_disk(const char *path, int readonly, struct fdisk_context **ret,
-		     cvm_err *reterr)
+static int open_disk(const char *path, int readonly, struct fdisk_context **ret, cvm_err *reterr)
 {
 	struct fdisk_context *c = fdisk_new_context();
 	int r;

@@ -8,14 +8,14 @@
 
 #include <cvmimg/err.h>
 
-#define CVM_GPT_TYPE_ESP "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+#define CVM_GPT_TYPE_ESP	 "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define CVM_GPT_TYPE_ROOT_X86_64 "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
 
 struct cvm_gpt_part {
-	const char *name;      /* partition label */
-	const char *type;      /* type GUID */
-	const char *uuid;      /* partition GUID */
-	uint64_t start, size;  /* bytes, multiples of 512 */
+	const char *name;     /* partition label */
+	const char *type;     /* type GUID */
+	const char *uuid;     /* partition GUID */
+	uint64_t start, size; /* bytes, multiples of 512 */
 };
 
 /* A new GPT (and protective MBR) on @path with these partitions, numbered from 1. */

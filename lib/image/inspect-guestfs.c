@@ -21,7 +21,7 @@
 #include "inspect.h"
 #include "log-internal.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK	 (1u << 20)
 #define ROOT_MAP "cvmimg-root"
 
 struct cvm_gfs {
@@ -34,33 +34,33 @@ struct cvm_gfs {
  * and the build's peak RSS is budgeted.
  */
 #define GFS_SYMBOLS(X)                                                                             \
-	X(guestfs_add_drive_opts) \
-	X(guestfs_cat) \
-	X(guestfs_close) \
-	X(guestfs_create) \
-	X(guestfs_cryptsetup_close) \
-	X(guestfs_cryptsetup_open) \
-	X(guestfs_debug) \
-	X(guestfs_filesize) \
-	X(guestfs_find) \
-	X(guestfs_free_partition_list) \
-	X(guestfs_free_statvfs) \
-	X(guestfs_is_file) \
-	X(guestfs_last_error) \
-	X(guestfs_launch) \
-	X(guestfs_ls) \
-	X(guestfs_mount_ro) \
-	X(guestfs_part_get_disk_guid) \
-	X(guestfs_part_get_gpt_guid) \
-	X(guestfs_part_get_gpt_type) \
-	X(guestfs_part_get_name) \
-	X(guestfs_part_list) \
-	X(guestfs_pread) \
-	X(guestfs_pread_device) \
-	X(guestfs_set_error_handler) \
-	X(guestfs_statvfs) \
-	X(guestfs_umount_all) \
-	X(guestfs_vfs_label) \
+	X(guestfs_add_drive_opts)                                                                  \
+	X(guestfs_cat)                                                                             \
+	X(guestfs_close)                                                                           \
+	X(guestfs_create)                                                                          \
+	X(guestfs_cryptsetup_close)                                                                \
+	X(guestfs_cryptsetup_open)                                                                 \
+	X(guestfs_debug)                                                                           \
+	X(guestfs_filesize)                                                                        \
+	X(guestfs_find)                                                                            \
+	X(guestfs_free_partition_list)                                                             \
+	X(guestfs_free_statvfs)                                                                    \
+	X(guestfs_is_file)                                                                         \
+	X(guestfs_last_error)                                                                      \
+	X(guestfs_launch)                                                                          \
+	X(guestfs_ls)                                                                              \
+	X(guestfs_mount_ro)                                                                        \
+	X(guestfs_part_get_disk_guid)                                                              \
+	X(guestfs_part_get_gpt_guid)                                                               \
+	X(guestfs_part_get_gpt_type)                                                               \
+	X(guestfs_part_get_name)                                                                   \
+	X(guestfs_part_list)                                                                       \
+	X(guestfs_pread)                                                                           \
+	X(guestfs_pread_device)                                                                    \
+	X(guestfs_set_error_handler)                                                               \
+	X(guestfs_statvfs)                                                                         \
+	X(guestfs_umount_all)                                                                      \
+	X(guestfs_vfs_label)                                                                       \
 	X(guestfs_vfs_uuid)
 
 #define GFS_DECLARE(name) __typeof__(name) *name;
@@ -76,8 +76,10 @@ static int gfs_load(cvm_err *reterr)
 		return 0;
 	lib = dlopen("libguestfs.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
-		return cvm_err_set(reterr, -ENOENT, "libguestfs is not installed (Debian package "
-				   "'libguestfs0'): %s", dlerror());
+		return cvm_err_set(reterr, -ENOENT,
+				   "libguestfs is not installed (Debian package "
+				   "'libguestfs0'): %s",
+				   dlerror());
 #define GFS_LOAD(name)                                                                             \
 	if (!(gfs.name = (__typeof__(gfs.name))dlsym(lib, #name)))                                 \
 		return cvm_err_set(reterr, -ENOENT, "libguestfs lacks %s", #name);
@@ -116,7 +118,8 @@ int cvm_gfs_open(const char *path, bool qcow2, struct cvm_gfs **ret, cvm_err *re
 	}
 	gfs.guestfs_set_error_handler(g->g, NULL, NULL);
 	if (gfs.guestfs_add_drive_opts(g->g, path, GUESTFS_ADD_DRIVE_OPTS_READONLY, 1,
-				   GUESTFS_ADD_DRIVE_OPTS_FORMAT, qcow2 ? "qcow2" : "raw", -1) < 0 ||
+				       GUESTFS_ADD_DRIVE_OPTS_FORMAT, qcow2 ? "qcow2" : "raw",
+				       -1) < 0 ||
 	    gfs.guestfs_launch(g->g) < 0) {
 		r = gfs_err(g, reterr, -EIO, "cannot start the libguestfs appliance");
 		cvm_gfs_close(g);
@@ -129,7 +132,7 @@ int cvm_gfs_open(const char *path, bool qcow2, struct cvm_gfs **ret, cvm_err *re
 /* A shell command inside the appliance (filesystems are under /sysroot). */
 static char *sh(struct cvm_gfs *g, const char *cmd)
 {
-	char *const args[] = { (char *)cmd, NULL };
+	char *const args[] = {(char *)cmd, NULL};
 
 	return gfs.guestfs_debug(g->g, "sh", args);
 }
@@ -148,7 +151,8 @@ static int partitions(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 	json_object *disk = json_object_new_object(), *parts = json_object_new_array();
 
 	json_object_object_add(out, "disk", disk);
-	json_object_object_add(disk, "guid", str_or_null(gfs.guestfs_part_get_disk_guid(g->g, "/dev/sda")));
+	json_object_object_add(disk, "guid",
+			       str_or_null(gfs.guestfs_part_get_disk_guid(g->g, "/dev/sda")));
 	json_object_object_add(disk, "partitions", parts);
 	if (!pl)
 		return gfs_err(g, reterr, -EBADMSG, "cannot read the partition table");
@@ -157,11 +161,12 @@ static int partitions(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "number", json_object_new_int(n));
-		json_object_object_add(p, "name", str_or_null(gfs.guestfs_part_get_name(g->g, "/dev/sda", n)));
-		json_object_object_add(p, "type",
-				       str_or_null(gfs.guestfs_part_get_gpt_type(g->g, "/dev/sda", n)));
-		json_object_object_add(p, "uuid",
-				       str_or_null(gfs.guestfs_part_get_gpt_guid(g->g, "/dev/sda", n)));
+		json_object_object_add(p, "name",
+				       str_or_null(gfs.guestfs_part_get_name(g->g, "/dev/sda", n)));
+		json_object_object_add(
+		    p, "type", str_or_null(gfs.guestfs_part_get_gpt_type(g->g, "/dev/sda", n)));
+		json_object_object_add(
+		    p, "uuid", str_or_null(gfs.guestfs_part_get_gpt_guid(g->g, "/dev/sda", n)));
 		json_object_object_add(p, "start", json_object_new_uint64(pl->val[i].part_start));
 		json_object_object_add(p, "size", json_object_new_uint64(pl->val[i].part_size));
 		json_object_array_add(parts, p);
@@ -272,7 +277,8 @@ static size_t sed_unescape(char *s)
 		if (s[i] != '\\' || i + 1 >= n) {
 			s[o++] = s[i];
 		} else if (i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3') {
-			s[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			s[o++] =
+			    (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
 			i += 3;
 		} else if ((k = strchr(from, s[i + 1]))) {
 			s[o++] = to[k - from];
@@ -287,10 +293,10 @@ static size_t sed_unescape(char *s)
 
 static json_object *entry_json(char *rec)
 {
-	static const char *const keys[] = { "type", "mode", "uid", "gid", "mtime", "size", "path",
-					    "target" };
+	static const char *const keys[] = {"type",  "mode", "uid",  "gid",
+					   "mtime", "size", "path", "target"};
 	json_object *o = json_object_new_object();
-	char *f[8] = { 0 };
+	char *f[8] = {0};
 	size_t n = 0;
 
 	for (char *p = rec; n < 8; n++) {
@@ -304,7 +310,8 @@ static json_object *entry_json(char *rec)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (i == 1)
-			json_object_object_add(o, keys[i], json_object_new_int((int)strtol(f[i], NULL, 8)));
+			json_object_object_add(o, keys[i],
+					       json_object_new_int((int)strtol(f[i], NULL, 8)));
 		else if (i == 2 || i == 3 || i == 5)
 			json_object_object_add(o, keys[i],
 					       json_object_new_uint64(strtoull(f[i], NULL, 10)));
@@ -356,7 +363,8 @@ static int open_luks(struct cvm_gfs *g, const char *pass, size_t len, cvm_err *r
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if (memchr(pass, '\0', len)) {
 		cvm_secret_free(key);
-		return cvm_err_set(reterr, -EINVAL, "a passphrase with a NUL byte cannot be passed "
+		return cvm_err_set(reterr, -EINVAL,
+				   "a passphrase with a NUL byte cannot be passed "
 				   "to libguestfs");
 	}
 	memcpy(key, pass, len);
@@ -366,7 +374,8 @@ static int open_luks(struct cvm_gfs *g, const char *pass, size_t len, cvm_err *r
 		return 0;
 	m = gfs.guestfs_last_error(g->g);
 	if (m && strstr(m, "No key available"))
-		return cvm_err_set(reterr, -EKEYREJECTED, "the passphrase does not open the root "
+		return cvm_err_set(reterr, -EKEYREJECTED,
+				   "the passphrase does not open the root "
 				   "partition");
 	return gfs_err(g, reterr, -EIO, "cannot open the root partition");
 }
@@ -377,13 +386,16 @@ static void fs_summary(struct cvm_gfs *g, json_object *root)
 	char *os = gfs.guestfs_cat(g->g, "/etc/os-release"), pretty[200], **boot;
 	json_object *kernels = json_object_new_array();
 
-	json_object_object_add(root, "label", str_or_null(gfs.guestfs_vfs_label(g->g, "/dev/mapper/" ROOT_MAP)));
-	json_object_object_add(root, "uuid", str_or_null(gfs.guestfs_vfs_uuid(g->g, "/dev/mapper/" ROOT_MAP)));
+	json_object_object_add(root, "label",
+			       str_or_null(gfs.guestfs_vfs_label(g->g, "/dev/mapper/" ROOT_MAP)));
+	json_object_object_add(root, "uuid",
+			       str_or_null(gfs.guestfs_vfs_uuid(g->g, "/dev/mapper/" ROOT_MAP)));
 	if (v) {
-		json_object_object_add(root, "size", json_object_new_uint64((uint64_t)v->blocks *
-									    (uint64_t)v->frsize));
-		json_object_object_add(root, "free", json_object_new_uint64((uint64_t)v->bfree *
-									    (uint64_t)v->frsize));
+		json_object_object_add(
+		    root, "size",
+		    json_object_new_uint64((uint64_t)v->blocks * (uint64_t)v->frsize));
+		json_object_object_add(
+		    root, "free", json_object_new_uint64((uint64_t)v->bfree * (uint64_t)v->frsize));
 		json_object_object_add(root, "inodes_used",
 				       json_object_new_uint64((uint64_t)(v->files - v->ffree)));
 		gfs.guestfs_free_statvfs(v);

@@ -59,10 +59,14 @@ int cvm_inspect_luks_parse(const uint8_t *buf, size_t len, json_object **ret, cv
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if (!(meta = json_tokener_parse(area)))
 		return cvm_err_set(reterr, -EBADMSG, "the LUKS2 metadata is not JSON");
-	json_object_object_add(meta, "uuid", json_object_new_string_len((const char *)buf + 168,
-									(int)strnlen((const char *)buf + 168, 40)));
-	json_object_object_add(meta, "label", json_object_new_string_len((const char *)buf + 24,
-									 (int)strnlen((const char *)buf + 24, 48)));
+	json_object_object_add(
+	    meta, "uuid",
+	    json_object_new_string_len((const char *)buf + 168,
+				       (int)strnlen((const char *)buf + 168, 40)));
+	json_object_object_add(
+	    meta, "label",
+	    json_object_new_string_len((const char *)buf + 24,
+				       (int)strnlen((const char *)buf + 24, 48)));
 	*ret = meta;
 	return 0;
 }
@@ -98,9 +102,9 @@ static json_object *pick(json_object *o, const char *const *keys)
 
 json_object *cvm_inspect_luks_summary(json_object *meta)
 {
-	static const char *const top[] = { "uuid", "label", "segments", "tokens", NULL };
-	static const char *const kdf_keys[] = { "type", "hash", "iterations", "time", "memory",
-						"cpus", NULL };
+	static const char *const top[] = {"uuid", "label", "segments", "tokens", NULL};
+	static const char *const kdf_keys[] = {"type",	 "hash", "iterations", "time",
+					       "memory", "cpus", NULL};
 	json_object *out = pick(meta, top), *slots, *kept = json_object_new_object();
 
 	if (json_object_object_get_ex(meta, "keyslots", &slots)) {
@@ -143,10 +147,11 @@ json_object *cvm_inspect_uki_json(const uint8_t *uki, size_t len, cvm_err *reter
 	add_hex(o, "authenticode_sha256", info->authenticode_sha256, 32);
 	add_hex(o, "authenticode_sha384", info->authenticode_sha384, 48);
 	json_object_object_add(o, "is_uki", json_object_new_boolean(info->is_uki));
-	json_object_object_add(o, "uname", info->uname ? json_object_new_string(info->uname) : NULL);
-	json_object_object_add(o, "stub_version", info->stub_version
-							 ? json_object_new_string(info->stub_version)
-							 : NULL);
+	json_object_object_add(o, "uname",
+			       info->uname ? json_object_new_string(info->uname) : NULL);
+	json_object_object_add(o, "stub_version",
+			       info->stub_version ? json_object_new_string(info->stub_version)
+						  : NULL);
 	json_object_object_add(o, "signed", json_object_new_boolean(info->is_signed));
 	for (size_t i = 0; i < info->n_sections; i++) {
 		const struct cvm_uki_section *s = &info->sections[i];
@@ -194,8 +199,8 @@ static int raw_esp(const char *path, uint64_t offset, json_object *out, cvm_err 
 	int r;
 
 	snprintf(image, sizeof(image), "%s@@%llu", path, (unsigned long long)offset);
-	const char *mdir[] = { "mdir", "-/", "-b", "-i", image, "::", NULL };
-	const char *mtype[] = { "mtype", "-i", image, "::EFI/BOOT/BOOTX64.EFI", NULL };
+	const char *mdir[] = {"mdir", "-/", "-b", "-i", image, "::", NULL};
+	const char *mtype[] = {"mtype", "-i", image, "::EFI/BOOT/BOOTX64.EFI", NULL};
 
 	json_object_object_add(out, "esp_files", files);
 	if ((r = cvm_spawn_capture(mdir, "mtools", 1u << 20, &list, &len, reterr)) < 0)
@@ -242,7 +247,7 @@ static int inspect_raw(const char *path, json_object *out, cvm_err *reterr)
 
 static int is_qcow2(const char *path, bool *ret, cvm_err *reterr)
 {
-	uint8_t magic[4] = { 0 };
+	uint8_t magic[4] = {0};
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
 	if (fd < 0)
@@ -284,11 +289,11 @@ CVM_PUBLIC int cvm_image_inspect(const struct cvm_inspect_options *o, char **ret
 		if (qcow2 && (r = cvm_gfs_disk(g, out, reterr)) < 0)
 			return r;
 		if (o->passphrase && (r = cvm_gfs_root(g, o->passphrase, o->passphrase_len, o->list,
-						      out, reterr)) < 0)
+						       out, reterr)) < 0)
 			return r;
 	}
 	s = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							JSON_C_TO_STRING_NOSLASHESCAPE);
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s || !(*ret_json = strdup(s)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	return 0;

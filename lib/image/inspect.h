@@ -12,7 +12,7 @@
 #include <cvmimg/err.h>
 
 #define CVM_INSPECT_LUKS_JSON_MAX (4u << 20)
-#define CVM_INSPECT_UKI_MAX (512u << 20)
+#define CVM_INSPECT_UKI_MAX	  (512u << 20)
 
 /* The LUKS2 JSON metadata (with "uuid" and "label" added) of a header at @offset of @fd. */
 int cvm_inspect_luks(int fd, uint64_t offset, json_object **ret, cvm_err *reterr);

@@ -9,8 +9,8 @@
 #include "luks.h"
 #include "tar-reader.h"
 
-#define MIN_FS_BLOCKS 8192u      /* 32 MiB */
-#define XATTR_IN_INODE 92u       /* room for xattrs in a 256-byte inode */
+#define MIN_FS_BLOCKS  8192u /* 32 MiB */
+#define XATTR_IN_INODE 92u   /* room for xattrs in a 256-byte inode */
 
 static void count(struct cvm_scan *s, const struct cvm_tar_entry *te)
 {
@@ -38,7 +38,7 @@ int cvm_scan_archive(const char *path, uint64_t max_entries, cvm_scan_progress p
 		     void *userdata, struct cvm_scan *ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_tar_freep) struct cvm_tar *t = NULL;
-	struct cvm_scan s = { 0 };
+	struct cvm_scan s = {0};
 	struct cvm_tar_entry *te;
 	int r;
 
@@ -65,8 +65,8 @@ static uint64_t needed_blocks(const struct cvm_scan *s)
 {
 	uint64_t dir_blocks = s->name_bytes / (CVM_EXT4_BLOCK - 12) + s->dirs + 16;
 
-	return s->data_blocks + s->data_blocks / 4096 /* extent blocks, generously */ +
-	       dir_blocks + s->slow_symlinks + s->xattr_blocks + 64;
+	return s->data_blocks + s->data_blocks / 4096 /* extent blocks, generously */ + dir_blocks +
+	       s->slow_symlinks + s->xattr_blocks + 64;
 }
 
 static uint64_t inodes_for(const struct cvm_scan *s, uint64_t blocks)
@@ -107,7 +107,7 @@ static int auto_fs_blocks(const struct cvm_scan *s, uint64_t *ret_blocks, uint64
 int cvm_layout_compute(const struct cvm_scan *scan, uint64_t disk_size, uint64_t esp_size,
 		       struct cvm_layout *ret, cvm_err *reterr)
 {
-	struct cvm_layout l = { .esp_start = CVM_MIB, .esp_size = esp_size };
+	struct cvm_layout l = {.esp_start = CVM_MIB, .esp_size = esp_size};
 	int r;
 
 	if (esp_size % CVM_MIB)
@@ -115,11 +115,13 @@ int cvm_layout_compute(const struct cvm_scan *scan, uint64_t disk_size, uint64_t
 	l.root_start = l.esp_start + esp_size;
 	if (disk_size) {
 		if (disk_size % CVM_MIB)
-			return cvm_err_set(reterr, -EINVAL, "the disk size must be a multiple of "
+			return cvm_err_set(reterr, -EINVAL,
+					   "the disk size must be a multiple of "
 					   "1 MiB");
 		if (disk_size < l.root_start + CVM_LUKS_DATA_OFFSET +
-					MIN_FS_BLOCKS * (uint64_t)CVM_EXT4_BLOCK + CVM_MIB)
-			return cvm_err_set(reterr, -EFBIG, "a disk of %llu MiB is too small for "
+				    MIN_FS_BLOCKS * (uint64_t)CVM_EXT4_BLOCK + CVM_MIB)
+			return cvm_err_set(reterr, -EFBIG,
+					   "a disk of %llu MiB is too small for "
 					   "the ESP and a root partition",
 					   (unsigned long long)(disk_size / CVM_MIB));
 		l.disk_size = disk_size;

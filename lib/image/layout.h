@@ -19,11 +19,11 @@
 
 struct cvm_scan {
 	uint64_t entries, dirs;
-	uint64_t data_blocks;     /* 4 KiB blocks of regular file data */
-	uint64_t name_bytes;      /* directory entry bytes */
-	uint64_t slow_symlinks;   /* targets of 60 bytes or more take a block */
-	uint64_t xattr_blocks;    /* entries whose xattrs spill out of the inode */
-	uint64_t input_bytes;     /* archive bytes read */
+	uint64_t data_blocks;	/* 4 KiB blocks of regular file data */
+	uint64_t name_bytes;	/* directory entry bytes */
+	uint64_t slow_symlinks; /* targets of 60 bytes or more take a block */
+	uint64_t xattr_blocks;	/* entries whose xattrs spill out of the inode */
+	uint64_t input_bytes;	/* archive bytes read */
 };
 
 typedef int (*cvm_scan_progress)(uint64_t entries, uint64_t bytes, void *userdata);

@@ -95,8 +95,8 @@ static char *token_json(const struct cvm_luks_params *p)
 		json_object_object_add(o, "kbs_url", json_object_new_string(p->kbs_url));
 	if (p->kbs_resource)
 		json_object_object_add(o, "kbs_resource", json_object_new_string(p->kbs_resource));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	return s ? strdup(s) : NULL;
 }
 
@@ -104,8 +104,10 @@ static int add_keyslots(struct crypt_device *cd, const struct cvm_luks_params *p
 			const struct luks_log *l, cvm_err *reterr)
 {
 	struct crypt_pbkdf_type human = *crypt_get_pbkdf_default(CRYPT_LUKS2);
-	struct crypt_pbkdf_type broker = { .type = CRYPT_KDF_PBKDF2, .hash = "sha512",
-					   .iterations = 1000, .flags = CRYPT_PBKDF_NO_BENCHMARK };
+	struct crypt_pbkdf_type broker = {.type = CRYPT_KDF_PBKDF2,
+					  .hash = "sha512",
+					  .iterations = 1000,
+					  .flags = CRYPT_PBKDF_NO_BENCHMARK};
 	const size_t vks = CVM_LUKS_VOLUME_KEY_SIZE;
 	int r;
 
@@ -141,9 +143,9 @@ static int format(const char *dev, const struct cvm_luks_params *p, struct cvm_l
 {
 	CVM_CLEANUP(cvm_cryptp) struct crypt_device *cd = NULL;
 	CVM_CLEANUP_FREE char *token = token_json(p);
-	struct crypt_params_luks2 params = { .sector_size = CVM_LUKS_SECTOR, .label = p->label };
+	struct crypt_params_luks2 params = {.sector_size = CVM_LUKS_SECTOR, .label = p->label};
 	struct crypt_pbkdf_type used;
-	struct luks_log l = { { 0 } };
+	struct luks_log l = {{0}};
 	int r;
 
 	if (!token)
@@ -156,10 +158,11 @@ static int format(const char *dev, const struct cvm_luks_params *p, struct cvm_l
 		return luks_fail(reterr, r, &l, "cannot set the LUKS2 data offset");
 	/* the volume-key digest follows the benchmark flag: keep it fast when asked */
 	if (p->pbkdf_iterations &&
-	    (r = crypt_set_pbkdf_type(cd, &(struct crypt_pbkdf_type){
-						  .type = CRYPT_KDF_PBKDF2, .hash = "sha256",
-						  .iterations = 1000,
-						  .flags = CRYPT_PBKDF_NO_BENCHMARK })) < 0)
+	    (r = crypt_set_pbkdf_type(
+		 cd, &(struct crypt_pbkdf_type){.type = CRYPT_KDF_PBKDF2,
+						.hash = "sha256",
+						.iterations = 1000,
+						.flags = CRYPT_PBKDF_NO_BENCHMARK})) < 0)
 		return luks_fail(reterr, r, &l, "cannot set the digest's key derivation");
 	r = crypt_format(cd, CRYPT_LUKS2, "aes", "xts-plain64", p->uuid,
 			 (const char *)p->volume_key, CVM_LUKS_VOLUME_KEY_SIZE, &params);
@@ -185,8 +188,8 @@ int cvm_luks_write_header(int fd, uint64_t part_offset, uint64_t part_size, cons
 			  const struct cvm_luks_params *p, struct cvm_luks_info *ret,
 			  cvm_err *reterr)
 {
-	CVM_CLEANUP(tmpfile_cleanup) struct tmpfile t = { .fd = -1 };
-	struct cvm_luks_info info = { .token = -1 };
+	CVM_CLEANUP(tmpfile_cleanup) struct tmpfile t = {.fd = -1};
+	struct cvm_luks_info info = {.token = -1};
 	int r;
 
 	if (!p || !p->volume_key || !p->passphrase || !p->broker_key || !tmp_dir ||

@@ -20,32 +20,32 @@
 
 #include <cvmimg/err.h>
 
-#define CVM_LUKS_DATA_OFFSET (16u << 20)
+#define CVM_LUKS_DATA_OFFSET	 (16u << 20)
 #define CVM_LUKS_VOLUME_KEY_SIZE 64
-#define CVM_LUKS_SECTOR 4096
+#define CVM_LUKS_SECTOR		 4096
 
 struct cvm_luks_params {
-	const char *uuid;                /* NULL: libcryptsetup picks one */
-	const char *label;               /* NULL: none */
-	const uint8_t *volume_key;       /* CVM_LUKS_VOLUME_KEY_SIZE bytes, secret */
-	const char *passphrase;          /* secret */
+	const char *uuid;	   /* NULL: libcryptsetup picks one */
+	const char *label;	   /* NULL: none */
+	const uint8_t *volume_key; /* CVM_LUKS_VOLUME_KEY_SIZE bytes, secret */
+	const char *passphrase;	   /* secret */
 	size_t passphrase_len;
-	const uint8_t *broker_key;       /* secret */
+	const uint8_t *broker_key; /* secret */
 	size_t broker_key_len;
-	uint32_t pbkdf_memory_kb;        /* 0: libcryptsetup's default (benchmarked) */
-	uint32_t pbkdf_time_ms;          /* 0: default 2000 */
-	uint32_t pbkdf_iterations;       /* > 0: fixed, no benchmark (argon2: at least 4) */
-	uint32_t pbkdf_threads;          /* 0: default */
-	const char *kbs_url;             /* token hints, NULL to leave out */
+	uint32_t pbkdf_memory_kb;  /* 0: libcryptsetup's default (benchmarked) */
+	uint32_t pbkdf_time_ms;	   /* 0: default 2000 */
+	uint32_t pbkdf_iterations; /* > 0: fixed, no benchmark (argon2: at least 4) */
+	uint32_t pbkdf_threads;	   /* 0: default */
+	const char *kbs_url;	   /* token hints, NULL to leave out */
 	const char *kbs_resource;
 };
 
 struct cvm_luks_info {
 	char uuid[40];
-	uint64_t data_offset;            /* bytes from the partition start */
+	uint64_t data_offset; /* bytes from the partition start */
 	uint64_t metadata_size, keyslots_size;
 	uint32_t pbkdf_iterations, pbkdf_memory_kb, pbkdf_threads; /* keyslot 0 as stored */
-	int token;                       /* the token id */
+	int token;						   /* the token id */
 };
 
 /*

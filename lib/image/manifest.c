@@ -75,8 +75,8 @@ static json_object *disk(const struct cvm_manifest *m)
 	add_str(o, "label", "gpt");
 	add_str(o, "guid", m->disk_guid);
 	add_u64(o, "size", l->disk_size);
-	json_object_array_add(parts, partition(1, "esp", CVM_GPT_TYPE_ESP, m->esp_uuid,
-					       l->esp_start, l->esp_size));
+	json_object_array_add(
+	    parts, partition(1, "esp", CVM_GPT_TYPE_ESP, m->esp_uuid, l->esp_start, l->esp_size));
 	json_object_array_add(parts, partition(2, "root", CVM_GPT_TYPE_ROOT_X86_64, m->root_uuid,
 					       l->root_start, l->root_size));
 	json_object_object_add(o, "partitions", parts);
@@ -115,9 +115,9 @@ static json_object *luks(const struct cvm_manifest *m)
 	json_object_object_add(o, "sector_size", json_object_new_int(4096));
 	add_u64(o, "data_offset", i->data_offset);
 	json_object_object_add(o, "wiped", json_object_new_boolean(m->wiped));
-	json_object_array_add(slots, keyslot(0, "recovery-passphrase", "argon2id", NULL,
-					     i->pbkdf_iterations, i->pbkdf_memory_kb,
-					     i->pbkdf_threads));
+	json_object_array_add(slots,
+			      keyslot(0, "recovery-passphrase", "argon2id", NULL,
+				      i->pbkdf_iterations, i->pbkdf_memory_kb, i->pbkdf_threads));
 	json_object_array_add(slots, keyslot(1, "broker", "pbkdf2", "sha512", 1000, 0, 0));
 	json_object_object_add(o, "keyslots", slots);
 	json_object_object_add(t, "id", json_object_new_int(i->token));
@@ -202,7 +202,7 @@ char *cvm_manifest_json(const struct cvm_manifest *m)
 	json_object_object_add(o, "boot", boot(m));
 	json_object_object_add(o, "inputs", inputs(m));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
 		return NULL;
 	return strdup(s);

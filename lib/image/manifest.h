@@ -13,7 +13,7 @@
 struct cvm_artifact {
 	const char *name;
 	uint64_t size, allocated;
-	bool digest;                /* false for secrets: no digest recorded */
+	bool digest; /* false for secrets: no digest recorded */
 	uint8_t sha256[32];
 	unsigned mode;
 };

@@ -15,8 +15,7 @@
  */
 static const char modhex[] = "cbdefghijklnrtuv";
 
-CVM_PUBLIC int cvm_passphrase_generate(char out[CVM_PASSPHRASE_GENERATED_LEN + 1],
-				       cvm_err *reterr)
+CVM_PUBLIC int cvm_passphrase_generate(char out[CVM_PASSPHRASE_GENERATED_LEN + 1], cvm_err *reterr)
 {
 	uint8_t rnd[32];
 	size_t n = 0;

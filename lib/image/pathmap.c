@@ -45,8 +45,8 @@ uint64_t cvm_siphash24(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = cvm_le64(key), k1 = cvm_le64(key + 8);
-	uint64_t v[4] = { k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-			  k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL };
+	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+			 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
 	uint64_t m, b = (uint64_t)len << 56;
 	size_t i;
 
@@ -69,8 +69,7 @@ uint64_t cvm_siphash24(const uint8_t key[16], const void *data, size_t len)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-static uint64_t key_hash(const struct cvm_pathmap *m, uint32_t parent, const char *name,
-			 size_t len)
+static uint64_t key_hash(const struct cvm_pathmap *m, uint32_t parent, const char *name, size_t len)
 {
 	uint8_t key[16];
 	uint64_t h;
@@ -155,7 +154,7 @@ int cvm_pathmap_put(struct cvm_pathmap *m, uint32_t parent, const char *name, si
 	s = find(m, h);
 	if (!s->hash)
 		m->count++;
-	*s = (struct slot){ .hash = h, .ino = ino, .type = type };
+	*s = (struct slot){.hash = h, .ino = ino, .type = type};
 	return 0;
 }
 

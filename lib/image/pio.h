@@ -10,7 +10,8 @@
 int cvm_pread_full(int fd, void *buf, size_t len, uint64_t off);
 int cvm_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 
-/* Copy @len bytes from @in_off of @in to @out_off of @out, leaving all-zero 4 KiB blocks as holes. */
+/* Copy @len bytes from @in_off of @in to @out_off of @out, leaving all-zero 4 KiB blocks as holes.
+ */
 int cvm_copy_range_sparse(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len);
 
 #endif

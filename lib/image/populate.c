@@ -10,8 +10,8 @@
 static int entry_error(struct cvm_populate *p, int r, const cvm_err *e, cvm_err *reterr)
 {
 	if (r == -EFBIG && strstr(e->msg, "filesystem is full"))
-		return cvm_err_set(reterr, r, "'%s': %s (a larger --size would hold it)", p->archive,
-				   e->msg);
+		return cvm_err_set(reterr, r, "'%s': %s (a larger --size would hold it)",
+				   p->archive, e->msg);
 	return cvm_err_set(reterr, r, "'%s': %s", p->archive, e->msg);
 }
 
@@ -20,7 +20,7 @@ static int copy_data(struct cvm_populate *p, struct cvm_capture *cap, cvm_err *r
 	const void *buf;
 	size_t len;
 	uint64_t off;
-	cvm_err e = { 0 };
+	cvm_err e = {0};
 	int r;
 
 	while ((r = cvm_tar_data(p->tar, &buf, &len, &off, reterr)) > 0) {
@@ -40,7 +40,7 @@ static int copy_data(struct cvm_populate *p, struct cvm_capture *cap, cvm_err *r
 static int one_entry(struct cvm_populate *p, struct cvm_tar_entry *te, cvm_err *reterr)
 {
 	struct cvm_capture *cap = NULL;
-	cvm_err e = { 0 };
+	cvm_err e = {0};
 	int r;
 
 	if (p->clamp && te->e.mtime > p->epoch) {

@@ -16,7 +16,7 @@
 
 const char *cvm_find_tool(const char *tool, char *buf, size_t size)
 {
-	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if ((size_t)snprintf(buf, size, "%s/%s", dirs[i], tool) < size &&
@@ -45,8 +45,8 @@ static void read_first_line(int fd, char *line, size_t size)
 
 static int run(const char *path, const char *const *argv, int errpipe[2], int outfd, pid_t *pid)
 {
-	static char *const env[] = { "LC_ALL=C", "TZ=UTC", "MTOOLSRC=/dev/null",
-				     "MTOOLS_SKIP_CHECK=1", NULL };
+	static char *const env[] = {"LC_ALL=C", "TZ=UTC", "MTOOLSRC=/dev/null",
+				    "MTOOLS_SKIP_CHECK=1", NULL};
 	posix_spawn_file_actions_t fa;
 	int r;
 
@@ -107,7 +107,8 @@ static void log_command(const char *const *argv)
 	if (!cvm_log_enabled(CVM_LOG_IMAGE))
 		return;
 	for (size_t i = 0; argv[i]; i++)
-		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "", argv[i]);
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
+			 argv[i]);
 	cvm_log_debug(CVM_LOG_IMAGE, "run: %s", cmd);
 }
 
@@ -115,14 +116,16 @@ static int spawn(const char *const *argv, const char *package, size_t max, uint8
 		 size_t *ret_len, cvm_err *reterr)
 {
 	char path[256], line[200];
-	int errpipe[2], outpipe[2] = { -1, -1 }, status, r, d;
+	int errpipe[2], outpipe[2] = {-1, -1}, status, r, d;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	pid_t pid;
 
 	if (!cvm_find_tool(argv[0], path, sizeof(path)))
-		return cvm_err_set(reterr, -ENOENT, "'%s' not found: install the Debian package "
-				   "'%s'", argv[0], package);
+		return cvm_err_set(reterr, -ENOENT,
+				   "'%s' not found: install the Debian package "
+				   "'%s'",
+				   argv[0], package);
 	log_command(argv);
 	if (pipe2(errpipe, O_CLOEXEC) < 0 || (ret && pipe2(outpipe, O_CLOEXEC) < 0))
 		return cvm_err_set_errno(reterr, -errno, "cannot run '%s'", argv[0]);

@@ -18,13 +18,20 @@ struct ace {
 static int tag_of(int t)
 {
 	switch (t) {
-	case ARCHIVE_ENTRY_ACL_USER_OBJ: return USER_OBJ;
-	case ARCHIVE_ENTRY_ACL_USER: return USER;
-	case ARCHIVE_ENTRY_ACL_GROUP_OBJ: return GROUP_OBJ;
-	case ARCHIVE_ENTRY_ACL_GROUP: return GROUP;
-	case ARCHIVE_ENTRY_ACL_MASK: return MASK;
-	case ARCHIVE_ENTRY_ACL_OTHER: return OTHER;
-	default: return 0;
+	case ARCHIVE_ENTRY_ACL_USER_OBJ:
+		return USER_OBJ;
+	case ARCHIVE_ENTRY_ACL_USER:
+		return USER;
+	case ARCHIVE_ENTRY_ACL_GROUP_OBJ:
+		return GROUP_OBJ;
+	case ARCHIVE_ENTRY_ACL_GROUP:
+		return GROUP;
+	case ARCHIVE_ENTRY_ACL_MASK:
+		return MASK;
+	case ARCHIVE_ENTRY_ACL_OTHER:
+		return OTHER;
+	default:
+		return 0;
 	}
 }
 
@@ -78,7 +85,7 @@ int cvm_tar_acl_encode(struct archive_entry *entry, int type, uint32_t *mode, ui
 		return 0;
 	}
 	if ((have & (USER | GROUP)) && !(have & MASK)) /* the kernel requires a mask then */
-		a[n++] = (struct ace){ MASK, (uint16_t)group_class, UNDEFINED_ID };
+		a[n++] = (struct ace){MASK, (uint16_t)group_class, UNDEFINED_ID};
 	qsort(a, (size_t)n, sizeof(*a), cmp_ace);
 	cvm_put_le32(buf, 2);
 	for (int i = 0; i < n; i++) {

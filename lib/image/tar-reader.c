@@ -19,7 +19,7 @@
 
 #define READ_CHUNK (256u << 10)
 #define MAX_XATTRS 256
-#define ACL_BUF (4 + 8 * CVM_ACL_MAX_ENTRIES)
+#define ACL_BUF	   (4 + 8 * CVM_ACL_MAX_ENTRIES)
 
 struct cvm_tar {
 	struct archive *a;
@@ -139,8 +139,7 @@ int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_
 }
 
 /* Normalise @raw into *@buf (see tar-reader.h). */
-static int normalize(const char *raw, char **buf, size_t *cap, const char *archive,
-		     cvm_err *reterr)
+static int normalize(const char *raw, char **buf, size_t *cap, const char *archive, cvm_err *reterr)
 {
 	size_t len = strlen(raw), out = 0;
 	const char *p = raw;
@@ -160,8 +159,8 @@ static int normalize(const char *raw, char **buf, size_t *cap, const char *archi
 		size_t n = strcspn(p, "/");
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has a '..' component",
-					   archive, raw);
+			return cvm_err_set(reterr, -EBADMSG,
+					   "'%s': entry '%s' has a '..' component", archive, raw);
 		if (n && !(n == 1 && p[0] == '.')) {
 			if (out)
 				(*buf)[out++] = '/';
@@ -180,13 +179,27 @@ static int type_of(struct cvm_tar *t, struct archive_entry *ae, enum cvm_ext4_ty
 		   cvm_err *reterr)
 {
 	switch (archive_entry_filetype(ae)) {
-	case AE_IFREG: *ret = CVM_EXT4_REG; return 0;
-	case AE_IFDIR: *ret = CVM_EXT4_DIR; return 0;
-	case AE_IFLNK: *ret = CVM_EXT4_SYMLINK; return 0;
-	case AE_IFCHR: *ret = CVM_EXT4_CHR; return 0;
-	case AE_IFBLK: *ret = CVM_EXT4_BLK; return 0;
-	case AE_IFIFO: *ret = CVM_EXT4_FIFO; return 0;
-	case AE_IFSOCK: *ret = CVM_EXT4_SOCK; return 0;
+	case AE_IFREG:
+		*ret = CVM_EXT4_REG;
+		return 0;
+	case AE_IFDIR:
+		*ret = CVM_EXT4_DIR;
+		return 0;
+	case AE_IFLNK:
+		*ret = CVM_EXT4_SYMLINK;
+		return 0;
+	case AE_IFCHR:
+		*ret = CVM_EXT4_CHR;
+		return 0;
+	case AE_IFBLK:
+		*ret = CVM_EXT4_BLK;
+		return 0;
+	case AE_IFIFO:
+		*ret = CVM_EXT4_FIFO;
+		return 0;
+	case AE_IFSOCK:
+		*ret = CVM_EXT4_SOCK;
+		return 0;
 	}
 	return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has an unknown file type 0%o",
 			   t->name, t->cur.name, (unsigned)archive_entry_filetype(ae));
@@ -195,11 +208,11 @@ static int type_of(struct cvm_tar *t, struct archive_entry *ae, enum cvm_ext4_ty
 /* Extended attributes, then the POSIX ACLs unless they came as xattrs already. */
 static int collect_xattrs(struct cvm_tar *t, struct archive_entry *ae, cvm_err *reterr)
 {
-	static const char *const acl_names[2] = { "system.posix_acl_access",
-						  "system.posix_acl_default" };
-	static const int acl_types[2] = { ARCHIVE_ENTRY_ACL_TYPE_ACCESS,
-					  ARCHIVE_ENTRY_ACL_TYPE_DEFAULT };
-	bool have_acl[2] = { false, false };
+	static const char *const acl_names[2] = {"system.posix_acl_access",
+						 "system.posix_acl_default"};
+	static const int acl_types[2] = {ARCHIVE_ENTRY_ACL_TYPE_ACCESS,
+					 ARCHIVE_ENTRY_ACL_TYPE_DEFAULT};
+	bool have_acl[2] = {false, false};
 	size_t n = 0;
 	const char *name;
 	const void *value;
@@ -208,11 +221,13 @@ static int collect_xattrs(struct cvm_tar *t, struct archive_entry *ae, cvm_err *
 	archive_entry_xattr_reset(ae);
 	while (archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK) {
 		if (n == MAX_XATTRS)
-			return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has more than %d "
-					   "extended attributes", t->name, t->cur.name, MAX_XATTRS);
+			return cvm_err_set(reterr, -EBADMSG,
+					   "'%s': entry '%s' has more than %d "
+					   "extended attributes",
+					   t->name, t->cur.name, MAX_XATTRS);
 		for (int i = 0; i < 2; i++)
 			have_acl[i] |= !strcmp(name, acl_names[i]);
-		t->xattrs[n++] = (struct cvm_ext4_xattr){ name, value, size };
+		t->xattrs[n++] = (struct cvm_ext4_xattr){name, value, size};
 	}
 	for (int i = 0; i < 2; i++) {
 		int len;
@@ -221,15 +236,18 @@ static int collect_xattrs(struct cvm_tar *t, struct archive_entry *ae, cvm_err *
 			continue;
 		len = cvm_tar_acl_encode(ae, acl_types[i], &t->cur.e.mode, t->acl[i]);
 		if (len == -ENOENT)
-			return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has an ACL naming a user "
-					   "or group without its number (archive with tar --xattrs)",
-					   t->name, t->cur.name);
+			return cvm_err_set(
+			    reterr, -EBADMSG,
+			    "'%s': entry '%s' has an ACL naming a user "
+			    "or group without its number (archive with tar --xattrs)",
+			    t->name, t->cur.name);
 		if (len < 0)
-			return cvm_err_set(reterr, -EBADMSG, "'%s': entry '%s' has an ACL too large",
-					   t->name, t->cur.name);
+			return cvm_err_set(reterr, -EBADMSG,
+					   "'%s': entry '%s' has an ACL too large", t->name,
+					   t->cur.name);
 		if (len > 0)
-			t->xattrs[n++] = (struct cvm_ext4_xattr){ acl_names[i], t->acl[i],
-								  (size_t)len };
+			t->xattrs[n++] =
+			    (struct cvm_ext4_xattr){acl_names[i], t->acl[i], (size_t)len};
 	}
 	t->cur.e.xattrs = t->xattrs;
 	t->cur.e.n_xattrs = n;
@@ -255,11 +273,11 @@ static int fill_entry(struct cvm_tar *t, struct archive_entry *ae, cvm_err *rete
 	c->e.uid = (uint32_t)archive_entry_uid(ae);
 	c->e.gid = (uint32_t)archive_entry_gid(ae);
 	c->e.mtime = archive_entry_mtime(ae);
-	c->e.mtime_nsec = archive_entry_mtime_is_set(ae) ? (uint32_t)archive_entry_mtime_nsec(ae)
-							 : 0;
+	c->e.mtime_nsec =
+	    archive_entry_mtime_is_set(ae) ? (uint32_t)archive_entry_mtime_nsec(ae) : 0;
 	c->e.size = c->e.type == CVM_EXT4_REG && archive_entry_size_is_set(ae)
-			    ? (uint64_t)archive_entry_size(ae)
-			    : 0;
+			? (uint64_t)archive_entry_size(ae)
+			: 0;
 	c->data_size = c->e.size;
 	c->e.rdev_major = (uint32_t)archive_entry_rdevmajor(ae);
 	c->e.rdev_minor = (uint32_t)archive_entry_rdevminor(ae);

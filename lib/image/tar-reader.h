@@ -25,9 +25,9 @@
 struct cvm_tar;
 
 struct cvm_tar_entry {
-	struct cvm_ext4_entry e;  /* pointers valid until the next cvm_tar_next() */
-	const char *name;         /* the name as archived, for messages */
-	uint64_t data_size;       /* bytes of data that follow (sparse: the stored bytes) */
+	struct cvm_ext4_entry e; /* pointers valid until the next cvm_tar_next() */
+	const char *name;	 /* the name as archived, for messages */
+	uint64_t data_size;	 /* bytes of data that follow (sparse: the stored bytes) */
 };
 
 /*

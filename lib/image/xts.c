@@ -69,7 +69,7 @@ int cvm_xts_crypt(struct cvm_xts *x, bool encrypt, uint64_t seg_off, const uint8
 	if (seg_off % CVM_XTS_SECTOR || len % CVM_XTS_SECTOR)
 		return -EINVAL;
 	for (size_t done = 0; done < len; done += CVM_XTS_SECTOR) {
-		uint8_t iv[16] = { 0 };
+		uint8_t iv[16] = {0};
 		int outl;
 
 		/* plain64: the 512-byte sector number, even for 4096-byte sectors */

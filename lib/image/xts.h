@@ -15,7 +15,7 @@
 #include <cvmimg/err.h>
 
 #define CVM_XTS_KEY_SIZE 64
-#define CVM_XTS_SECTOR 4096u
+#define CVM_XTS_SECTOR	 4096u
 
 struct cvm_xts;
 

@@ -73,7 +73,7 @@ static char *run(const char *fmt, ...)
 
 static void add(struct cvm_ext4 *w, struct cvm_ext4_entry e)
 {
-	cvm_err err = { 0 };
+	cvm_err err = {0};
 	int r = cvm_ext4_add(w, &e, &err);
 
 	if (r < 0)
@@ -85,27 +85,33 @@ static void add(struct cvm_ext4 *w, struct cvm_ext4_entry e)
 
 static void add_file(struct cvm_ext4 *w, const char *path, const void *data, size_t len)
 {
-	cvm_err err = { 0 };
-	struct cvm_ext4_entry e = { .path = path, .type = CVM_EXT4_REG, .mode = 0644,
-				    .uid = 1000, .gid = 100000, .mtime = 1700000000,
-				    .mtime_nsec = 123456789, .size = len };
+	cvm_err err = {0};
+	struct cvm_ext4_entry e = {.path = path,
+				   .type = CVM_EXT4_REG,
+				   .mode = 0644,
+				   .uid = 1000,
+				   .gid = 100000,
+				   .mtime = 1700000000,
+				   .mtime_nsec = 123456789,
+				   .size = len};
 
 	assert_int_equal(cvm_ext4_add(w, &e, &err), 0);
 	for (size_t off = 0; off < len; off += 5000)
 		assert_int_equal(cvm_ext4_write(w, off, (const uint8_t *)data + off,
-						len - off < 5000 ? len - off : 5000, &err), 0);
+						len - off < 5000 ? len - off : 5000, &err),
+				 0);
 	assert_int_equal(cvm_ext4_end_file(w, &err), 0);
 }
 
 static void test_plain_filesystem(void **state)
 {
-	struct cvm_ext4_geometry g = { .blocks = 16384, .label = "root", .now = 1700000000 };
+	struct cvm_ext4_geometry g = {.blocks = 16384, .label = "root", .now = 1700000000};
 	struct cvm_ext4 *w = NULL;
 	static uint8_t big[3u << 20];
-	uint8_t cap[20] = { 1, 0, 0, 2, 0x20, 0, 0, 0 };
-	struct cvm_ext4_xattr xa[] = { { "security.capability", cap, sizeof(cap) },
-				       { "user.note", "hello", 5 } };
-	cvm_err err = { 0 };
+	uint8_t cap[20] = {1, 0, 0, 2, 0x20, 0, 0, 0};
+	struct cvm_ext4_xattr xa[] = {{"security.capability", cap, sizeof(cap)},
+				      {"user.note", "hello", 5}};
+	cvm_err err = {0};
 	char *out;
 	FILE *f;
 
@@ -120,47 +126,55 @@ static void test_plain_filesystem(void **state)
 	memset(g.hash_seed, 0x22, 16);
 	if (cvm_ext4_create(tmp("plain.img"), unix_io_manager, &g, &w, &err) < 0)
 		fail_msg("create: %s", err.msg);
-	add(w, (struct cvm_ext4_entry){ .path = "", .type = CVM_EXT4_DIR, .mode = 0755 });
-	add(w, (struct cvm_ext4_entry){ .path = "etc", .type = CVM_EXT4_DIR, .mode = 0755,
-					.mtime = 1600000000 });
+	add(w, (struct cvm_ext4_entry){.path = "", .type = CVM_EXT4_DIR, .mode = 0755});
+	add(w, (struct cvm_ext4_entry){
+		   .path = "etc", .type = CVM_EXT4_DIR, .mode = 0755, .mtime = 1600000000});
 	add_file(w, "etc/hostname", "cvm\n", 4);
 	add_file(w, "usr/lib/big", big, sizeof(big)); /* parents created implicitly */
-	add(w, (struct cvm_ext4_entry){ .path = "usr/bin/ping", .type = CVM_EXT4_REG,
-					.mode = 04755, .xattrs = xa, .n_xattrs = 2 });
-	add(w, (struct cvm_ext4_entry){ .path = "usr/bin/ping6", .type = CVM_EXT4_HARDLINK,
-					.target = "usr/bin/ping" });
-	add(w, (struct cvm_ext4_entry){ .path = "bin", .type = CVM_EXT4_SYMLINK, .mode = 0777,
-					.target = "usr/bin" });
-	add(w, (struct cvm_ext4_entry){ .path = "dev", .type = CVM_EXT4_DIR, .mode = 0755 });
-	add(w, (struct cvm_ext4_entry){ .path = "dev/null", .type = CVM_EXT4_CHR, .mode = 0666,
-					.rdev_major = 1, .rdev_minor = 3 });
-	add(w, (struct cvm_ext4_entry){ .path = "dev/big", .type = CVM_EXT4_BLK, .mode = 0660,
-					.rdev_major = 259, .rdev_minor = 70000 });
-	add(w, (struct cvm_ext4_entry){ .path = "tmp", .type = CVM_EXT4_DIR, .mode = 01777 });
-	add(w, (struct cvm_ext4_entry){ .path = "tmp/fifo", .type = CVM_EXT4_FIFO, .mode = 0600 });
+	add(w, (struct cvm_ext4_entry){.path = "usr/bin/ping",
+				       .type = CVM_EXT4_REG,
+				       .mode = 04755,
+				       .xattrs = xa,
+				       .n_xattrs = 2});
+	add(w, (struct cvm_ext4_entry){
+		   .path = "usr/bin/ping6", .type = CVM_EXT4_HARDLINK, .target = "usr/bin/ping"});
+	add(w, (struct cvm_ext4_entry){
+		   .path = "bin", .type = CVM_EXT4_SYMLINK, .mode = 0777, .target = "usr/bin"});
+	add(w, (struct cvm_ext4_entry){.path = "dev", .type = CVM_EXT4_DIR, .mode = 0755});
+	add(w, (struct cvm_ext4_entry){.path = "dev/null",
+				       .type = CVM_EXT4_CHR,
+				       .mode = 0666,
+				       .rdev_major = 1,
+				       .rdev_minor = 3});
+	add(w, (struct cvm_ext4_entry){.path = "dev/big",
+				       .type = CVM_EXT4_BLK,
+				       .mode = 0660,
+				       .rdev_major = 259,
+				       .rdev_minor = 70000});
+	add(w, (struct cvm_ext4_entry){.path = "tmp", .type = CVM_EXT4_DIR, .mode = 01777});
+	add(w, (struct cvm_ext4_entry){.path = "tmp/fifo", .type = CVM_EXT4_FIFO, .mode = 0600});
 	/* a directory named again takes the later metadata; a file named again is refused */
-	add(w, (struct cvm_ext4_entry){ .path = "usr", .type = CVM_EXT4_DIR, .mode = 0700,
-					.uid = 5 });
-	assert_int_equal(cvm_ext4_add(w, &(struct cvm_ext4_entry){ .path = "etc/hostname",
-								    .type = CVM_EXT4_FIFO },
-				      &err),
-			 -EBADMSG);
+	add(w,
+	    (struct cvm_ext4_entry){.path = "usr", .type = CVM_EXT4_DIR, .mode = 0700, .uid = 5});
+	assert_int_equal(
+	    cvm_ext4_add(w, &(struct cvm_ext4_entry){.path = "etc/hostname", .type = CVM_EXT4_FIFO},
+			 &err),
+	    -EBADMSG);
 	assert_non_null(strstr(err.msg, "appears twice"));
-	assert_int_equal(cvm_ext4_add(w, &(struct cvm_ext4_entry){ .path = "bin/x",
-								    .type = CVM_EXT4_FIFO },
-				      &err),
-			 -EBADMSG);
+	assert_int_equal(
+	    cvm_ext4_add(w, &(struct cvm_ext4_entry){.path = "bin/x", .type = CVM_EXT4_FIFO}, &err),
+	    -EBADMSG);
 	assert_non_null(strstr(err.msg, "'bin' is not a directory"));
-	assert_int_equal(cvm_ext4_add(w, &(struct cvm_ext4_entry){ .path = "h",
-								    .type = CVM_EXT4_HARDLINK,
-								    .target = "nope" },
+	assert_int_equal(cvm_ext4_add(w,
+				      &(struct cvm_ext4_entry){
+					  .path = "h", .type = CVM_EXT4_HARDLINK, .target = "nope"},
 				      &err),
 			 -EBADMSG);
 	for (int i = 0; i < 3000; i++) { /* a directory of many blocks */
 		char name[64];
 
 		snprintf(name, sizeof(name), "many/a-rather-long-file-name-number-%06d", i);
-		add(w, (struct cvm_ext4_entry){ .path = name, .type = CVM_EXT4_REG, .mode = 0600 });
+		add(w, (struct cvm_ext4_entry){.path = name, .type = CVM_EXT4_REG, .mode = 0600});
 	}
 	if (cvm_ext4_close(w, &err) < 0)
 		fail_msg("close: %s", err.msg);
@@ -189,10 +203,10 @@ static void test_plain_filesystem(void **state)
 static void test_crypt_io(void **state)
 {
 	uint8_t key[64], blk[8192], back[8192], raw[4096], plain[4096];
-	struct cvm_crypt_io_params p = { .offset = 8192, .size = 1 << 20, .key = key };
+	struct cvm_crypt_io_params p = {.offset = 8192, .size = 1 << 20, .key = key};
 	io_channel ch = NULL;
 	EVP_CIPHER_CTX *c;
-	uint8_t iv[16] = { 0 };
+	uint8_t iv[16] = {0};
 	int fd, outl;
 	cvm_err err;
 
@@ -254,8 +268,8 @@ static void test_crypt_io(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_filesystem),
-		cmocka_unit_test(test_crypt_io),
+	    cmocka_unit_test(test_plain_filesystem),
+	    cmocka_unit_test(test_crypt_io),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

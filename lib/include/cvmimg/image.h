@@ -25,11 +25,11 @@
 
 #include <cvmimg/err.h>
 
-#define CVM_IMAGE_DEFAULT_ESP_SIZE (256ull << 20)
-#define CVM_IMAGE_MIN_ESP_SIZE (40ull << 20)
+#define CVM_IMAGE_DEFAULT_ESP_SIZE    (256ull << 20)
+#define CVM_IMAGE_MIN_ESP_SIZE	      (40ull << 20)
 #define CVM_IMAGE_DEFAULT_MAX_ENTRIES 10000000ull
-#define CVM_IMAGE_BROKER_KEY_SIZE 32
-#define CVM_IMAGE_PASSPHRASE_MAX 512 /* bytes, as cryptsetup's interactive limit */
+#define CVM_IMAGE_BROKER_KEY_SIZE     32
+#define CVM_IMAGE_PASSPHRASE_MAX      512 /* bytes, as cryptsetup's interactive limit */
 
 enum cvm_image_format {
 	CVM_IMAGE_RAW,
@@ -42,10 +42,10 @@ const char *cvm_image_format_to_string(enum cvm_image_format f); /* "raw", "qcow
 enum cvm_image_format cvm_image_format_from_string(const char *s);
 
 enum cvm_build_phase {
-	CVM_BUILD_SCAN,   /* first pass over the archive: sizes (only for --size auto) */
+	CVM_BUILD_SCAN,	  /* first pass over the archive: sizes (only for --size auto) */
 	CVM_BUILD_WRITE,  /* second pass: the encrypted filesystem */
-	CVM_BUILD_WIPE,   /* encrypted zeros into unused space */
-	CVM_BUILD_BOOT,   /* UKI and ESP */
+	CVM_BUILD_WIPE,	  /* encrypted zeros into unused space */
+	CVM_BUILD_BOOT,	  /* UKI and ESP */
 	CVM_BUILD_FINISH, /* partition table, digests, renames */
 	CVM_BUILD_PHASE__COUNT,
 };
@@ -55,40 +55,40 @@ const char *cvm_build_phase_to_string(enum cvm_build_phase p);
 struct cvm_build_progress {
 	enum cvm_build_phase phase;
 	uint64_t entries, entries_total; /* total 0: unknown */
-	uint64_t bytes, bytes_total;     /* archive bytes read (compressed), or wipe bytes */
+	uint64_t bytes, bytes_total;	 /* archive bytes read (compressed), or wipe bytes */
 };
 
 /* Called now and then; a non-zero return cancels the build with -ECANCELED. */
 typedef int (*cvm_build_progress_func)(const struct cvm_build_progress *p, void *userdata);
 
 struct cvm_build_options {
-	const char *rootfs_path;        /* the tarball, named in messages */
-	int rootfs_fd;                  /* >= 0: read this instead (one pass: needs @size) */
-	const char *output_dir;         /* created if missing (one level) */
+	const char *rootfs_path; /* the tarball, named in messages */
+	int rootfs_fd;		 /* >= 0: read this instead (one pass: needs @size) */
+	const char *output_dir;	 /* created if missing (one level) */
 	enum cvm_image_format format;
-	uint64_t size;                  /* whole disk in bytes, a multiple of 1 MiB; 0: auto */
-	uint64_t esp_size;              /* 0: CVM_IMAGE_DEFAULT_ESP_SIZE */
-	const char *seed;               /* GUIDs, UUIDs and hash seeds derive from it; NULL: random */
-	const char *passphrase;         /* the recovery passphrase, 1 to 512 bytes (secret) */
+	uint64_t size;		/* whole disk in bytes, a multiple of 1 MiB; 0: auto */
+	uint64_t esp_size;	/* 0: CVM_IMAGE_DEFAULT_ESP_SIZE */
+	const char *seed;	/* GUIDs, UUIDs and hash seeds derive from it; NULL: random */
+	const char *passphrase; /* the recovery passphrase, 1 to 512 bytes (secret) */
 	size_t passphrase_len;
-	bool write_passphrase;          /* also write it to DIR/passphrase (0600) */
-	uint32_t pbkdf_memory_kb;       /* argon2id for keyslot 0; 0: libcryptsetup's default */
+	bool write_passphrase;	  /* also write it to DIR/passphrase (0600) */
+	uint32_t pbkdf_memory_kb; /* argon2id for keyslot 0; 0: libcryptsetup's default */
 	uint32_t pbkdf_time_ms;
-	uint32_t pbkdf_iterations;      /* > 0: fixed cost, no benchmark */
+	uint32_t pbkdf_iterations; /* > 0: fixed cost, no benchmark */
 	uint32_t pbkdf_threads;
-	const char *luks_label;         /* NULL: "root" */
-	const char *luks_uuid;          /* NULL: derived from the seed */
-	const char *fs_label;           /* NULL: "root" */
-	const char *kernel_path;        /* host files overriding the tarball's /boot */
+	const char *luks_label;	 /* NULL: "root" */
+	const char *luks_uuid;	 /* NULL: derived from the seed */
+	const char *fs_label;	 /* NULL: "root" */
+	const char *kernel_path; /* host files overriding the tarball's /boot */
 	const char *initrd_path;
-	const char *cmdline;            /* appended to what the encrypted root needs */
-	const char *uki_name;           /* EFI/Linux/<name>.efi; NULL: from os-release */
-	const char *stub_path;          /* NULL: systemd-boot's stub */
+	const char *cmdline;   /* appended to what the encrypted root needs */
+	const char *uki_name;  /* EFI/Linux/<name>.efi; NULL: from os-release */
+	const char *stub_path; /* NULL: systemd-boot's stub */
 	bool have_source_date_epoch;
-	int64_t source_date_epoch;      /* clamps mtimes; fixes every timestamp */
+	int64_t source_date_epoch; /* clamps mtimes; fixes every timestamp */
 	bool wipe;
-	uint64_t max_entries;           /* 0: CVM_IMAGE_DEFAULT_MAX_ENTRIES */
-	const char *kbs_url;            /* hints stored in the cvmimg-kbs token */
+	uint64_t max_entries; /* 0: CVM_IMAGE_DEFAULT_MAX_ENTRIES */
+	const char *kbs_url;  /* hints stored in the cvmimg-kbs token */
 	const char *kbs_resource;
 	cvm_build_progress_func progress;
 	void *progress_userdata;
@@ -119,10 +119,10 @@ int cvm_image_build(const struct cvm_build_options *o, char **ret_manifest, cvm_
 int cvm_passphrase_generate(char out[CVM_PASSPHRASE_GENERATED_LEN + 1], cvm_err *reterr);
 
 struct cvm_inspect_options {
-	const char *image_path;         /* disk.raw or disk.qcow2 */
-	const char *passphrase;         /* NULL: do not open the root (secret) */
+	const char *image_path; /* disk.raw or disk.qcow2 */
+	const char *passphrase; /* NULL: do not open the root (secret) */
 	size_t passphrase_len;
-	bool list;                      /* with a passphrase: every entry with its metadata */
+	bool list; /* with a passphrase: every entry with its metadata */
 };
 
 /*
