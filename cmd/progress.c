@@ -56,9 +56,16 @@ int progress_update(const struct cvm_build_progress *bp, void *userdata)
 		frac = (double)bp->entries / (double)bp->entries_total;
 	if (frac > 1)
 		frac = 1;
-	n = snprintf(line, sizeof(line), " %-6s %llu entries, %llu MiB",
-		     cvm_build_phase_to_string(bp->phase), (unsigned long long)bp->entries,
-		     (unsigned long long)(bp->bytes >> 20));
+	if (bp->phase == CVM_BUILD_BOOT || bp->phase == CVM_BUILD_FINISH) {
+		frac = 1;
+		n = snprintf(line, sizeof(line), " %s", bp->phase == CVM_BUILD_BOOT
+							     ? "boot   UKI and EFI system partition"
+							     : "finish partition table and digests");
+	} else {
+		n = snprintf(line, sizeof(line), " %-6s %llu entries, %llu MiB",
+			     cvm_build_phase_to_string(bp->phase), (unsigned long long)bp->entries,
+			     (unsigned long long)(bp->bytes >> 20));
+	}
 	bar = p->width - n - 10;
 	if (bar > 50)
 		bar = 50;
