@@ -120,10 +120,10 @@ static int load_stub(struct build *b, cvm_err *reterr)
 	int r;
 
 	r = cvm_read_file(b->stub_path, CVM_UKI_STUB_MAX_SIZE, &b->stub_buf, &b->stub_len, reterr);
-	if (r == -ENOENT && !strcmp(b->stub_path, CVM_UKI_DEFAULT_STUB))
+	if (r == -ENOENT)
 		return cvm_err_set(reterr, r,
-				   "systemd-stub '%s' not found: install the Debian package "
-				   "'systemd-boot-efi'",
+				   "systemd-stub '%s' not found (Debian installs it with the "
+				   "package 'systemd-boot-efi')",
 				   b->stub_path);
 	if (r < 0)
 		return r;
