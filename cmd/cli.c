@@ -141,7 +141,8 @@ void cli_print_help(const struct cli_command *cmd, FILE *out)
 	fprintf(out, "\nFor more details see cvmimg-%s(1).\n", cmd->name);
 }
 
-static void vreport(const char *cmd, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt,
+							    va_list ap)
 {
 	fprintf(stderr, "cvmimg %s: ", cmd);
 	vfprintf(stderr, fmt, ap);
