@@ -469,7 +469,7 @@ static void test_pcrsig(void **state)
 	struct pe_image *pe;
 	json_object *root, *bank;
 	EVP_PKEY *pub = read_pub(tmp("pcr.pub"));
-	char pkfp[65];
+	char pkfp[65], *text;
 	int der_len = i2d_PublicKey(pub, &der);
 
 	(void)state;
@@ -485,7 +485,9 @@ static void test_pcrsig(void **state)
 	assert_int_equal(n, pem_len);
 	assert_memory_equal(d, pem, n);
 	d = section(pe, ".pcrsig", &n);
-	root = json_tokener_parse(strndup((const char *)d, n) ?: "");
+	text = strndup((const char *)d, n);
+	root = json_tokener_parse(text);
+	free(text);
 	assert_non_null(root);
 	bank = json_object_object_get(root, "sha256");
 	assert_int_equal(json_object_array_length(bank), CVM_UKI_PHASES);
@@ -544,9 +546,9 @@ static void test_inspect(void **state)
 static void test_kernel_release(void **state)
 {
 	struct cvm_uki_input in = base_input();
-	uint8_t *k, *out;
+	uint8_t *k = NULL, *out;
 	const uint8_t *d;
-	size_t klen, len, n;
+	size_t klen = 0, len, n;
 	struct pe_image *pe;
 	glob_t g;
 
