@@ -163,6 +163,8 @@ static int load_kernel(struct build *b, cvm_err *reterr)
 		strcpy(b->uname, in->uname);
 	} else if (!uki_kernel_release(in->kernel.data, in->kernel.len, b->uname)) {
 		cvm_log_debug(CVM_LOG_BOOT, "no kernel release found in '%s'", b->kernel_name);
+	} else {
+		cvm_log_debug(CVM_LOG_BOOT, "kernel release of '%s': %s", b->kernel_name, b->uname);
 	}
 	return 0;
 }
@@ -263,8 +265,12 @@ static int make_pcrsig(struct build *b, cvm_err *reterr)
 	const struct cvm_uki_input *in = b->in;
 	const struct uki_part *by_sec[UKI__COUNT] = { 0 };
 	uint8_t pcr[CVM_UKI_PHASES + 1][CVM_SHA512_LEN];
-	unsigned mask = uki_stub_measured_mask(&b->stub, NULL, NULL);
+	const char *version;
+	size_t vlen;
+	unsigned mask = uki_stub_measured_mask(&b->stub, &version, &vlen);
 
+	cvm_log_debug(CVM_LOG_BOOT, "stub version %.*s: PCR 11 section mask 0x%x", (int)vlen,
+		      version ? version : "", mask);
 	for (size_t i = 0; i < b->n_parts; i++)
 		if (b->parts[i].sec != UKI_INVALID)
 			by_sec[b->parts[i].sec] = &b->parts[i];
