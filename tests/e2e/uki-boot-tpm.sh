@@ -3,6 +3,7 @@
 # /init reads PCR 11 from sysfs and hashes the files systemd-stub hands to the
 # initrd in /.extra. PCR 11 must equal "cvmimg uki inspect" (no boot phase has
 # been extended in this initrd), and /.extra must hold .pcrsig and .pcrpkey.
+# The UKI has enough sections for its headers to grow past the stub's.
 . "$(dirname "$0")/../cli/lib.sh"
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
@@ -36,10 +37,15 @@ chmod 755 root/init
 (cd root && find . | cpio -o -H newc -R 0:0 --quiet | gzip -n) >initrd.img
 openssl genrsa -out pcr.key 2048 2>/dev/null
 openssl rsa -in pcr.key -pubout -out pcr.pub 2>/dev/null
+printf 'ID=cvmimgtest\n' >osrel
+echo "own section" >own
+# 16 sections: more than the stub's headers hold, so they grow (0x400 to 0x600)
 run 0 uki --linux "$KERNEL" --initrd initrd.img --cmdline "console=ttyS0 panic=-1" \
+	--os-release osrel --section .cvmtest:own \
 	--pcr-private-key pcr.key --pcr-public-key pcr.pub -o uki.efi || finish
 run 0 uki inspect uki.efi --json || finish
 want=$(jq -r .pcr11.sha256.sections "$OUT")
+[ "$(jq '.sections[0].file_offset' "$OUT")" = 1536 ] || fail "the headers did not grow"
 objcopy -O binary --only-section=.pcrsig uki.efi pcrsig.json
 
 mkdir tpm
