@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > (4u << 20))
 		return 0;
-	r = cvm_uki_inspect(data, size, &info, &e);
+	r = cvm_uki_inspect(data, size, "fuzz", &info, &e);
 	if (r < 0 && r != -EBADMSG)
 		abort();
 	if (r == 0 && info->n_sections > 96)

@@ -87,7 +87,8 @@ fi
 # inspect
 run 2 uki inspect && expect_in "$ERR" "inspect needs a FILE"
 run 2 uki inspect a b && expect_in "$ERR" "unexpected argument 'b'"
-run 3 uki inspect text && expect_in "$ERR" "'text': 'image' is not a PE image" && expect_empty "$OUT"
+run 3 uki inspect text && expect_in "$ERR" "cvmimg uki: 'text' is not a PE image (no MZ header)" &&
+	expect_empty "$OUT"
 run 3 uki inspect nothere && expect_in "$ERR" "cannot open 'nothere'"
 run 3 uki inspect empty && expect_empty "$OUT"
 finish

@@ -60,10 +60,10 @@ static void test_authenticode_vectors(void **state)
 
 		/* size % 8 is 1 and 3: no padding may be hashed */
 		assert_int_not_equal(len % 8, 0);
-		assert_int_equal(cvm_pe_authenticode(buf, len, NULL, d384, NULL), 0);
+		assert_int_equal(cvm_pe_authenticode(buf, len, NULL, NULL, d384, NULL), 0);
 		assert_string_equal(vec_hex(d384, 48), cases[i].sha384);
 		/* both at once give the same */
-		assert_int_equal(cvm_pe_authenticode(buf, len, d256, d384b, NULL), 0);
+		assert_int_equal(cvm_pe_authenticode(buf, len, NULL, d256, d384b, NULL), 0);
 		assert_memory_equal(d384, d384b, 48);
 		free(buf);
 	}
@@ -83,7 +83,7 @@ static void test_authenticode_kernel(void **state)
 		free(buf);
 		skip();
 	}
-	assert_int_equal(cvm_pe_authenticode(buf, len, NULL, d384, NULL), 0);
+	assert_int_equal(cvm_pe_authenticode(buf, len, NULL, NULL, d384, NULL), 0);
 	assert_string_equal(vec_hex(d384, 48),
 			    "e494e71ba795e8fc3edc1b3cab678c8c8782a6efe14d2d5a25155dc948b53f7d1dab08"
 			    "8ff7005b7e6f9b0534738660e2");
@@ -184,11 +184,12 @@ static void test_authenticode_args(void **state)
 	cvm_err e = { 0 };
 
 	(void)state;
-	assert_int_equal(cvm_pe_authenticode(NULL, 10, d, NULL, &e), -EINVAL);
-	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"MZ", 2, NULL, NULL, &e), -EINVAL);
-	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"not a PE image", 14, d, NULL, &e),
+	assert_int_equal(cvm_pe_authenticode(NULL, 10, NULL, d, NULL, &e), -EINVAL);
+	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"MZ", 2, NULL, NULL, NULL, &e), -EINVAL);
+	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"not a PE image", 14, "k.efi", d, NULL,
+					     &e),
 			 -EBADMSG);
-	assert_non_null(strstr(e.msg, "not a PE image"));
+	assert_non_null(strstr(e.msg, "'k.efi' is not a PE image"));
 }
 
 /* Our DER writer against OpenSSL's encoder. */

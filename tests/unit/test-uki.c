@@ -373,12 +373,12 @@ static void test_sign(void **state)
 
 	(void)state;
 	assert_int_equal(cvm_uki_build(&in, &plain, &plain_len, NULL), 0);
-	assert_int_equal(cvm_pe_authenticode(plain, plain_len, unsigned_digest, NULL, NULL), 0);
+	assert_int_equal(cvm_pe_authenticode(plain, plain_len, NULL, unsigned_digest, NULL, NULL), 0);
 	in.sb_key_path = tmp("db.key");
 	in.sb_cert_path = tmp("db.crt");
 	in.source_date_epoch = 1700000000; /* 2023-11-14 22:13:20 UTC */
 	assert_int_equal(cvm_uki_build(&in, &out, &len, NULL), 0);
-	assert_int_equal(cvm_pe_authenticode(out, len, digest, NULL, NULL), 0);
+	assert_int_equal(cvm_pe_authenticode(out, len, NULL, digest, NULL, NULL), 0);
 	/* signing adds only the certificate table, which the digest skips */
 	assert_memory_equal(digest, unsigned_digest, 32);
 	p7 = signature_of(out, len);
@@ -389,7 +389,7 @@ static void test_sign(void **state)
 	assert_int_equal(t->type, V_ASN1_UTCTIME);
 	assert_string_equal((const char *)t->value.utctime->data, "231114221320Z");
 	PKCS7_free(p7);
-	assert_int_equal(cvm_uki_inspect(out, len, &info, NULL), 0);
+	assert_int_equal(cvm_uki_inspect(out, len, NULL, &info, NULL), 0);
 	assert_true(info->is_signed);
 	assert_string_equal(info->signer_subject, "CN=db");
 	assert_string_equal(info->signer_issuer, "CN=db");
@@ -519,7 +519,7 @@ static void test_inspect(void **state)
 	in.initrds = &initrd;
 	in.n_initrds = 1;
 	assert_int_equal(cvm_uki_build(&in, &out, &len, NULL), 0);
-	assert_int_equal(cvm_uki_inspect(out, len, &info, NULL), 0);
+	assert_int_equal(cvm_uki_inspect(out, len, NULL, &info, NULL), 0);
 	assert_true(info->is_uki);
 	assert_false(info->is_signed);
 	/* the stub's .sdmagic: Debian's systemd-boot-efi 252.39-1~deb12u2 */
@@ -536,9 +536,9 @@ static void test_inspect(void **state)
 	}
 	cvm_uki_info_free(info);
 	free(out);
-	assert_int_equal(cvm_uki_inspect(NULL, 0, &info, &e), -EINVAL);
-	assert_int_equal(cvm_uki_inspect((const uint8_t *)"text", 4, &info, &e), -EBADMSG);
-	assert_non_null(strstr(e.msg, "not a PE image"));
+	assert_int_equal(cvm_uki_inspect(NULL, 0, NULL, &info, &e), -EINVAL);
+	assert_int_equal(cvm_uki_inspect((const uint8_t *)"text", 4, "t.efi", &info, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "'t.efi' is not a PE image"));
 	assert_null(cvm_uki_info_free(NULL));
 }
 
