@@ -222,8 +222,11 @@ static void collect_parts(struct build *b)
 	if (in->n_initrds) {
 		struct uki_part *p = &b->parts[b->n_parts++];
 
-		*p = (struct uki_part){ .sec = UKI_INITRD, .name = ".initrd",
-					.pieces = in->initrds, .n_pieces = in->n_initrds, .pad = 4 };
+		*p = (struct uki_part){ .sec = UKI_INITRD,
+					.name = ".initrd",
+					.pieces = in->initrds,
+					.n_pieces = in->n_initrds,
+					.pad = 4 };
 		p->len = uki_part_len(p);
 	}
 	for (size_t i = 0; i < in->n_extra; i++)
@@ -247,7 +250,8 @@ static int check_sizes(const struct build *b, cvm_err *reterr)
 
 		if (p->len > CVM_UKI_MAX_SIZE)
 			return cvm_err_set(reterr, -EFBIG,
-					   "section '%s' is too large for PE (%llu bytes, limit %llu)",
+					   "section '%s' is too large for PE "
+					   "(%llu bytes, limit %llu)",
 					   p->name, (unsigned long long)p->len, CVM_UKI_MAX_SIZE);
 		total += p->len;
 	}

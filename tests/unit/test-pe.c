@@ -185,10 +185,11 @@ static void test_authenticode_args(void **state)
 
 	(void)state;
 	assert_int_equal(cvm_pe_authenticode(NULL, 10, NULL, d, NULL, &e), -EINVAL);
-	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"MZ", 2, NULL, NULL, NULL, &e), -EINVAL);
-	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"not a PE image", 14, "k.efi", d, NULL,
-					     &e),
-			 -EBADMSG);
+	assert_int_equal(cvm_pe_authenticode((const uint8_t *)"MZ", 2, NULL, NULL, NULL, &e),
+			 -EINVAL);
+	assert_int_equal(
+		cvm_pe_authenticode((const uint8_t *)"not a PE image", 14, "k.efi", d, NULL, &e),
+		-EBADMSG);
 	assert_non_null(strstr(e.msg, "'k.efi' is not a PE image"));
 }
 

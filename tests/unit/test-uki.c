@@ -240,8 +240,8 @@ static void test_build_signed_stub(void **state)
 
 static void test_build_layout(void **state)
 {
-	static const char sbat_stub[] = "systemd.debian,1,Debian GNU/Linux,systemd,252.39-1~deb12u2,"
-					"https://bugs.debian.org/\n";
+	static const char sbat_stub[] = "systemd.debian,1,Debian GNU/Linux,systemd,"
+					"252.39-1~deb12u2,https://bugs.debian.org/\n";
 	struct cvm_uki_blob initrds[2] = { { (const uint8_t *)"12345", 5 },
 					   { (const uint8_t *)"abc", 3 } };
 	struct cvm_uki_input in = base_input();
@@ -351,7 +351,8 @@ static void verify_pkcs7(PKCS7 *p7, const char *cert_path, const uint8_t digest[
 	BIO *bio = BIO_new_mem_buf(content + h, seq->length - (int)h);
 
 	fclose(f);
-	assert_int_equal(OBJ_obj2nid(p7->d.sign->contents->type), OBJ_txt2nid("1.3.6.1.4.1.311.2.1.4"));
+	assert_int_equal(OBJ_obj2nid(p7->d.sign->contents->type),
+			 OBJ_txt2nid("1.3.6.1.4.1.311.2.1.4"));
 	X509_STORE_add_cert(store, cert);
 	assert_int_equal(PKCS7_verify(p7, NULL, store, bio, NULL, PKCS7_BINARY), 1);
 	/* SpcIndirectDataContent ends with the image digest */
@@ -373,7 +374,8 @@ static void test_sign(void **state)
 
 	(void)state;
 	assert_int_equal(cvm_uki_build(&in, &plain, &plain_len, NULL), 0);
-	assert_int_equal(cvm_pe_authenticode(plain, plain_len, NULL, unsigned_digest, NULL, NULL), 0);
+	assert_int_equal(cvm_pe_authenticode(plain, plain_len, NULL, unsigned_digest, NULL, NULL),
+			 0);
 	in.sb_key_path = tmp("db.key");
 	in.sb_cert_path = tmp("db.crt");
 	in.source_date_epoch = 1700000000; /* 2023-11-14 22:13:20 UTC */

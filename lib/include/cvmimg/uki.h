@@ -104,7 +104,7 @@ struct cvm_uki_section {
 	char name[CVM_UKI_NAME_MAX + 1];
 	uint32_t virtual_address, virtual_size;
 	uint32_t file_offset, file_size;
-	uint8_t sha256[32]; /* of the VirtualSize bytes as mapped (zero-filled past the file data) */
+	uint8_t sha256[32]; /* of the VirtualSize bytes as mapped (zero-filled past the file) */
 	int measured;       /* 1 if the stub extends it into PCR 11 */
 };
 
