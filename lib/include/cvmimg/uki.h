@@ -47,7 +47,7 @@ struct cvm_uki_input {
 	const char *cmdline;                /* NULL: no .cmdline section */
 	struct cvm_uki_blob osrel;          /* .osrel (os-release) */
 	const char *uname;                  /* NULL: detected from the kernel image */
-	struct cvm_uki_blob sbat;           /* len 0: the stub's entries plus cvmimg's */
+	struct cvm_uki_blob sbat;           /* added to the stub's entries; len 0: cvmimg's */
 	struct cvm_uki_blob splash;
 	struct cvm_uki_blob dtb;
 	struct cvm_uki_blob pcrpkey;
@@ -60,7 +60,7 @@ struct cvm_uki_input {
 	const char *kernel_name;            /* NULL: "kernel" */
 	const char *sbat_name;              /* NULL: "SBAT data" */
 	const struct cvm_uki_extra *extra;  /* more sections, placed before .linux, not measured */
-	size_t n_extra;
+	size_t n_extra;                     /* at most 32 */
 };
 
 /*
