@@ -15,6 +15,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
+	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmimg uki inspect: sections, Authenticode digests, PCR 11 and signer of a UKI. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cvmimg/cleanup.h>
+#include <cvmimg/uki.h>
+#include <cvmimg/util.h>
+
+#include "cli.h"
+#include "uki-output.h"
+
+CVM_DEFINE_CLEANUP(json_object, json_object_put, uki_json_put)
+CVM_DEFINE_CLEANUP(struct cvm_uki_info, cvm_uki_info_free, uki_info_free)
+
+static const struct cli_option inspect_options[] = {
+	CLI_OPTION_JSON,
+	CLI_OPTION_END,
+};
+
+static const char *const inspect_synopsis[] = {
+	"inspect FILE [--json]",
+	NULL,
+};
+
+/* Named "uki" so that messages read "cvmimg uki: ..." and --help points at cvmimg-uki(1). */
+static const struct cli_command inspect_cmd = {
+	.name = "uki",
+	.synopsis = inspect_synopsis,
+	.summary = "Describe a UKI or any PE image: its sections, Authenticode digests (SHA-256\n"
+		   "and SHA-384), the PCR 11 value systemd-stub will leave for each boot phase,\n"
+		   "and the signer of its Secure Boot signature.",
+	.options = inspect_options,
+};
+
+static void hex_line(const char *label, const uint8_t *buf, size_t len)
+{
+	char hex[2 * 64 + 1];
+
+	cvm_hex_encode(buf, len, hex);
+	printf("%-42s %s\n", label, hex);
+}
+
+static void print_text(const char *path, size_t len, const struct cvm_uki_info *in)
+{
+	printf("%-42s %s\n%-42s %zu\n", "File:", path, "Size:", len);
+	printf("%-42s %s\n", "Stub:", in->stub_version ? in->stub_version : "-");
+	printf("%-42s %s\n", "Kernel release:", in->uname ? in->uname : "-");
+	printf("Sections:\n  %-8s %-10s %-10s %-10s %-10s %-8s %s\n", "name", "offset", "size",
+	       "vaddr", "vsize", "pcr11", "sha256");
+	for (size_t i = 0; i < in->n_sections; i++) {
+		const struct cvm_uki_section *s = &in->sections[i];
+		char hex[65];
+
+		cvm_hex_encode(s->sha256, sizeof(s->sha256), hex);
+		printf("  %-8s 0x%08x 0x%08x 0x%08x 0x%08x %-8s %s\n", s->name, s->file_offset,
+		       s->file_size, s->virtual_address, s->virtual_size,
+		       s->measured ? "yes" : "-", hex);
+	}
+	hex_line("Authenticode SHA-256:", in->authenticode_sha256, 32);
+	hex_line("Authenticode SHA-384:", in->authenticode_sha384, 48);
+	if (in->is_uki) {
+		printf("PCR 11 SHA-256:\n");
+		hex_line("  sections", in->pcr11_sha256[0], 32);
+		for (size_t i = 0; i < CVM_UKI_PHASES; i++) {
+			char label[64];
+
+			snprintf(label, sizeof(label), "  %s", cvm_uki_phase_name(i));
+			hex_line(label, in->pcr11_sha256[1 + i], 32);
+		}
+	}
+	if (!in->is_signed)
+		printf("%-42s %s\n", "Signature:", "none");
+	else
+		printf("%-42s subject '%s', issuer '%s', digest %s\n", "Signature:",
+		       in->signer_subject, in->signer_issuer,
+		       in->signature_digest_matches ? "matches the image" : "DOES NOT MATCH");
+}
+
+static json_object *hex_string(const uint8_t *buf, size_t len)
+{
+	char hex[2 * 64 + 1];
+
+	cvm_hex_encode(buf, len, hex);
+	return json_object_new_string(hex);
+}
+
+static json_object *string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *json_sections(const struct cvm_uki_info *in)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < in->n_sections; i++) {
+		const struct cvm_uki_section *s = &in->sections[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(s->name));
+		json_object_object_add(o, "file_offset", json_object_new_int64(s->file_offset));
+		json_object_object_add(o, "file_size", json_object_new_int64(s->file_size));
+		json_object_object_add(o, "virtual_address",
+				       json_object_new_int64(s->virtual_address));
+		json_object_object_add(o, "virtual_size", json_object_new_int64(s->virtual_size));
+		json_object_object_add(o, "sha256", hex_string(s->sha256, 32));
+		json_object_object_add(o, "measured", json_object_new_boolean(s->measured));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static json_object *json_pcr11(const struct cvm_uki_info *in)
+{
+	json_object *o = json_object_new_object(), *bank = json_object_new_object();
+
+	json_object_object_add(o, "sha256", bank);
+	json_object_object_add(bank, "sections", hex_string(in->pcr11_sha256[0], 32));
+	for (size_t i = 0; i < CVM_UKI_PHASES; i++)
+		json_object_object_add(bank, cvm_uki_phase_name(i),
+				       hex_string(in->pcr11_sha256[1 + i], 32));
+	return o;
+}
+
+static json_object *json_report(const char *path, size_t len, const struct cvm_uki_info *in)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_object(), *sig = NULL;
+
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)len));
+	json_object_object_add(o, "is_uki", json_object_new_boolean(in->is_uki));
+	json_object_object_add(o, "stub", string_or_null(in->stub_version));
+	json_object_object_add(o, "uname", string_or_null(in->uname));
+	json_object_object_add(o, "sections", json_sections(in));
+	json_object_object_add(a, "sha256", hex_string(in->authenticode_sha256, 32));
+	json_object_object_add(a, "sha384", hex_string(in->authenticode_sha384, 48));
+	json_object_object_add(o, "authenticode", a);
+	json_object_object_add(o, "pcr11", in->is_uki ? json_pcr11(in) : NULL);
+	if (in->is_signed) {
+		sig = json_object_new_object();
+		json_object_object_add(sig, "subject", json_object_new_string(in->signer_subject));
+		json_object_object_add(sig, "issuer", json_object_new_string(in->signer_issuer));
+		json_object_object_add(sig, "digest_matches",
+				       json_object_new_boolean(in->signature_digest_matches));
+	}
+	json_object_object_add(o, "signature", sig);
+	return o;
+}
+
+int uki_report(const char *path, const uint8_t *data, size_t len, bool json)
+{
+	CVM_CLEANUP(uki_info_freep) struct cvm_uki_info *info = NULL;
+	CVM_CLEANUP(uki_json_putp) json_object *o = NULL;
+	cvm_err e = { 0 };
+	int r;
+
+	r = cvm_uki_inspect(data, len, path, &info, &e);
+	if (r < 0)
+		return cli_fail("uki", &e);
+	if (!json) {
+		print_text(path, len, info);
+		return CLI_EXIT_OK;
+	}
+	o = json_report(path, len, info);
+	if (!o) {
+		cli_error("uki", "out of memory");
+		return CLI_EXIT_SYSTEM;
+	}
+	cli_print_json(o);
+	return CLI_EXIT_OK;
+}
+
+int uki_inspect_main(int argc, char **argv)
+{
+	CVM_CLEANUP_FREE uint8_t *data = NULL;
+	struct cli_parser p;
+	const char *arg;
+	bool json = false;
+	cvm_err e = { 0 };
+	size_t len;
+	int id;
+
+	cli_parser_init(&p, &inspect_cmd, argc, argv);
+	while ((id = cli_next(&p, &arg)) > 0)
+		if (id == CLI_OPT_JSON)
+			json = true;
+	if (id == CLI_EXIT)
+		return p.exit_code;
+	if (p.optind >= argc)
+		return cli_usage("uki", "inspect needs a FILE");
+	if (p.optind + 1 < argc)
+		return cli_usage("uki", "unexpected argument '%s'", argv[p.optind + 1]);
+	if (cvm_read_file(argv[p.optind], CVM_UKI_MAX_SIZE, &data, &len, &e) < 0)
+		return cli_fail("uki", &e);
+	return uki_report(argv[p.optind], data, len, json);
+}
