@@ -4,5 +4,6 @@
 #define CVMIMG_CMD_H
 
 int cmd_measure(int argc, char **argv);
+int cmd_verify_report(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
+	{ "verify-report", cmd_verify_report,
+	  "verify an SEV-SNP report or TDX quote against pinned vendor roots" },
 };
 
 static void usage(FILE *out)
