@@ -25,7 +25,6 @@ CVM_DEFINE_CLEANUP(X509_STORE_CTX, X509_STORE_CTX_free, cvm_x509_store_ctx_free)
 CVM_DEFINE_CLEANUP(ECDSA_SIG, ECDSA_SIG_free, cvm_ecdsa_sig_free)
 CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, cvm_evp_md_ctx_free)
 CVM_DEFINE_CLEANUP(EVP_PKEY_CTX, EVP_PKEY_CTX_free, cvm_evp_pkey_ctx_free)
-CVM_DEFINE_CLEANUP(BIGNUM, BN_free, cvm_bn_free)
 CVM_DEFINE_CLEANUP(ASN1_OBJECT, ASN1_OBJECT_free, cvm_asn1_object_free)
 
 X509 *cvm_x509_from_pem_string(const char *pem)
