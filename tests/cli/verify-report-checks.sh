@@ -250,7 +250,8 @@ tdx_policy() {
 
 tdx_combos() {
 	local G=$T/go-tdx-guest q=$T/go-tdx-guest/tdx_prod_quote_SPR_E4.dat
-	local spr=(--tcb-info "$G/sample_tcbInfo_response" --qe-identity "$G/sample_qeIdentity_response"
+	local spr
+	spr=(--tcb-info "$G/sample_tcbInfo_response" --qe-identity "$G/sample_qeIdentity_response"
 		--tcb-signing-chain "$G/tcbinfo_issuer_chain.pem" --pck-crl "$G/pckcrl" --root-crl "$G/rootcrl.der")
 	# the PCK has expired by 2053
 	run 1 verify-report --quote "$q" --at-time 2053-07-01T00:00:00Z --json && fails_only pck_chain &&
