@@ -2,6 +2,7 @@
 # the file and the problem, and bad command lines with exit 2; stdout stays
 # empty and nothing crashes (this also runs under ASan+UBSan).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tools/sanitized.sh"
 need_vectors
 A=$VEC/attest
 S=$A/snp

@@ -2,6 +2,7 @@
 # a forged AMD hierarchy (a self-made ARK, everything else consistent), keys of
 # the wrong product, every policy option both ways, and the policy file.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tools/sanitized.sh"
 need_vectors
 command -v jq >/dev/null || { echo "SKIP: jq missing"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }

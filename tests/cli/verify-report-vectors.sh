@@ -3,6 +3,7 @@
 # the verification time (the entry's verify_at, else NOW below), compares the
 # verdict, every field the manifest lists and, for negatives, the failing check.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tools/sanitized.sh"
 need_vectors
 A=$VEC/attest
 M=$A/manifest.json
