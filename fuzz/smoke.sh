@@ -1,5 +1,5 @@
 # A short libFuzzer run of one harness over a seed corpus from the shared
-# vectors: the seeds themselves, then FUZZ_RUNS (default 20000) mutations.
+# vectors: the seeds themselves, then FUZZ_RUNS (default 5000) mutations.
 # Skips (77) when the harness was not built (no clang fuzzer runtime).
 #   fuzz/smoke.sh fuzz-<name>
 set -u
@@ -33,6 +33,6 @@ done
 echo "$name: $n seeds"
 # the seeds as they are, then mutations; -max_len covers the largest seed
 "$bin" -runs=0 -max_len=16384 "$corpus" 2>&1 | tail -3 || exit 1
-"$bin" -runs="${FUZZ_RUNS:-20000}" -max_len=16384 -max_total_time=120 -timeout=10 \
+"$bin" -runs="${FUZZ_RUNS:-5000}" -max_len=16384 -max_total_time=120 -timeout=10 \
 	-rss_limit_mb=2048 "$corpus" 2>&1 | tail -5
 exit "${PIPESTATUS[0]}"

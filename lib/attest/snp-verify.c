@@ -173,6 +173,12 @@ static enum cvm_snp_product check_product(const struct cvm_snp_evidence *ev,
 	return chosen;
 }
 
+/* "VCEK", "VLEK" for messages. */
+static const char *upper(enum cvm_snp_signer s)
+{
+	return s == CVM_SNP_SIGNER_VCEK ? "VCEK" : s == CVM_SNP_SIGNER_VLEK ? "VLEK" : "?";
+}
+
 static void check_signing_key(const struct cvm_snp_evidence *ev, const struct snp_inputs *in,
 			      const struct cvm_snp_info *info, enum cvm_snp_signer leaf_kind,
 			      struct cvm_attest_result *r)
@@ -187,15 +193,15 @@ static void check_signing_key(const struct cvm_snp_evidence *ev, const struct sn
 			  in->leaf_name);
 	else if (ev->vek_kind >= 0 && ev->vek_kind != leaf_kind)
 		cvm_check(r, "signing_key", false, "'%s' was given as the %s but is a %s",
-			  in->leaf_name, cvm_snp_signer_to_string(ev->vek_kind),
-			  cvm_snp_signer_to_string(leaf_kind));
+			  in->leaf_name, upper(ev->vek_kind),
+			  upper(leaf_kind));
 	else if (info->signer != leaf_kind)
 		cvm_check(r, "signing_key", false, "the report is signed by a %s but '%s' is a %s",
-			  cvm_snp_signer_to_string(info->signer), in->leaf_name,
-			  cvm_snp_signer_to_string(leaf_kind));
+			  upper(info->signer), in->leaf_name,
+			  upper(leaf_kind));
 	else
 		cvm_check(r, "signing_key", true, "signed by the %s",
-			  cvm_snp_signer_to_string(leaf_kind));
+			  upper(leaf_kind));
 }
 
 static void check_signature(const struct snp_inputs *in, struct cvm_attest_result *r)
