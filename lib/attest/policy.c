@@ -153,10 +153,10 @@ static void check_tcb_status(const struct cvm_tdx_info *info, const struct cvm_a
 	char accepted[256] = "";
 	size_t n = 0;
 
-	for (int i = 0; i < CVM_TDX_TCB__COUNT; i++)
+	for (int i = 0; i < CVM_TDX_TCB__COUNT && n < sizeof(accepted); i++)
 		if (p->tdx.accept_tcb_status & (1u << i))
-			n += (size_t)snprintf(accepted + n, n < sizeof(accepted) ? sizeof(accepted) - n : 0,
-					      "%s%s", n ? ", " : "",
+			n += (size_t)snprintf(accepted + n, sizeof(accepted) - n, "%s%s",
+					      n ? ", " : "",
 					      cvm_tdx_tcb_status_to_string((enum cvm_tdx_tcb_status)i));
 	if (p->tdx.accept_tcb_status & (1u << info->tcb_status))
 		cvm_check(r, "tcb_status", true, "TCB status %s%s%s is accepted", s,

@@ -12,6 +12,7 @@
 
 #include <cvmimg/attest.h>
 #include <cvmimg/cleanup.h>
+#include <cvmimg/log.h>
 
 #include "attest/policy.h"
 #include "attest/result.h"
@@ -19,6 +20,7 @@
 #include "attest/snp-report.h"
 #include "attest/snp-verify.h"
 #include "attest/x509.h"
+#include "util/log-internal.h"
 #include "util/macro.h"
 
 struct snp_inputs {
@@ -170,6 +172,10 @@ static enum cvm_snp_product check_product(const struct cvm_snp_evidence *ev,
 		return chosen;
 	}
 	cvm_check(r, "product", true, "%s (%s)", cvm_snp_product_to_string(chosen), from);
+	cvm_log_debug(CVM_LOG_ATTEST, "product %s: CPUID %02x/%02x, issuer %s, productName '%s'",
+		      cvm_snp_product_to_string(chosen), info->cpuid_family, info->cpuid_model,
+		      issuer >= 0 ? cvm_snp_product_to_string(issuer) : "none",
+		      info->vek_product_name);
 	return chosen;
 }
 

@@ -4,12 +4,14 @@
 #include <strings.h>
 
 #include <cvmimg/cleanup.h>
+#include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
 #include "attest/result.h"
 #include "attest/tcb-status.h"
 #include "attest/tdx-collateral.h"
 #include "attest/x509.h"
+#include "util/log-internal.h"
 
 /* The TCB Signing certificate, verified to the built-in root; NULL with a reason. */
 static X509 *signing_cert(const struct tdx_collateral *c, X509 *root, int64_t at, char *why,
@@ -180,6 +182,20 @@ static void evaluate(const struct tdx_collateral *c, struct cvm_tdx_info *info)
 	struct tdx_tcb_eval ev;
 
 	cvm_tdx_tcb_evaluate(&c->tcb, c->qe_doc.present ? &c->qe : NULL, info, &ev);
+	cvm_log_debug(CVM_LOG_ATTEST,
+		      "TCB: level %s (%s), module %s, QE %s (ISVSVN %u), TEE_TCB_SVN %02x%02x%02x, "
+		      "SGX %u %u .. PCESVN %u: %s",
+		      ev.level ? ev.level->date : "none",
+		      ev.level ? cvm_tdx_tcb_status_to_string(ev.level->status) : "-",
+		      ev.module_status >= 0
+			      ? cvm_tdx_tcb_status_to_string((enum cvm_tdx_tcb_status)ev.module_status)
+			      : "-",
+		      ev.qe_status >= 0
+			      ? cvm_tdx_tcb_status_to_string((enum cvm_tdx_tcb_status)ev.qe_status)
+			      : "-",
+		      info->qe_isvsvn, info->tee_tcb_svn[0], info->tee_tcb_svn[1],
+		      info->tee_tcb_svn[2], info->sgx_tcb_svns[0], info->sgx_tcb_svns[1],
+		      info->pcesvn, cvm_tdx_tcb_status_to_string(ev.status));
 	info->has_tcb_status = true;
 	info->tcb_status = ev.status;
 	info->tdx_module_status = ev.module_status;
