@@ -5,5 +5,6 @@
 
 int cmd_measure(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
+int cmd_verify_report(int argc, char **argv);
 
 #endif
