@@ -18,6 +18,8 @@ static const struct {
 	{ "inspect", cmd_inspect, "describe a disk image, and with a passphrase its root" },
 	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
 	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
+	{ "verify-report", cmd_verify_report,
+	  "verify an SEV-SNP report or TDX quote against pinned vendor roots" },
 };
 
 static void usage(FILE *out)

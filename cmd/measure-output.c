@@ -256,6 +256,7 @@ int measure_run(struct cvm_measure_input *in, const struct measure_extras *x)
 	}
 	if (x->vars_file && (r = vars_size_from_file(in, x->vars_file)))
 		return r;
+	in->firmware_sha256 = x->json;
 	if (cvm_measure(in, m, &e) < 0)
 		return cli_fail("measure", &e);
 	if (x->id_key) {

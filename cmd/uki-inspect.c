@@ -155,11 +155,9 @@ int uki_report(const char *path, const uint8_t *data, size_t len, bool json)
 	cvm_err e = { 0 };
 	int r;
 
-	r = cvm_uki_inspect(data, len, &info, &e);
-	if (r < 0) {
-		cli_error("uki", "'%s': %s", path, e.msg);
-		return cli_exit_code(r);
-	}
+	r = cvm_uki_inspect(data, len, path, &info, &e);
+	if (r < 0)
+		return cli_fail("uki", &e);
 	if (!json) {
 		print_text(path, len, info);
 		return CLI_EXIT_OK;

@@ -85,8 +85,8 @@ int pe_authenticode(const struct pe_image *pe, enum cvm_hash_alg alg, uint8_t *o
 	return 0;
 }
 
-CVM_PUBLIC int cvm_pe_authenticode(const uint8_t *pe, size_t len, uint8_t *ret_sha256,
-				   uint8_t *ret_sha384, cvm_err *reterr)
+CVM_PUBLIC int cvm_pe_authenticode(const uint8_t *pe, size_t len, const char *name,
+				   uint8_t *ret_sha256, uint8_t *ret_sha384, cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE struct pe_image *img = NULL;
 	uint8_t d256[CVM_SHA256_LEN], d384[CVM_SHA384_LEN];
@@ -96,7 +96,7 @@ CVM_PUBLIC int cvm_pe_authenticode(const uint8_t *pe, size_t len, uint8_t *ret_s
 	img = malloc(sizeof(*img));
 	if (!img)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	r = pe_parse(pe, len, "PE image", img, reterr);
+	r = pe_parse(pe, len, name ? name : "PE image", img, reterr);
 	if (r < 0)
 		return r;
 	if (ret_sha256 && (r = pe_authenticode(img, CVM_HASH_SHA256, d256, reterr)) < 0)

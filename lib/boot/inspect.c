@@ -119,8 +119,8 @@ static int describe_uki(const struct pe_image *pe, struct cvm_uki_info *info, cv
 	return 0;
 }
 
-CVM_PUBLIC int cvm_uki_inspect(const uint8_t *data, size_t len, struct cvm_uki_info **ret,
-			       cvm_err *reterr)
+CVM_PUBLIC int cvm_uki_inspect(const uint8_t *data, size_t len, const char *name,
+			       struct cvm_uki_info **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(info_freep) struct cvm_uki_info *info = NULL;
 	CVM_CLEANUP_FREE struct pe_image *pe = NULL;
@@ -131,7 +131,7 @@ CVM_PUBLIC int cvm_uki_inspect(const uint8_t *data, size_t len, struct cvm_uki_i
 	info = calloc(1, sizeof(*info));
 	if (!pe || !info)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	r = pe_parse(data, len, "image", pe, reterr);
+	r = pe_parse(data, len, name ? name : "image", pe, reterr);
 	if (r < 0 || (r = describe_uki(pe, info, reterr)) < 0)
 		return r;
 	r = pe_authenticode(pe, CVM_HASH_SHA256, info->authenticode_sha256, reterr);

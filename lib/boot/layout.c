@@ -64,8 +64,9 @@ static int plan_keep(struct plan *pl, const struct pe_image *stub, const char *w
 		pl->soh = stub->size_of_headers;
 	/* The headers are mapped at address 0 and must end before the first section. */
 	if (pl->soh > min_va)
-		return cvm_err_set(reterr, -EBADMSG, "no room in the headers of '%s' for %zu sections",
-				   what, pl->n_keep + n);
+		return cvm_err_set(reterr, -EBADMSG,
+				   "no room in the headers of '%s' for %zu sections", what,
+				   pl->n_keep + n);
 	return 0;
 }
 
@@ -85,8 +86,9 @@ static int plan_stub_raw(struct plan *pl, const struct pe_image *stub, const cha
 		for (size_t k = 0; k < pl->n_keep; k++) {
 			const struct pe_section *s = &stub->sections[pl->keep[k]];
 
-			if (s->raw_size && !pl->keep_ptr[k] &&
-			    (best == SIZE_MAX || s->raw_ptr < stub->sections[pl->keep[best]].raw_ptr))
+			if (!s->raw_size || pl->keep_ptr[k])
+				continue;
+			if (best == SIZE_MAX || s->raw_ptr < stub->sections[pl->keep[best]].raw_ptr)
 				best = k;
 		}
 		if (best == SIZE_MAX)
@@ -102,7 +104,8 @@ static int plan_stub_raw(struct plan *pl, const struct pe_image *stub, const cha
 	pe_dir(stub, PE_DIR_DEBUG, &dbg_va, &dbg_size);
 	if (moved && dbg_size)
 		return cvm_err_set(reterr, -EBADMSG,
-				   "'%s' has a debug directory whose file offsets would move", what);
+				   "'%s' has a debug directory whose file offsets would move",
+				   what);
 	pl->file_len = last ? last : pl->soh;
 	return 0;
 }
@@ -134,11 +137,13 @@ static int plan_parts(struct plan *pl, const struct pe_image *stub, const struct
 
 		if (len > UINT32_MAX)
 			return cvm_err_set(reterr, -EFBIG,
-					   "section '%s' is too large for PE (%llu bytes, limit %u)",
+					   "section '%s' is too large for PE "
+					   "(%llu bytes, limit %u)",
 					   parts[i].name, (unsigned long long)len, UINT32_MAX);
 		if (off + raw > UINT32_MAX || va + len > UINT32_MAX)
 			return cvm_err_set(reterr, -EFBIG,
-					   "the UKI would exceed the 4 GiB limit of PE at section '%s'",
+					   "the UKI would exceed the 4 GiB limit of PE "
+					   "at section '%s'",
 					   parts[i].name);
 		pl->part_ptr[i] = (uint32_t)off;
 		pl->part_raw[i] = (uint32_t)raw;

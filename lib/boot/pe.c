@@ -26,8 +26,8 @@ static int parse_optional(struct pe_image *pe, const char *what, cvm_err *reterr
 	uint32_t dir_at, n;
 
 	if (magic != PE32_MAGIC && magic != PE32PLUS_MAGIC)
-		return cvm_err_set(reterr, -EBADMSG, "'%s' has an unknown optional header magic 0x%x",
-				   what, magic);
+		return cvm_err_set(reterr, -EBADMSG,
+				   "'%s' has an unknown optional header magic 0x%x", what, magic);
 	pe->pe32plus = magic == PE32PLUS_MAGIC;
 	dir_at = pe->pe32plus ? 108 : 92; /* NumberOfRvaAndSizes, then the directory */
 	if (pe->opt_size < dir_at + 4)

@@ -16,8 +16,9 @@
 #define SBAT_HEADER "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
 #define SBAT_FIELDS 6
 
-const char uki_sbat_default[] = "cvmimg,1,cvmimg,cvmimg," CVMIMG_VERSION
-				"," "https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
+const char uki_sbat_default[] =
+	"cvmimg,1,cvmimg,cvmimg," CVMIMG_VERSION
+	",https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
 
 struct sbat_buf {
 	char *text;

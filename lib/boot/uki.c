@@ -120,10 +120,10 @@ static int load_stub(struct build *b, cvm_err *reterr)
 	int r;
 
 	r = cvm_read_file(b->stub_path, CVM_UKI_STUB_MAX_SIZE, &b->stub_buf, &b->stub_len, reterr);
-	if (r == -ENOENT && !strcmp(b->stub_path, CVM_UKI_DEFAULT_STUB))
+	if (r == -ENOENT)
 		return cvm_err_set(reterr, r,
-				   "systemd-stub '%s' not found: install the Debian package "
-				   "'systemd-boot-efi'",
+				   "systemd-stub '%s' not found (Debian installs it with the "
+				   "package 'systemd-boot-efi')",
 				   b->stub_path);
 	if (r < 0)
 		return r;
@@ -163,6 +163,8 @@ static int load_kernel(struct build *b, cvm_err *reterr)
 		strcpy(b->uname, in->uname);
 	} else if (!uki_kernel_release(in->kernel.data, in->kernel.len, b->uname)) {
 		cvm_log_debug(CVM_LOG_BOOT, "no kernel release found in '%s'", b->kernel_name);
+	} else {
+		cvm_log_debug(CVM_LOG_BOOT, "kernel release of '%s': %s", b->kernel_name, b->uname);
 	}
 	return 0;
 }
@@ -220,8 +222,11 @@ static void collect_parts(struct build *b)
 	if (in->n_initrds) {
 		struct uki_part *p = &b->parts[b->n_parts++];
 
-		*p = (struct uki_part){ .sec = UKI_INITRD, .name = ".initrd",
-					.pieces = in->initrds, .n_pieces = in->n_initrds, .pad = 4 };
+		*p = (struct uki_part){ .sec = UKI_INITRD,
+					.name = ".initrd",
+					.pieces = in->initrds,
+					.n_pieces = in->n_initrds,
+					.pad = 4 };
 		p->len = uki_part_len(p);
 	}
 	for (size_t i = 0; i < in->n_extra; i++)
@@ -245,7 +250,8 @@ static int check_sizes(const struct build *b, cvm_err *reterr)
 
 		if (p->len > CVM_UKI_MAX_SIZE)
 			return cvm_err_set(reterr, -EFBIG,
-					   "section '%s' is too large for PE (%llu bytes, limit %llu)",
+					   "section '%s' is too large for PE "
+					   "(%llu bytes, limit %llu)",
 					   p->name, (unsigned long long)p->len, CVM_UKI_MAX_SIZE);
 		total += p->len;
 	}
@@ -263,8 +269,12 @@ static int make_pcrsig(struct build *b, cvm_err *reterr)
 	const struct cvm_uki_input *in = b->in;
 	const struct uki_part *by_sec[UKI__COUNT] = { 0 };
 	uint8_t pcr[CVM_UKI_PHASES + 1][CVM_SHA512_LEN];
-	unsigned mask = uki_stub_measured_mask(&b->stub, NULL, NULL);
+	const char *version;
+	size_t vlen;
+	unsigned mask = uki_stub_measured_mask(&b->stub, &version, &vlen);
 
+	cvm_log_debug(CVM_LOG_BOOT, "stub version %.*s: PCR 11 section mask 0x%x", (int)vlen,
+		      version ? version : "", mask);
 	for (size_t i = 0; i < b->n_parts; i++)
 		if (b->parts[i].sec != UKI_INVALID)
 			by_sec[b->parts[i].sec] = &b->parts[i];

@@ -121,13 +121,11 @@ static int hash_inputs(const struct cvm_measure_input *in, const struct cvm_fw *
 	int r;
 
 	out->ovmf_size = fw->size;
-	if (cvm_sha256(fw->data, fw->size, out->ovmf_sha256) < 0)
+	out->has_svsm = svsm != NULL;
+	/* a second pass over the firmware: only for callers that report it */
+	if (in->firmware_sha256 && (cvm_sha256(fw->data, fw->size, out->ovmf_sha256) < 0 ||
+				    (svsm && cvm_sha256(svsm->data, svsm->size, out->svsm_sha256) < 0)))
 		return cvm_err_set(reterr, -ENOMEM, "cannot compute SHA-256");
-	if (svsm) {
-		out->has_svsm = true;
-		if (cvm_sha256(svsm->data, svsm->size, out->svsm_sha256) < 0)
-			return cvm_err_set(reterr, -ENOMEM, "cannot compute SHA-256");
-	}
 	if (!in->kernel_path)
 		return 0;
 	r = cvm_sev_hashes_compute(in->kernel_path, in->initrd_path, in->cmdline, hashes, reterr);

@@ -45,6 +45,6 @@ check_page "$MAN/cvmimg.1" ""
 [ -s "$TMP/commands" ] || fail "no commands listed by cvmimg --help"
 while read -r c; do
 	check_page "$MAN/cvmimg-$c.1" "$c"
-	grep -qF "cvmimg\\-$c" "$MAN/cvmimg.1" || fail "cvmimg.1 does not mention cvmimg-$c"
+	sed 's/\\-/-/g' "$MAN/cvmimg.1" | grep -qF "cvmimg-$c" || fail "cvmimg.1 does not mention cvmimg-$c"
 done <"$TMP/commands"
 finish

@@ -90,6 +90,7 @@ struct cvm_measure_input {
 	const char *cmdline;       /* NULL: none (hashes as "") */
 	const uint8_t *ovmf_hash;  /* snp: 48-byte seed replacing the firmware pages, or NULL */
 	struct cvm_vmsa_overrides vmsa;
+	bool firmware_sha256;      /* also fill ovmf_sha256/svsm_sha256 (an extra pass) */
 };
 
 struct cvm_measurement {
@@ -97,7 +98,7 @@ struct cvm_measurement {
 	size_t digest_len; /* 32 (sev, sev-es) or 48 (snp) */
 	uint8_t digest[48];
 
-	uint8_t ovmf_sha256[32];
+	uint8_t ovmf_sha256[32]; /* only with firmware_sha256 */
 	uint64_t ovmf_size;
 	bool has_svsm;
 	uint8_t svsm_sha256[32];

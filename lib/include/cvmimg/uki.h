@@ -47,7 +47,7 @@ struct cvm_uki_input {
 	const char *cmdline;                /* NULL: no .cmdline section */
 	struct cvm_uki_blob osrel;          /* .osrel (os-release) */
 	const char *uname;                  /* NULL: detected from the kernel image */
-	struct cvm_uki_blob sbat;           /* len 0: the stub's entries plus cvmimg's */
+	struct cvm_uki_blob sbat;           /* added to the stub's entries; len 0: cvmimg's */
 	struct cvm_uki_blob splash;
 	struct cvm_uki_blob dtb;
 	struct cvm_uki_blob pcrpkey;
@@ -60,7 +60,7 @@ struct cvm_uki_input {
 	const char *kernel_name;            /* NULL: "kernel" */
 	const char *sbat_name;              /* NULL: "SBAT data" */
 	const struct cvm_uki_extra *extra;  /* more sections, placed before .linux, not measured */
-	size_t n_extra;
+	size_t n_extra;                     /* at most 32 */
 };
 
 /*
@@ -86,12 +86,13 @@ int cvm_uki_build(const struct cvm_uki_input *in, uint8_t **ret_uki, size_t *ret
  * extends into PCR 4 and what Secure Boot signs) and/or SHA-384 (TDX RTMR 1);
  * either output may be NULL. It covers the headers less CheckSum and the
  * Certificate Table entry, the sections in file order and any trailing data
- * except the certificate table, without padding (edk2's semantics).
+ * except the certificate table, without padding (edk2's semantics). @name
+ * (e.g. the file name; NULL: "PE image") is used in messages.
  * Returns 0; -EINVAL for NULL arguments; -EBADMSG if @pe is not a PE image or
  * is inconsistent.
  */
-int cvm_pe_authenticode(const uint8_t *pe, size_t len, uint8_t *ret_sha256, uint8_t *ret_sha384,
-			cvm_err *reterr);
+int cvm_pe_authenticode(const uint8_t *pe, size_t len, const char *name, uint8_t *ret_sha256,
+			uint8_t *ret_sha384, cvm_err *reterr);
 
 /*
  * Name of boot phase @i < CVM_UKI_PHASES ("enter-initrd",
@@ -103,7 +104,7 @@ struct cvm_uki_section {
 	char name[CVM_UKI_NAME_MAX + 1];
 	uint32_t virtual_address, virtual_size;
 	uint32_t file_offset, file_size;
-	uint8_t sha256[32]; /* of the VirtualSize bytes as mapped (zero-filled past the file data) */
+	uint8_t sha256[32]; /* of the VirtualSize bytes as mapped (zero-filled past the file) */
 	int measured;       /* 1 if the stub extends it into PCR 11 */
 };
 
@@ -124,11 +125,13 @@ struct cvm_uki_info {
 
 /*
  * Describe a PE image, typically a UKI (the caller reads the file; at most
- * CVM_UKI_MAX_SIZE bytes). Returns 0 with *ret freed by cvm_uki_info_free();
- * -EINVAL for NULL arguments; -EBADMSG if it is not a PE image or its
- * signature cannot be parsed; -ENOMEM.
+ * CVM_UKI_MAX_SIZE bytes). @name (e.g. the file name; NULL: "image") is used
+ * in messages. Returns 0 with *ret freed by cvm_uki_info_free(); -EINVAL for
+ * NULL arguments; -EBADMSG if it is not a PE image or its signature cannot be
+ * parsed; -ENOMEM.
  */
-int cvm_uki_inspect(const uint8_t *data, size_t len, struct cvm_uki_info **ret, cvm_err *reterr);
+int cvm_uki_inspect(const uint8_t *data, size_t len, const char *name, struct cvm_uki_info **ret,
+		    cvm_err *reterr);
 
 struct cvm_uki_info *cvm_uki_info_free(struct cvm_uki_info *info); /* NULL-safe, returns NULL */
 

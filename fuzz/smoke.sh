@@ -1,0 +1,41 @@
+# A short libFuzzer run of one harness over a seed corpus from the shared
+# vectors: the seeds themselves, then FUZZ_RUNS (default 5000) mutations.
+# Skips (77) when the harness was not built (no clang fuzzer runtime).
+#   fuzz/smoke.sh fuzz-<name>
+set -u
+name=$1
+bin=${CVMIMG_BUILD_DIR:?}/fuzz/$name
+VEC=${CVMIMG_VECTORS:-$(dirname "$0")/../../shared/vectors}
+[ -x "$bin" ] || { echo "SKIP: $bin not built (clang and libclang-rt-14-dev needed)"; exit 77; }
+[ -d "$VEC" ] || { echo "SKIP: vectors not found at $VEC"; exit 77; }
+corpus=$(mktemp -d)
+max_len=16384
+runs=${FUZZ_RUNS:-5000}
+trap 'rm -rf "$corpus"' EXIT
+
+case "$name" in
+fuzz-ovmf) seeds=("$VEC"/snp/ovmf_*.bin) ;;
+fuzz-pe) seeds=("$VEC"/tdx/pe/*) max_len=131072 runs=500 ;; # whole PEs: slow runs
+fuzz-snp-report)
+	export FUZZ_SNP_VCEK=$VEC/attest/snp/ms-tav/milan_vcek.pem
+	seeds=("$VEC"/attest/snp/*/*.bin "$VEC"/attest/snp/virtee-sev/report_milan.hex) ;;
+fuzz-tdx-quote) seeds=("$VEC"/attest/tdx/*/*.dat "$VEC"/attest/tdx/phala-dcap-qvl/tdx_quote) ;;
+fuzz-tdx-collateral)
+	seeds=("$VEC"/attest/tdx/phala-dcap-qvl/tdx_quote_collateral.json
+		"$VEC"/attest/tdx/*/*.json "$VEC"/attest/tdx/go-tdx-guest/sample_*
+		"$(dirname "$0")"/../policies/*.json) ;;
+*) echo "fuzz/smoke.sh: no seeds for '$name'" >&2; exit 1 ;;
+esac
+n=0
+for s in "${seeds[@]}"; do
+	[ -f "$s" ] || continue
+	cp "$s" "$corpus/$n"
+	n=$((n + 1))
+done
+[ "$n" -gt 0 ] || { echo "no seed found for $name" >&2; exit 1; }
+echo "$name: $n seeds"
+# the seeds as they are, then mutations; -max_len covers the largest seed
+"$bin" -runs=0 -max_len=$max_len "$corpus" 2>&1 | tail -3 || exit 1
+"$bin" -runs="$runs" -max_len=$max_len -max_total_time=120 -timeout=10 \
+	-rss_limit_mb=2048 "$corpus" 2>&1 | tail -5
+exit "${PIPESTATUS[0]}"
