@@ -146,7 +146,7 @@ static int build_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 
 	if ((r = cvm_uki_build(&in, &b->uki, &b->uki_len, reterr)) < 0)
 		return r;
-	return cvm_pe_authenticode(b->uki, b->uki_len, b->m.uki_authenticode_sha256,
+	return cvm_pe_authenticode(b->uki, b->uki_len, "uki.efi", b->m.uki_authenticode_sha256,
 				   b->m.uki_authenticode_sha384, reterr);
 }
 

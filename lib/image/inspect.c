@@ -137,7 +137,7 @@ json_object *cvm_inspect_uki_json(const uint8_t *uki, size_t len, cvm_err *reter
 	json_object *o, *secs;
 	uint8_t digest[32];
 
-	if (cvm_uki_inspect(uki, len, &info, reterr) < 0)
+	if (cvm_uki_inspect(uki, len, "EFI/BOOT/BOOTX64.EFI", &info, reterr) < 0)
 		return NULL;
 	o = json_object_new_object();
 	secs = json_object_new_array();
