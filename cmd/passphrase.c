@@ -59,15 +59,21 @@ static int ask(const char *cmd, int tty, const char *prompt, char *buf, size_t *
 	struct termios old, quiet;
 	int r;
 
-	if (write(tty, prompt, strlen(prompt)) < 0 || tcgetattr(tty, &old) < 0) {
+	if (tcgetattr(tty, &old) < 0) {
 		cli_error(cmd, "cannot use the terminal: %s", strerror(errno));
 		return CLI_EXIT_SYSTEM;
 	}
+	/* echo off before the prompt: an answer typed at once is neither echoed nor flushed */
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	tcsetattr(tty, TCSAFLUSH, &quiet);
+	if (write(tty, prompt, strlen(prompt)) < 0) {
+		tcsetattr(tty, TCSANOW, &old);
+		cli_error(cmd, "cannot use the terminal: %s", strerror(errno));
+		return CLI_EXIT_SYSTEM;
+	}
 	r = read_fd(cmd, tty, "the terminal", true, buf, len);
-	tcsetattr(tty, TCSAFLUSH, &old);
+	tcsetattr(tty, TCSANOW, &old);
 	if (write(tty, "\n", 1) < 0)
 		r = r ? r : CLI_EXIT_SYSTEM;
 	return r;

@@ -196,6 +196,9 @@ static int plan(struct build *b, cvm_err *reterr)
 
 	if (o->rootfs_fd < 0 && stat(o->rootfs_path, &st) == 0 && S_ISREG(st.st_mode))
 		b->bytes_total = (uint64_t)st.st_size;
+	else if (o->rootfs_fd < 0 && !o->size && stat(o->rootfs_path, &st) == 0)
+		return cvm_err_set(reterr, -EINVAL, "'%s' is not a regular file and can be read "
+				   "only once: give a disk size", o->rootfs_path);
 	if (!o->size) {
 		r = cvm_scan_archive(o->rootfs_path, max, scan_progress, b, &b->scan, reterr);
 		if (r < 0)

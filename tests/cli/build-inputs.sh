@@ -226,6 +226,30 @@ run 3 build --rootfs "$TMP/trunc.tar" -o "$TMP/a" "${B[@]}"
 (cd "$TMP/a" && sha256sum -c --quiet "$TMP/a.sums") || fail "a failed build changed the outputs"
 [ "$(ls -A "$TMP/a" | wc -l)" = 4 ] || fail "files: $(ls -A "$TMP/a")"
 
+# --- Ctrl-C: the build unwinds and leaves nothing ---
+current="SIGINT during the build"
+checks=$((checks + 1))
+python3 - "$TMP/many.tar.gz" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", compresslevel=1, format=tarfile.USTAR_FORMAT) as tf:
+    for i in range(300000):
+        tf.addfile(tarfile.TarInfo("d%d/f%06d" % (i // 50000, i)))
+PY
+"$CVMIMG" build --rootfs "$TMP/many.tar.gz" -o "$TMP/c" "${B[@]}" >/dev/null 2>"$ERR" &
+pid=$!
+sleep 1.5
+kill -INT "$pid"
+wait "$pid"
+code=$?
+[ "$code" = 4 ] || fail "exit $code after SIGINT"
+expect_in "$ERR" "cvmimg build: cancelled"
+no_outputs "$TMP/c"
+
+current="a FIFO as rootfs needs --size"
+checks=$((checks + 1))
+mkfifo "$TMP/fifo.tar"
+run 3 build --rootfs "$TMP/fifo.tar" -o "$TMP/h" "${B[@]}" && expect_in "$ERR" "can be read only once"
+
 # --- accepted oddities: absolute and dotted names land inside the image ---
 current="absolute names"
 checks=$((checks + 1))
