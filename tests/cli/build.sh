@@ -159,6 +159,9 @@ for i in 1 2; do
 	decrypt_root "$TMP/r$i.img" "$PASS" || fail "decrypt"
 done
 cmp -s "$TMP/r1/broker.key" "$TMP/r2/broker.key" && fail "the broker keys are equal"
+root_start=$(jq '.disk.partitions[1].start' "$TMP/r1/build.json")
+cmp -s <(head -c "$root_start" "$TMP/r1/disk.raw") <(head -c "$root_start" "$TMP/r2/disk.raw") ||
+	fail "MBR, GPT and ESP differ between the two builds"
 blocks=$(jq .filesystem.blocks "$TMP/r1/build.json")
 cmp -s <(head -c $((blocks * 4096)) "$TMP/r1.img") <(head -c $((blocks * 4096)) "$TMP/r2.img") ||
 	fail "the plaintext filesystems differ"

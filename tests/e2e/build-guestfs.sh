@@ -48,5 +48,9 @@ echo "Debian rootfs built in $(($(date +%s) - start)) s"
 want=$(tar -tf "$fixture" | sed -n 's|^\./boot/vmlinuz-||p' | sort -V | tail -n1)
 [ "$(jq -r .boot.kernel.version "$TMP/deb/build.json")" = "$want" ] ||
 	fail "kernel $(jq -r .boot.kernel.version "$TMP/deb/build.json"), expected $want"
+osrel=$(tar -tf "$fixture" | grep -m1 -E '^\./usr/lib/os-release$')
+tar -xOf "$fixture" "$osrel" >"$TMP/os-release"
+objcopy -O binary --only-section=.osrel "$TMP/deb/uki.efi" "$TMP/osrel" 2>/dev/null
+cmp -s "$TMP/os-release" "$TMP/osrel" || fail "the UKI's .osrel is not the rootfs's os-release"
 guestfs_check "Debian rootfs" "$TMP/deb/disk.raw" "$fixture"
 finish
