@@ -248,7 +248,11 @@ no_outputs "$TMP/c"
 current="a FIFO as rootfs needs --size"
 checks=$((checks + 1))
 mkfifo "$TMP/fifo.tar"
+cat "$TMP/small.tar" >"$TMP/fifo.tar" & # a writer, so that a wrong open cannot hang the test
+writer=$!
 run 3 build --rootfs "$TMP/fifo.tar" -o "$TMP/h" "${B[@]}" && expect_in "$ERR" "can be read only once"
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
 
 # --- accepted oddities: absolute and dotted names land inside the image ---
 current="absolute names"
