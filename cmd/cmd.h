@@ -3,6 +3,8 @@
 #ifndef CVMIMG_CMD_H
 #define CVMIMG_CMD_H
 
+int cmd_build(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
 int cmd_verify_report(int argc, char **argv);

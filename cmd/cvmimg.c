@@ -14,6 +14,8 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "build", cmd_build, "build an encrypted disk image from a root filesystem tarball" },
+	{ "inspect", cmd_inspect, "describe a disk image, and with a passphrase its root" },
 	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
 	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
 	{ "verify-report", cmd_verify_report,

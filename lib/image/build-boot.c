@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Boot: the kernel and initrd (from the archive or the host), the cmdline, the UKI, the ESP. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cvmimg/uki.h>
+#include <cvmimg/util.h>
+
+#include "build.h"
+#include "esp.h"
+#include "file.h"
+#include "hash.h"
+
+/* KEY=value or KEY="value" from os-release, unquoted, into @out. */
+static bool osrel_value(const uint8_t *buf, size_t len, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; buf && i < len;) {
+		const char *line = (const char *)buf + i;
+		const char *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) : len - i;
+
+		if (n > klen && !strncmp(line, key, klen) && line[klen] == '=') {
+			const char *v = line + klen + 1;
+			size_t vn = n - klen - 1;
+
+			if (vn >= 2 && (v[0] == '"' || v[0] == '\'') && v[vn - 1] == v[0]) {
+				v++;
+				vn -= 2;
+			}
+			snprintf(out, size, "%.*s", (int)vn, v);
+			return true;
+		}
+		i += n + 1;
+	}
+	return false;
+}
+
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._+-", *s))
+			*s = '_';
+}
+
+static int read_host(const char *path, size_t max, uint8_t **buf, size_t *len, cvm_err *reterr)
+{
+	return path ? cvm_read_file(path, max, buf, len, reterr) : 0;
+}
+
+static int resolve_parts(struct build *b, struct cvm_boot_parts *bp, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	int r;
+
+	cvm_bootfiles_result(b->boot, bp);
+	if ((r = read_host(o->kernel_path, CVM_BOOT_KERNEL_MAX, &b->host_kernel,
+			   &b->host_kernel_len, reterr)) < 0 ||
+	    (r = read_host(o->initrd_path, CVM_BOOT_INITRD_MAX, &b->host_initrd,
+			   &b->host_initrd_len, reterr)) < 0)
+		return r;
+	if (o->kernel_path) {
+		bp->kernel = b->host_kernel;
+		bp->kernel_len = b->host_kernel_len;
+	}
+	if (o->initrd_path) {
+		bp->initrd = b->host_initrd;
+		bp->initrd_len = b->host_initrd_len;
+	}
+	if (!bp->kernel || !bp->kernel_len)
+		return cvm_err_set(reterr, -ENOENT,
+				   "'%s' has no kernel in /boot (boot/vmlinuz-*); "
+				   "pass --kernel",
+				   o->rootfs_path ? o->rootfs_path : "-");
+	if (!bp->initrd || !bp->initrd_len)
+		return cvm_err_set(reterr, -ENOENT,
+				   "'%s' has no initrd for kernel %s in /boot; "
+				   "install one in the rootfs or pass --initrd",
+				   o->rootfs_path ? o->rootfs_path : "-",
+				   bp->version ? bp->version : "(given)");
+	return 0;
+}
+
+/* What the encrypted root needs, for initramfs-tools (cryptopts) and dracut/systemd (rd.luks). */
+static int make_cmdline(struct build *b, cvm_err *reterr)
+{
+	const char *extra = b->o->cmdline;
+
+	if (asprintf(&b->cmdline,
+		     "root=/dev/mapper/root cryptopts=target=root,source=UUID=%s,luks "
+		     "rd.luks.name=%s=root rw%s%s",
+		     b->luks.uuid, b->luks.uuid, extra && *extra ? " " : "",
+		     extra ? extra : "") < 0) {
+		b->cmdline = NULL;
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int make_names(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
+{
+	char id[64] = "linux", ver[64] = "";
+
+	if (!osrel_value(bp->osrel, bp->osrel_len, "PRETTY_NAME", b->os_name, sizeof(b->os_name)))
+		b->os_name[0] = '\0';
+	if (b->o->uki_name) {
+		size_t n = strlen(b->o->uki_name);
+
+		snprintf(b->uki_name, sizeof(b->uki_name), "%s", b->o->uki_name);
+		sanitize(b->uki_name);
+		if (!n || n > 100 || strcmp(b->uki_name, b->o->uki_name))
+			return cvm_err_set(reterr, -EINVAL,
+					   "the UKI name '%s' must have 1 to 100 "
+					   "letters, digits or ._+-",
+					   b->o->uki_name);
+		return 0;
+	}
+	osrel_value(bp->osrel, bp->osrel_len, "ID", id, sizeof(id));
+	osrel_value(bp->osrel, bp->osrel_len, "VERSION_ID", ver, sizeof(ver));
+	snprintf(b->uki_name, sizeof(b->uki_name), "%s%s%s%s%s", id, *ver ? "-" : "", ver,
+		 bp->version ? "-" : "", bp->version ? bp->version : "");
+	sanitize(b->uki_name);
+	return 0;
+}
+
+static int build_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	struct cvm_uki_blob initrd = {bp->initrd, bp->initrd_len};
+	struct cvm_uki_input in = {
+	    .stub_path = o->stub_path,
+	    .kernel = {bp->kernel, bp->kernel_len},
+	    .initrds = &initrd,
+	    .n_initrds = 1,
+	    .cmdline = b->cmdline,
+	    .osrel = {bp->osrel, bp->osrel_len},
+	    .source_date_epoch = o->have_source_date_epoch ? (uint64_t)o->source_date_epoch : 0,
+	    .kernel_name = o->kernel_path ? o->kernel_path : bp->kernel_path,
+	};
+	int r;
+
+	if ((r = cvm_uki_build(&in, &b->uki, &b->uki_len, reterr)) < 0)
+		return r;
+	return cvm_pe_authenticode(b->uki, b->uki_len, "uki.efi", b->m.uki_authenticode_sha256,
+				   b->m.uki_authenticode_sha384, reterr);
+}
+
+static int write_uki(struct build *b, cvm_err *reterr)
+{
+	struct timespec ts[2] = {{.tv_sec = (time_t)b->now}, {.tv_sec = (time_t)b->now}};
+	int fd, r;
+
+	b->uki_i = cvm_outputs_add(&b->out, "uki.efi", 0644, reterr);
+	if (b->uki_i < 0)
+		return b->uki_i;
+	fd = b->out.item[b->uki_i].fd;
+	if ((r = cvm_write_full(fd, b->uki, b->uki_len)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[b->uki_i].tmp);
+	if (futimens(fd, ts) < 0)
+		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'",
+					 b->out.item[b->uki_i].tmp);
+	return 0;
+}
+
+static void record(struct build *b, const struct cvm_boot_parts *bp)
+{
+	const struct cvm_build_options *o = b->o;
+	char *ksrc = b->kernel_source, *isrc = b->initrd_source;
+
+	snprintf(ksrc, sizeof(b->kernel_source), "%s%s", o->kernel_path ? "file:" : "rootfs:/",
+		 o->kernel_path ? o->kernel_path : bp->kernel_path);
+	snprintf(isrc, sizeof(b->initrd_source), "%s%s", o->initrd_path ? "file:" : "rootfs:/",
+		 o->initrd_path ? o->initrd_path : bp->initrd_path);
+	b->m.kernel_source = ksrc;
+	b->m.initrd_source = isrc;
+	if (bp->version) {
+		snprintf(b->kernel_version, sizeof(b->kernel_version), "%s", bp->version);
+		b->m.kernel_version = b->kernel_version;
+	}
+	cvm_sha256(bp->kernel, bp->kernel_len, b->m.kernel_sha256);
+	cvm_sha256(bp->initrd, bp->initrd_len, b->m.initrd_sha256);
+}
+
+int cvm_build_boot(struct build *b, cvm_err *reterr)
+{
+	struct cvm_boot_parts bp;
+	struct cvm_esp_params ep;
+	int r;
+
+	if (cvm_build_report(b, CVM_BUILD_BOOT, 0, 0, 0, 0))
+		return cvm_err_set(reterr, -ECANCELED, "cancelled");
+	if ((r = resolve_parts(b, &bp, reterr)) < 0 || (r = make_cmdline(b, reterr)) < 0 ||
+	    (r = make_names(b, &bp, reterr)) < 0 || (r = build_uki(b, &bp, reterr)) < 0 ||
+	    (r = write_uki(b, reterr)) < 0)
+		return r;
+	record(b, &bp);
+	/* the parts live on inside the UKI: drop them before the ESP, GPT and digests */
+	b->boot = cvm_bootfiles_free(b->boot);
+	free(b->host_kernel);
+	free(b->host_initrd);
+	b->host_kernel = b->host_initrd = NULL;
+	if (b->uki_len * 2 + (4u << 20) > b->layout.esp_size)
+		return cvm_err_set(reterr, -EFBIG,
+				   "the UKI (%zu MiB) does not fit twice in the "
+				   "ESP of %llu MiB; pass a larger --esp-size",
+				   b->uki_len >> 20,
+				   (unsigned long long)(b->layout.esp_size >> 20));
+	ep = (struct cvm_esp_params){
+	    .disk_path = b->out.item[b->disk_i].tmp,
+	    .offset = b->layout.esp_start,
+	    .size = b->layout.esp_size,
+	    .uki_path = b->out.item[b->uki_i].tmp,
+	    .uki_name = b->uki_name,
+	    .mtime = b->now,
+	    .volume_id = b->esp_volume_id,
+	    .tmp_dir = b->o->output_dir,
+	};
+	return cvm_esp_write(&ep, reterr);
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The last steps: partition table, qcow2, keys, digests, build.json, and the renames. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cvmimg/cleanup.h>
+#include <cvmimg/image.h>
+
+#include "build.h"
+#include "file.h"
+#include "gpt.h"
+#include "hash.h"
+#include "qcow2.h"
+
+static int write_gpt(struct build *b, cvm_err *reterr)
+{
+	const struct cvm_layout *l = &b->layout;
+	struct cvm_gpt_part parts[] = {
+	    {"esp", CVM_GPT_TYPE_ESP, b->esp_uuid, l->esp_start, l->esp_size},
+	    {"root", CVM_GPT_TYPE_ROOT_X86_64, b->root_uuid, l->root_start, l->root_size},
+	};
+
+	return cvm_gpt_write(b->out.item[b->disk_i].tmp, b->disk_guid, parts, 2, reterr);
+}
+
+/* SHA-256 of a sparse file: holes are hashed as zeros without being read. */
+static int hash_sparse(int fd, uint64_t size, uint8_t out[32])
+{
+	enum { BUF = 1 << 20 };
+	CVM_CLEANUP(cvm_hash_freep) struct cvm_hash_ctx *h = NULL;
+	CVM_CLEANUP_FREE uint8_t *buf = malloc(BUF), *zero = calloc(1, BUF);
+	uint64_t off = 0;
+
+	if (!buf || !zero || cvm_hash_new(CVM_HASH_SHA256, &h) < 0)
+		return -ENOMEM;
+	while (off < size) {
+		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+		uint64_t d = data < 0 ? size : (uint64_t)data, end;
+
+		for (; off < d; off += d - off < BUF ? d - off : BUF)
+			cvm_hash_update(h, zero, d - off < BUF ? d - off : BUF);
+		if (off >= size)
+			break;
+		data = lseek(fd, (off_t)off, SEEK_HOLE);
+		end = data < 0 || (uint64_t)data > size ? size : (uint64_t)data;
+		while (off < end) {
+			size_t n = end - off < BUF ? (size_t)(end - off) : BUF;
+			ssize_t got = pread(fd, buf, n, (off_t)off);
+
+			if (got <= 0)
+				return got < 0 ? -errno : -EIO;
+			cvm_hash_update(h, buf, (size_t)got);
+			off += (uint64_t)got;
+		}
+	}
+	return cvm_hash_final(h, out) < 0 ? -ENOMEM : 0;
+}
+
+static int add_artifact(struct build *b, int i, const char *name, unsigned mode, bool digest,
+			const uint8_t *mem, size_t memlen, cvm_err *reterr)
+{
+	struct cvm_artifact *a = &b->m.artifacts[b->m.n_artifacts++];
+	const struct cvm_output *it = &b->out.item[i];
+	struct stat st;
+	int r;
+
+	if (fstat(it->fd, &st) < 0)
+		return cvm_err_set_errno(reterr, -errno, "cannot stat '%s'", it->tmp);
+	*a = (struct cvm_artifact){.name = name,
+				   .size = (uint64_t)st.st_size,
+				   .allocated = (uint64_t)st.st_blocks * 512,
+				   .digest = digest,
+				   .mode = mode};
+	if (!digest)
+		return 0;
+	if (mem)
+		return cvm_sha256(mem, memlen, a->sha256) < 0
+			   ? cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", name)
+			   : 0;
+	if ((r = hash_sparse(it->fd, (uint64_t)st.st_size, a->sha256)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot hash '%s'", it->tmp);
+	return 0;
+}
+
+static int secret_file(struct build *b, const char *name, const void *buf, size_t len,
+		       cvm_err *reterr)
+{
+	int i = cvm_outputs_add(&b->out, name, 0600, reterr), r;
+
+	if (i < 0)
+		return i;
+	if ((r = cvm_write_full(b->out.item[i].fd, buf, len)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[i].tmp);
+	return add_artifact(b, i, name, 0600, false, NULL, 0, reterr);
+}
+
+static int disk_artifact(struct build *b, cvm_err *reterr)
+{
+	int r, q;
+
+	if (b->o->format != CVM_IMAGE_QCOW2)
+		return add_artifact(b, b->disk_i, "disk.raw", 0644, true, NULL, 0, reterr);
+	q = cvm_outputs_add(&b->out, "disk.qcow2", 0644, reterr);
+	if (q < 0)
+		return q;
+	r = cvm_qcow2_convert(b->out.item[b->disk_i].tmp, b->out.item[q].tmp, reterr);
+	if (r < 0)
+		return r;
+	cvm_outputs_drop(&b->out, b->disk_i);
+	return add_artifact(b, q, "disk.qcow2", 0644, true, NULL, 0, reterr);
+}
+
+static void fill_manifest(struct build *b)
+{
+	struct cvm_manifest *m = &b->m;
+	const struct cvm_build_options *o = b->o;
+
+	m->format = cvm_image_format_to_string(o->format);
+	m->rootfs = o->rootfs_path ? o->rootfs_path : "-";
+	m->seed = b->seed;
+	m->seed_generated = b->seed_generated;
+	m->have_sde = o->have_source_date_epoch;
+	m->sde = o->source_date_epoch;
+	m->layout = &b->layout;
+	m->disk_guid = b->disk_guid;
+	m->esp_uuid = b->esp_uuid;
+	m->root_uuid = b->root_uuid;
+	m->luks = &b->luks;
+	m->luks_label = o->luks_label ? o->luks_label : "root";
+	m->wiped = o->wipe;
+	m->fs_uuid = b->fs_uuid;
+	m->fs_label = o->fs_label ? o->fs_label : "root";
+	m->cmdline = b->cmdline;
+	m->uki_name = b->uki_name;
+	m->os_pretty_name = b->os_name[0] ? b->os_name : NULL;
+}
+
+int cvm_build_finish(struct build *b, char **ret_manifest, cvm_err *reterr)
+{
+	CVM_CLEANUP_FREE char *json = NULL;
+	int r, j;
+
+	if (cvm_build_report(b, CVM_BUILD_FINISH, 0, 0, 0, 0))
+		return cvm_err_set(reterr, -ECANCELED, "cancelled");
+	if ((r = write_gpt(b, reterr)) < 0 || (r = disk_artifact(b, reterr)) < 0 ||
+	    (r = add_artifact(b, b->uki_i, "uki.efi", 0644, true, b->uki, b->uki_len, reterr)) <
+		0 ||
+	    (r = secret_file(b, "broker.key", b->broker_key, CVM_IMAGE_BROKER_KEY_SIZE, reterr)) <
+		0)
+		return r;
+	if (b->o->write_passphrase &&
+	    (r = secret_file(b, "passphrase", b->o->passphrase, b->o->passphrase_len, reterr)) < 0)
+		return r;
+	fill_manifest(b);
+	if (!(json = cvm_manifest_json(&b->m)))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((j = cvm_outputs_add(&b->out, "build.json", 0644, reterr)) < 0)
+		return j;
+	if ((r = cvm_write_full(b->out.item[j].fd, json, strlen(json))) < 0 ||
+	    (r = cvm_write_full(b->out.item[j].fd, "\n", 1)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[j].tmp);
+	if ((r = cvm_outputs_commit(&b->out, reterr)) < 0)
+		return r;
+	if (ret_manifest)
+		*ret_manifest = CVM_TAKE_PTR(json);
+	return 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The root partition: LUKS2 header, then the archive into ext4 through the encrypting channel. */
+#include <errno.h>
+#include <malloc.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cvmimg/cleanup.h>
+
+#include "build.h"
+#include "crypt-io.h"
+#include "ext4-writer.h"
+#include "populate.h"
+#include "tar-reader.h"
+
+static int write_header(struct build *b, int fd, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	struct cvm_luks_params p = {
+	    .uuid = b->luks_uuid,
+	    .label = o->luks_label ? o->luks_label : "root",
+	    .volume_key = b->volume_key,
+	    .passphrase = o->passphrase,
+	    .passphrase_len = o->passphrase_len,
+	    .broker_key = b->broker_key,
+	    .broker_key_len = CVM_IMAGE_BROKER_KEY_SIZE,
+	    .pbkdf_memory_kb = o->pbkdf_memory_kb,
+	    .pbkdf_time_ms = o->pbkdf_time_ms,
+	    .pbkdf_iterations = o->pbkdf_iterations,
+	    .pbkdf_threads = o->pbkdf_threads,
+	    .kbs_url = o->kbs_url,
+	    .kbs_resource = o->kbs_resource,
+	};
+
+	return cvm_luks_write_header(fd, b->layout.root_start, b->layout.root_size, o->output_dir,
+				     &p, &b->luks, reterr);
+}
+
+static int write_progress(uint64_t entries, uint64_t bytes, void *userdata)
+{
+	struct build *b = userdata;
+
+	return cvm_build_report(b, CVM_BUILD_WRITE, entries, b->entries_total, bytes,
+				b->bytes_total);
+}
+
+static int wipe_progress(uint64_t done, uint64_t total, void *userdata)
+{
+	return cvm_build_report(userdata, CVM_BUILD_WIPE, 0, 0, done * 4096, total * 4096);
+}
+
+static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	CVM_CLEANUP(cvm_tar_freep) struct cvm_tar *t = NULL;
+	struct cvm_populate p = {
+	    .archive = o->rootfs_path ? o->rootfs_path : "-",
+	    .fs = fs,
+	    .clamp = o->have_source_date_epoch,
+	    .epoch = o->source_date_epoch,
+	    .max_entries = o->max_entries ? o->max_entries : CVM_IMAGE_DEFAULT_MAX_ENTRIES,
+	    .progress = write_progress,
+	    .userdata = b,
+	};
+	int r;
+
+	b->boot = cvm_bootfiles_new(!o->kernel_path, !o->initrd_path);
+	if (!b->boot)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	p.boot = b->boot;
+	if ((r = cvm_tar_open(p.archive, o->rootfs_fd, true, &t, reterr)) < 0)
+		return r;
+	p.tar = t;
+	if ((r = cvm_populate_run(&p, reterr)) < 0)
+		return r;
+	b->m.entries = p.entries;
+	b->m.data_bytes = p.data_bytes;
+	if ((r = cvm_tar_digest(t, b->m.rootfs_sha256, reterr)) < 0)
+		return r;
+	b->m.have_rootfs_sha256 = true;
+	return 0;
+}
+
+static int write_fs(struct build *b, int fd, cvm_err *reterr)
+{
+	const struct cvm_layout *l = &b->layout;
+	struct cvm_crypt_io_params cp = {
+	    .fd = fd,
+	    .offset = l->root_start + b->luks.data_offset,
+	    .size = l->root_size - b->luks.data_offset,
+	    .key = b->volume_key,
+	};
+	struct cvm_ext4_geometry g = {
+	    .blocks = l->fs_blocks,
+	    .inodes = l->fs_inodes,
+	    .label = b->o->fs_label ? b->o->fs_label : "root",
+	    .now = b->now,
+	};
+	CVM_CLEANUP(cvm_ext4_freep) struct cvm_ext4 *fs = NULL;
+	int r;
+
+	memcpy(g.uuid, b->fs_uuid_raw, 16);
+	memcpy(g.hash_seed, b->fs_hash_seed, 16);
+	if ((r = cvm_crypt_io_prepare(&cp, reterr)) < 0 ||
+	    (r = cvm_ext4_create("cvmimg-root", cvm_crypt_io_manager, &g, &fs, reterr)) < 0 ||
+	    (r = fill(b, fs, reterr)) < 0)
+		return r;
+	if (b->o->wipe &&
+	    (r = cvm_crypt_io_wipe(cvm_ext4_channel(fs), wipe_progress, b, reterr)) < 0)
+		return r;
+	cvm_ext4_usage(fs, &b->m.fs_blocks_used, &b->m.fs_inodes_used, &b->m.fs_inodes);
+	r = cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
+	/*
+	 * The filesystem's many small allocations are free now; hand the pages
+	 * back before the UKI needs the kernel and initrd twice over (peak RSS).
+	 */
+	malloc_trim(0);
+	return r;
+}
+
+int cvm_build_root(struct build *b, cvm_err *reterr)
+{
+	int fd, r;
+
+	b->disk_i = cvm_outputs_add(&b->out, "disk.raw", 0644, reterr);
+	if (b->disk_i < 0)
+		return b->disk_i;
+	fd = b->out.item[b->disk_i].fd;
+	if (ftruncate(fd, (off_t)b->layout.disk_size) < 0)
+		return cvm_err_set_errno(reterr, -errno, "cannot size '%s'",
+					 b->out.item[b->disk_i].tmp);
+	if ((r = write_header(b, fd, reterr)) < 0)
+		return r;
+	return write_fs(b, fd, reterr);
+}

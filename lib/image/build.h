@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The state of one cvm_image_build() run, shared by the build-*.c steps. */
+#ifndef CVM_IMAGE_BUILD_H
+#define CVM_IMAGE_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cvmimg/image.h>
+
+#include "bootfiles.h"
+#include "ids.h"
+#include "layout.h"
+#include "luks.h"
+#include "manifest.h"
+#include "outputs.h"
+
+struct build {
+	const struct cvm_build_options *o;
+	struct cvm_outputs out;
+	int disk_i, uki_i;
+	char seed[80];
+	bool seed_generated;
+	int64_t now;
+	char disk_guid[CVM_UUID_STR], esp_uuid[CVM_UUID_STR], root_uuid[CVM_UUID_STR];
+	char luks_uuid[CVM_UUID_STR], fs_uuid[CVM_UUID_STR];
+	uint8_t fs_uuid_raw[16], fs_hash_seed[16];
+	uint32_t esp_volume_id;
+	uint8_t *volume_key; /* secure memory */
+	uint8_t *broker_key; /* secure memory */
+	struct cvm_scan scan;
+	bool scanned;
+	struct cvm_layout layout;
+	struct cvm_luks_info luks;
+	struct cvm_bootfiles *boot;
+	uint8_t *host_kernel, *host_initrd;
+	size_t host_kernel_len, host_initrd_len;
+	uint8_t *uki;
+	size_t uki_len;
+	char uki_name[128];
+	char *cmdline;
+	char os_name[128];
+	char kernel_source[300], initrd_source[300], kernel_version[128];
+	struct cvm_manifest m;
+	uint64_t entries_total, bytes_total;
+};
+
+/* Report progress; a non-zero return from the caller's function cancels. */
+int cvm_build_report(struct build *b, enum cvm_build_phase phase, uint64_t entries,
+		     uint64_t entries_total, uint64_t bytes, uint64_t bytes_total);
+
+/* build-root.c: the LUKS2 header and the encrypted filesystem. */
+int cvm_build_root(struct build *b, cvm_err *reterr);
+
+/* build-boot.c: kernel, initrd, cmdline, UKI (DIR/uki.efi) and the ESP. */
+int cvm_build_boot(struct build *b, cvm_err *reterr);
+
+/* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */
+int cvm_build_finish(struct build *b, char **ret_manifest, cvm_err *reterr);
+
+#endif
