@@ -43,6 +43,9 @@ enum {
 	OPT_MAX_ENTRIES,
 	OPT_KBS_URL,
 	OPT_KBS_RESOURCE,
+	OPT_CMDLINE_EXTRA,
+	OPT_CONSOLE,
+	OPT_SKIP_INITRD_CHECK,
 };
 
 static const struct cli_option options[] = {
@@ -66,6 +69,10 @@ static const struct cli_option options[] = {
     {"kernel", 0, "FILE", OPT_KERNEL, "kernel instead of the tarball's newest /boot/vmlinuz-*"},
     {"initrd", 0, "FILE", OPT_INITRD, "initrd instead of the tarball's"},
     {"cmdline", 0, "STRING", OPT_CMDLINE, "appended to the kernel command line"},
+    {"cmdline-extra", 0, "STRING", OPT_CMDLINE_EXTRA, "appended after --cmdline (repeatable)"},
+    {"console", 0, "DEV", OPT_CONSOLE, "add console=DEV, e.g. ttyS0 (repeatable)"},
+    {"skip-initrd-check", 0, NULL, OPT_SKIP_INITRD_CHECK,
+     "pack an initrd that seems unable to unlock LUKS"},
     {"uki-name", 0, "NAME", OPT_UKI_NAME, "ESP file EFI/Linux/NAME.efi (default from os-release)"},
     {"stub", 0, "FILE", OPT_STUB, "systemd-stub to use"},
     {"wipe", 0, NULL, OPT_WIPE, "fill free space with encrypted zeros (no holes)"},
@@ -95,7 +102,46 @@ struct build_args {
 	struct cvm_build_options o;
 	struct passphrase_source pass;
 	bool generate, json;
+	char *extra; /* --cmdline-extra and --console, in order, joined by spaces */
 };
+
+/* The kernel takes up to 2048 bytes of command line on x86 (COMMAND_LINE_SIZE). */
+#define CMDLINE_MAX 2048
+
+static int add_extra(struct build_args *a, const char *prefix, const char *arg)
+{
+	size_t have = a->extra ? strlen(a->extra) : 0, add = strlen(prefix) + strlen(arg) + 1;
+	char *n;
+
+	if (!*arg || strchr(arg, '\n') || have + add > CMDLINE_MAX)
+		return cli_usage("build", "'%s%s' is empty, spans lines or makes the command line "
+					  "too long",
+				 prefix, arg);
+	n = realloc(a->extra, have + add + 1);
+	if (!n)
+		return cli_fail("build", &(cvm_err){.code = -ENOMEM});
+	snprintf(n + have, add + 1, "%s%s%s", have ? " " : "", prefix, arg);
+	a->extra = n;
+	return 0;
+}
+
+/* --cmdline, then what --cmdline-extra and --console added. */
+static int join_cmdline(struct build_args *a)
+{
+	const char *base = a->o.cmdline;
+	char *joined;
+
+	if (!a->extra)
+		return 0;
+	if (base && *base) {
+		if (asprintf(&joined, "%s %s", base, a->extra) < 0)
+			return cli_fail("build", &(cvm_err){.code = -ENOMEM});
+		free(a->extra);
+		a->extra = joined;
+	}
+	a->o.cmdline = a->extra;
+	return 0;
+}
 
 /* SIZE: digits with an optional K, M, G or T (powers of 1024, "iB"/"B" allowed). */
 static int parse_size(const char *opt, const char *arg, bool allow_auto, uint64_t *ret)
@@ -162,6 +208,13 @@ static int parse_more(struct build_args *a, int id, const char *arg)
 		return 0;
 	case OPT_CMDLINE:
 		o->cmdline = arg;
+		return 0;
+	case OPT_CMDLINE_EXTRA:
+		return add_extra(a, "", arg);
+	case OPT_CONSOLE:
+		return add_extra(a, "console=", arg);
+	case OPT_SKIP_INITRD_CHECK:
+		o->skip_initrd_check = true;
 		return 0;
 	case OPT_UKI_NAME:
 		o->uki_name = arg;
@@ -324,6 +377,22 @@ static void print_summary(const char *dir, const char *manifest)
 	json_object_put(m);
 }
 
+/* 0 to go on, an exit code to stop (usage error or --help), -1 for p->exit_code. */
+static int parse_all(struct build_args *a, struct cli_parser *p, int argc, char **argv)
+{
+	const char *arg;
+	int id, r;
+
+	while ((id = cli_next(p, &arg)) > 0)
+		if ((r = parse_option(a, id, arg)))
+			return r;
+	if (id == CLI_EXIT)
+		return -1;
+	if (p->optind < argc)
+		return cli_usage("build", "unexpected argument '%s'", argv[p->optind]);
+	return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	struct build_args a = {.o = {.rootfs_fd = -1}};
@@ -331,19 +400,15 @@ int cmd_build(int argc, char **argv)
 	struct cli_parser p;
 	char *pass = NULL, *manifest = NULL;
 	cvm_err err = {0};
-	const char *arg;
-	int id, r;
+	int r;
 
 	cli_parser_init(&p, &build_cmd, argc, argv);
-	while ((id = cli_next(&p, &arg)) > 0)
-		if ((r = parse_option(&a, id, arg)))
-			return r;
-	if (id == CLI_EXIT)
-		return p.exit_code;
-	if (p.optind < argc)
-		return cli_usage("build", "unexpected argument '%s'", argv[p.optind]);
-	if ((r = check_args(&a)) || (r = read_epoch(&a.o)) || (r = get_passphrase(&a, &pass)))
-		return r;
+	r = parse_all(&a, &p, argc, argv);
+	if (r || (r = check_args(&a)) || (r = join_cmdline(&a)) || (r = read_epoch(&a.o)) ||
+	    (r = get_passphrase(&a, &pass))) {
+		free(a.extra);
+		return r < 0 ? p.exit_code : r;
+	}
 	if (a.pass.env)
 		unsetenv(a.pass.env); /* no child inherits it */
 	progress_init(&prog);
@@ -352,6 +417,7 @@ int cmd_build(int argc, char **argv)
 	r = cvm_image_build(&a.o, &manifest, &err);
 	progress_done(&prog);
 	cvm_secret_free(pass);
+	free(a.extra);
 	if (r < 0)
 		return cli_fail("build", &err);
 	if (a.json)

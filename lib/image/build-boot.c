@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cvmimg/initrd.h>
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
@@ -84,6 +85,35 @@ static int resolve_parts(struct build *b, struct cvm_boot_parts *bp, cvm_err *re
 				   o->rootfs_path ? o->rootfs_path : "-",
 				   bp->version ? bp->version : "(given)");
 	return 0;
+}
+
+/*
+ * An initrd without cryptsetup, dm-crypt or the flavour's unlock script would
+ * drop to a shell at the first boot: refuse it now, saying what to install.
+ */
+static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
+{
+	struct cvm_initrd_info info;
+	const char *missing = NULL, *name = b->o->initrd_path ? b->o->initrd_path : bp->initrd_path;
+	cvm_err e = {0};
+	int r;
+
+	if ((r = cvm_initrd_scan(bp->initrd, bp->initrd_len, &info, &e)) < 0) {
+		if (b->o->skip_initrd_check)
+			return 0;
+		return cvm_err_set(reterr, r, "cannot read the initrd '%s': %s", name, e.msg);
+	}
+	b->m.have_initrd_check = true;
+	b->m.initrd_can_unlock = cvm_initrd_can_unlock_luks(&info, &missing);
+	b->m.initrd_flavour = cvm_initrd_flavour_to_string(info.flavour);
+	b->m.initrd_compression = info.compression[info.segments - 1];
+	if (b->m.initrd_can_unlock || b->o->skip_initrd_check)
+		return 0;
+	return cvm_err_set(reterr, -EBADMSG,
+			   "the initrd '%s' cannot unlock the encrypted root (%s): install "
+			   "cryptsetup-initramfs (initramfs-tools) or cryptsetup with dracut in "
+			   "the rootfs, or pass --initrd",
+			   name, missing);
 }
 
 /* What the encrypted root needs, for initramfs-tools (cryptopts) and dracut/systemd (rd.luks). */
@@ -194,7 +224,8 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 
 	if (cvm_build_report(b, CVM_BUILD_BOOT, 0, 0, 0, 0))
 		return cvm_err_set(reterr, -ECANCELED, "cancelled");
-	if ((r = resolve_parts(b, &bp, reterr)) < 0 || (r = make_cmdline(b, reterr)) < 0 ||
+	if ((r = resolve_parts(b, &bp, reterr)) < 0 || (r = check_initrd(b, &bp, reterr)) < 0 ||
+	    (r = make_cmdline(b, reterr)) < 0 ||
 	    (r = make_names(b, &bp, reterr)) < 0 || (r = build_uki(b, &bp, reterr)) < 0 ||
 	    (r = write_uki(b, reterr)) < 0)
 		return r;

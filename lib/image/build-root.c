@@ -11,6 +11,7 @@
 #include "crypt-io.h"
 #include "ext4-writer.h"
 #include "populate.h"
+#include "rootconf.h"
 #include "tar-reader.h"
 
 static int write_header(struct build *b, int fd, cvm_err *reterr)
@@ -49,10 +50,35 @@ static int wipe_progress(uint64_t done, uint64_t total, void *userdata)
 	return cvm_build_report(userdata, CVM_BUILD_WIPE, 0, 0, done * 4096, total * 4096);
 }
 
-static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
+/* The archive's entries, then the files the build writes into the root. */
+static int populate(struct build *b, struct cvm_populate *p, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
 	CVM_CLEANUP(cvm_tar_freep) struct cvm_tar *t = NULL;
+	int r;
+
+	b->boot = cvm_bootfiles_new(!o->kernel_path, !o->initrd_path);
+	if (!b->boot)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	p->boot = b->boot;
+	if ((r = cvm_tar_open(p->archive, o->rootfs_fd, true, &t, reterr)) < 0)
+		return r;
+	p->tar = t;
+	if ((r = cvm_populate_run(p, reterr)) < 0)
+		return r;
+	b->m.entries = p->entries;
+	b->m.data_bytes = p->data_bytes;
+	b->m.root_files_replaced = p->replaced;
+	if ((r = cvm_tar_digest(t, b->m.rootfs_sha256, reterr)) < 0)
+		return r;
+	b->m.have_rootfs_sha256 = true;
+	return 0;
+}
+
+static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	struct cvm_rootconf rc;
 	struct cvm_populate p = {
 	    .archive = o->rootfs_path ? o->rootfs_path : "-",
 	    .fs = fs,
@@ -64,21 +90,18 @@ static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
 	};
 	int r;
 
-	b->boot = cvm_bootfiles_new(!o->kernel_path, !o->initrd_path);
-	if (!b->boot)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	p.boot = b->boot;
-	if ((r = cvm_tar_open(p.archive, o->rootfs_fd, true, &t, reterr)) < 0)
+	if ((r = cvm_rootconf_make(b->luks_uuid, &rc, reterr)) < 0)
 		return r;
-	p.tar = t;
-	if ((r = cvm_populate_run(&p, reterr)) < 0)
-		return r;
-	b->m.entries = p.entries;
-	b->m.data_bytes = p.data_bytes;
-	if ((r = cvm_tar_digest(t, b->m.rootfs_sha256, reterr)) < 0)
-		return r;
-	b->m.have_rootfs_sha256 = true;
-	return 0;
+	struct cvm_populate_overlay ov[] = {
+	    {"etc/crypttab", rc.crypttab},
+	    {"etc/fstab", rc.fstab},
+	};
+	p.overlays = ov;
+	p.n_overlays = sizeof(ov) / sizeof(ov[0]);
+	p.overlay_mtime = b->now;
+	r = populate(b, &p, reterr);
+	cvm_rootconf_done(&rc);
+	return r;
 }
 
 static int write_fs(struct build *b, int fd, cvm_err *reterr)

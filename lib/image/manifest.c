@@ -131,7 +131,7 @@ static json_object *luks(const struct cvm_manifest *m)
 
 static json_object *filesystem(const struct cvm_manifest *m)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *written = json_object_new_array();
 
 	add_str(o, "type", "ext4");
 	add_str(o, "uuid", m->fs_uuid);
@@ -143,6 +143,10 @@ static json_object *filesystem(const struct cvm_manifest *m)
 	add_u64(o, "inodes_used", m->fs_inodes_used);
 	add_u64(o, "entries", m->entries);
 	add_u64(o, "data_bytes", m->data_bytes);
+	json_object_object_add(o, "written_by_cvmimg", written);
+	json_object_array_add(written, json_object_new_string("/etc/crypttab"));
+	json_object_array_add(written, json_object_new_string("/etc/fstab"));
+	add_u64(o, "archive_entries_replaced", m->root_files_replaced);
 	return o;
 }
 
@@ -158,6 +162,12 @@ static json_object *boot(const struct cvm_manifest *m)
 	add_hex(k, "sha256", m->kernel_sha256, 32);
 	add_str(i, "source", m->initrd_source);
 	add_hex(i, "sha256", m->initrd_sha256, 32);
+	if (m->have_initrd_check) {
+		add_str(i, "flavour", m->initrd_flavour);
+		add_str(i, "compression", m->initrd_compression);
+		json_object_object_add(i, "can_unlock_luks",
+				       json_object_new_boolean(m->initrd_can_unlock));
+	}
 	add_hex(u, "authenticode_sha256", m->uki_authenticode_sha256, 32);
 	add_hex(u, "authenticode_sha384", m->uki_authenticode_sha384, 48);
 	json_object_array_add(files, json_object_new_string("EFI/BOOT/BOOTX64.EFI"));

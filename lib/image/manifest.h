@@ -36,10 +36,14 @@ struct cvm_manifest {
 	bool wiped;
 	const char *fs_uuid, *fs_label;
 	uint64_t fs_blocks_used, fs_inodes_used, entries, data_bytes, fs_inodes;
+	uint64_t root_files_replaced; /* archive entries /etc/crypttab, /etc/fstab replaced */
 	const char *kernel_version, *kernel_source, *initrd_source;
 	uint8_t kernel_sha256[32], initrd_sha256[32];
 	const char *cmdline;
 	const char *uki_name;
+	bool have_initrd_check;
+	bool initrd_can_unlock;
+	const char *initrd_flavour, *initrd_compression;
 	uint8_t uki_authenticode_sha256[32], uki_authenticode_sha384[48];
 	const char *os_pretty_name;
 };

@@ -37,12 +37,24 @@ static int copy_data(struct cvm_populate *p, struct cvm_capture *cap, cvm_err *r
 	return 0;
 }
 
+static bool overlaid(const struct cvm_populate *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_overlays; i++)
+		if (!strcmp(path, p->overlays[i].path))
+			return true;
+	return false;
+}
+
 static int one_entry(struct cvm_populate *p, struct cvm_tar_entry *te, cvm_err *reterr)
 {
 	struct cvm_capture *cap = NULL;
 	cvm_err e = {0};
 	int r;
 
+	if (overlaid(p, te->e.path)) {
+		p->replaced++;
+		return 0; /* its data, if any, is passed over by the next header */
+	}
 	if (p->clamp && te->e.mtime > p->epoch) {
 		te->e.mtime = p->epoch;
 		te->e.mtime_nsec = 0;
@@ -54,6 +66,29 @@ static int one_entry(struct cvm_populate *p, struct cvm_tar_entry *te, cvm_err *
 	if (p->boot && (r = cvm_bootfiles_offer(p->boot, &te->e, &cap, &e)) < 0)
 		return entry_error(p, r, &e, reterr);
 	return copy_data(p, cap, reterr);
+}
+
+static int add_overlays(struct cvm_populate *p, cvm_err *reterr)
+{
+	for (size_t i = 0; i < p->n_overlays; i++) {
+		const struct cvm_populate_overlay *ov = &p->overlays[i];
+		struct cvm_ext4_entry ent = {
+		    .path = ov->path,
+		    .type = CVM_EXT4_REG,
+		    .mode = 0644,
+		    .mtime = p->overlay_mtime,
+		    .size = strlen(ov->content),
+		};
+		cvm_err e = {0};
+		int r;
+
+		if ((r = cvm_ext4_add(p->fs, &ent, &e)) < 0 ||
+		    (r = cvm_ext4_write(p->fs, 0, ov->content, ent.size, &e)) < 0 ||
+		    (r = cvm_ext4_end_file(p->fs, &e)) < 0)
+			return cvm_err_set(reterr, r, "cannot write /%s into the image: %s", ov->path,
+					   e.msg);
+	}
+	return 0;
 }
 
 int cvm_populate_run(struct cvm_populate *p, cvm_err *reterr)
@@ -71,7 +106,9 @@ int cvm_populate_run(struct cvm_populate *p, cvm_err *reterr)
 		    p->progress(p->entries, cvm_tar_bytes_in(p->tar), p->userdata))
 			return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	}
-	if (r == 0 && p->progress)
+	if (r < 0 || (r = add_overlays(p, reterr)) < 0)
+		return r;
+	if (p->progress)
 		p->progress(p->entries, cvm_tar_bytes_in(p->tar), p->userdata);
-	return r;
+	return 0;
 }

@@ -262,6 +262,6 @@ quick_build "$TMP/abs" "$TMP/abs.tar" >/dev/null 2>"$ERR" || fail "build: $(cat 
 root_part "$TMP/abs/disk.raw" "$TMP/abs.img"
 decrypt_root "$TMP/abs.img" "$PASS" || fail "decrypt"
 debugfs -R "ls -p /etc" "$TMP/abs.img" 2>/dev/null | cut -d/ -f6 | sort | tr '\n' ' ' >"$TMP/ls"
-[ "$(cat "$TMP/ls")" = " . .. abs dots double " ] || fail "/etc holds: $(cat "$TMP/ls")"
+[ "$(cat "$TMP/ls")" = " . .. abs crypttab dots double fstab " ] || fail "/etc holds: $(cat "$TMP/ls")"
 
 finish

@@ -4,6 +4,7 @@
 #                               sfdisk, jq, mtools and a readable host kernel are present
 #   make_rootfs OUT.tar [args]  the synthetic rootfs (tests/image/rootfs.py make)
 #   quick_build DIR TAR [args]  cvmimg build with a fast PBKDF, the host kernel, a tiny initrd
+#   tiny_initrd OUT             that tiny initrd: a cpio with cryptsetup, dm-crypt and cryptroot
 #   root_part DISK OUT          copy the root partition out (sparse), by sfdisk's table
 #   decrypt_root PART KEYFILE   decrypt PART in place (user-space cryptsetup, no dm)
 ROOTFS_PY=$CVMIMG_SOURCE_DIR/tests/image/rootfs.py
@@ -19,7 +20,18 @@ need_image_tools() {
 	HOST_KERNEL=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
 	[ -n "$HOST_KERNEL" ] && [ -r "$HOST_KERNEL" ] || { echo "SKIP: no readable /boot/vmlinuz-*"; exit 77; }
 	[ -r /usr/lib/systemd/boot/efi/linuxx64.efi.stub ] || { echo "SKIP: no systemd-boot stub"; exit 77; }
-	head -c 64 /dev/zero >"$TMP/tiny.initrd"
+	tiny_initrd "$TMP/tiny.initrd"
+}
+
+# An initramfs-tools-shaped cpio holding what the build's unlock check looks
+# for (cryptsetup, dm-crypt, the cryptroot script): it never boots, it is packed.
+tiny_initrd() {
+	local d=$TMP/tiny-initrd-root
+	mkdir -p "$d/usr/sbin" "$d/scripts/local-top" "$d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md"
+	echo x >"$d/usr/sbin/cryptsetup"
+	echo x >"$d/scripts/local-top/cryptroot"
+	echo x >"$d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md/dm-crypt.ko"
+	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$1"
 }
 
 make_rootfs() {

@@ -82,6 +82,7 @@ struct cvm_build_options {
 	const char *kernel_path; /* host files overriding the tarball's /boot */
 	const char *initrd_path;
 	const char *cmdline;   /* appended to what the encrypted root needs */
+	bool skip_initrd_check; /* pack an initrd that seems unable to unlock the root */
 	const char *uki_name;  /* EFI/Linux/<name>.efi; NULL: from os-release */
 	const char *stub_path; /* NULL: systemd-boot's stub */
 	bool have_source_date_epoch;
