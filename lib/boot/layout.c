@@ -9,23 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cvmimg/cleanup.h>
-
 #include "boot/layout.h"
 #include "util/endian.h"
 #include "util/macro.h"
 
 #define COFF_SYMTAB_PTR 8
 #define COFF_NSYMS 12
-
-struct plan {
-	uint16_t keep[PE_MAX_SECTIONS]; /* stub section indexes kept, in table order */
-	uint32_t keep_ptr[PE_MAX_SECTIONS], keep_raw[PE_MAX_SECTIONS];
-	size_t n_keep;
-	uint32_t part_ptr[PE_MAX_SECTIONS], part_raw[PE_MAX_SECTIONS], part_va[PE_MAX_SECTIONS];
-	uint32_t soh, image_size;
-	uint64_t file_len, init_data;
-};
 
 static bool replaced(const struct uki_part *parts, size_t n, const char *name)
 {
@@ -36,7 +25,7 @@ static bool replaced(const struct uki_part *parts, size_t n, const char *name)
 }
 
 /* Which stub sections stay; a stub that already has one of our sections is refused. */
-static int plan_keep(struct plan *pl, const struct pe_image *stub, const char *what,
+static int plan_keep(struct uki_layout *pl, const struct pe_image *stub, const char *what,
 		     const struct uki_part *parts, size_t n, cvm_err *reterr)
 {
 	uint32_t min_va = UINT32_MAX;
@@ -71,7 +60,7 @@ static int plan_keep(struct plan *pl, const struct pe_image *stub, const char *w
 }
 
 /* File offsets of the kept sections, packed in their original file order. */
-static int plan_stub_raw(struct plan *pl, const struct pe_image *stub, const char *what,
+static int plan_stub_raw(struct uki_layout *pl, const struct pe_image *stub, const char *what,
 			 cvm_err *reterr)
 {
 	uint32_t dbg_va, dbg_size;
@@ -93,6 +82,7 @@ static int plan_stub_raw(struct plan *pl, const struct pe_image *stub, const cha
 		}
 		if (best == SIZE_MAX)
 			break;
+		pl->file_order[pl->n_file_order++] = (uint16_t)best;
 		pl->keep_ptr[best] = (uint32_t)off;
 		pl->keep_raw[best] = (uint32_t)CVM_ALIGN_UP(
 			(uint64_t)stub->sections[pl->keep[best]].raw_size, stub->file_alignment);
@@ -110,7 +100,7 @@ static int plan_stub_raw(struct plan *pl, const struct pe_image *stub, const cha
 	return 0;
 }
 
-static uint64_t stub_va_end(const struct pe_image *stub, const struct plan *pl)
+static uint64_t stub_va_end(const struct pe_image *stub, const struct uki_layout *pl)
 {
 	uint64_t end = stub->size_of_image;
 
@@ -125,8 +115,8 @@ static uint64_t stub_va_end(const struct pe_image *stub, const struct plan *pl)
 }
 
 /* Offsets and addresses of the new sections; everything must fit in 32 bits. */
-static int plan_parts(struct plan *pl, const struct pe_image *stub, const struct uki_part *parts,
-		      size_t n, size_t reserve, cvm_err *reterr)
+static int plan_parts(struct uki_layout *pl, const struct pe_image *stub,
+		      const struct uki_part *parts, size_t n, cvm_err *reterr)
 {
 	uint64_t va = CVM_ALIGN_UP(stub_va_end(stub, pl), stub->section_alignment);
 	uint64_t off = pl->file_len;
@@ -152,7 +142,7 @@ static int plan_parts(struct plan *pl, const struct pe_image *stub, const struct
 		va = CVM_ALIGN_UP(va + len, stub->section_alignment);
 		pl->init_data += len;
 	}
-	if (va > UINT32_MAX || off + reserve > SIZE_MAX || pl->init_data > UINT32_MAX)
+	if (va > UINT32_MAX || off > SIZE_MAX || pl->init_data > UINT32_MAX)
 		return cvm_err_set(reterr, -EFBIG, "the UKI would exceed the 4 GiB limit of PE");
 	pl->image_size = (uint32_t)va;
 	pl->file_len = off;
@@ -171,11 +161,12 @@ static void put_section_header(uint8_t *h, const char *name, uint32_t vsize, uin
 	cvm_put_le32(h + 36, characteristics);
 }
 
-static void write_headers(uint8_t *out, const struct pe_image *stub, const struct plan *pl,
-			  const struct uki_part *parts, size_t n)
+void uki_layout_headers(const struct uki_layout *pl, const struct pe_image *stub,
+			const struct uki_part *parts, size_t n, uint8_t *out)
 {
 	uint8_t *opt = out + stub->opt_off, *h = out + stub->sectab_off;
 
+	memset(out, 0, pl->soh);
 	memcpy(out, stub->data, stub->sectab_off);
 	for (size_t k = 0; k < pl->n_keep; k++, h += PE_SECTION_HDR_SIZE) {
 		memcpy(h, stub->data + stub->sectab_off + (size_t)pl->keep[k] * PE_SECTION_HDR_SIZE,
@@ -198,33 +189,15 @@ static void write_headers(uint8_t *out, const struct pe_image *stub, const struc
 	cvm_put_le32(opt + PE_OPT_CHECKSUM, 0);
 }
 
-int uki_layout(const struct pe_image *stub, const char *stub_name, const struct uki_part *parts,
-	       size_t n_parts, size_t reserve, uint8_t **ret, size_t *ret_len, cvm_err *reterr)
+int uki_layout_plan(const struct pe_image *stub, const char *stub_name,
+		    const struct uki_part *parts, size_t n_parts, struct uki_layout *ret,
+		    cvm_err *reterr)
 {
-	CVM_CLEANUP_FREE struct plan *pl = calloc(1, sizeof(*pl));
-	CVM_CLEANUP_FREE uint8_t *out = NULL;
 	int r;
 
-	if (!pl)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	r = plan_keep(pl, stub, stub_name, parts, n_parts, reterr);
-	if (r < 0 || (r = plan_stub_raw(pl, stub, stub_name, reterr)) < 0 ||
-	    (r = plan_parts(pl, stub, parts, n_parts, reserve, reterr)) < 0)
+	memset(ret, 0, sizeof(*ret));
+	r = plan_keep(ret, stub, stub_name, parts, n_parts, reterr);
+	if (r < 0 || (r = plan_stub_raw(ret, stub, stub_name, reterr)) < 0)
 		return r;
-	out = calloc(1, (size_t)pl->file_len + reserve);
-	if (!out)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory for a %llu-byte UKI",
-				   (unsigned long long)pl->file_len);
-	write_headers(out, stub, pl, parts, n_parts);
-	for (size_t k = 0; k < pl->n_keep; k++) {
-		const struct pe_section *s = &stub->sections[pl->keep[k]];
-
-		if (s->raw_size)
-			memcpy(out + pl->keep_ptr[k], stub->data + s->raw_ptr, s->raw_size);
-	}
-	for (size_t i = 0; i < n_parts; i++)
-		uki_part_write(&parts[i], out + pl->part_ptr[i]);
-	*ret_len = (size_t)pl->file_len;
-	*ret = CVM_TAKE_PTR(out);
-	return 0;
+	return plan_parts(ret, stub, parts, n_parts, reterr);
 }

@@ -101,16 +101,38 @@ static size_t pad_after(const struct uki_part *p, size_t i, uint64_t at)
 	return (size_t)(CVM_ALIGN_UP(at, (uint64_t)p->pad) - at);
 }
 
-static int hash_zeros(struct cvm_hash_ctx *c, size_t n)
+int uki_part_walk(const struct uki_part *p, uki_part_fn fn, void *userdata)
+{
+	uint64_t at = 0;
+	int r;
+
+	for (size_t i = 0; i < p->n_pieces; i++) {
+		size_t pad;
+
+		if (p->pieces[i].len && (r = fn(userdata, p->pieces[i].data, p->pieces[i].len)) < 0)
+			return r;
+		at += p->pieces[i].len;
+		pad = pad_after(p, i, at);
+		if (pad && (r = fn(userdata, NULL, pad)) < 0)
+			return r;
+		at += pad;
+	}
+	return p->zeros ? fn(userdata, NULL, p->zeros) : 0;
+}
+
+static int hash_run(void *userdata, const uint8_t *data, size_t len)
 {
 	static const uint8_t zero[4096];
+	struct cvm_hash_ctx *c = userdata;
 
-	while (n) {
-		size_t k = n < sizeof(zero) ? n : sizeof(zero);
+	if (data)
+		return cvm_hash_update(c, data, len) < 0 ? -ENOMEM : 0;
+	while (len) {
+		size_t k = len < sizeof(zero) ? len : sizeof(zero);
 
 		if (cvm_hash_update(c, zero, k) < 0)
 			return -ENOMEM;
-		n -= k;
+		len -= k;
 	}
 	return 0;
 }
@@ -118,39 +140,9 @@ static int hash_zeros(struct cvm_hash_ctx *c, size_t n)
 int uki_part_hash(const struct uki_part *p, enum cvm_hash_alg alg, uint8_t *out)
 {
 	CVM_CLEANUP(cvm_hash_freep) struct cvm_hash_ctx *c = NULL;
-	uint64_t at = 0;
 
-	if (cvm_hash_new(alg, &c) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_pieces; i++) {
-		size_t pad;
-
-		if (cvm_hash_update(c, p->pieces[i].data, p->pieces[i].len) < 0)
-			return -ENOMEM;
-		at += p->pieces[i].len;
-		pad = pad_after(p, i, at);
-		if (hash_zeros(c, pad) < 0)
-			return -ENOMEM;
-		at += pad;
-	}
-	if (hash_zeros(c, p->zeros) < 0 || cvm_hash_final(c, out) < 0)
+	if (cvm_hash_new(alg, &c) < 0 || uki_part_walk(p, hash_run, c) < 0 ||
+	    cvm_hash_final(c, out) < 0)
 		return -ENOMEM;
 	return 0;
-}
-
-void uki_part_write(const struct uki_part *p, uint8_t *dst)
-{
-	uint64_t at = 0;
-
-	for (size_t i = 0; i < p->n_pieces; i++) {
-		size_t pad;
-
-		if (p->pieces[i].len)
-			memcpy(dst + at, p->pieces[i].data, p->pieces[i].len);
-		at += p->pieces[i].len;
-		pad = pad_after(p, i, at);
-		memset(dst + at, 0, pad);
-		at += pad;
-	}
-	memset(dst + at, 0, p->zeros);
 }

@@ -68,7 +68,12 @@ uint64_t uki_part_len(const struct uki_part *p);
 /* Digest of the part's bytes. 0 or -ENOMEM. */
 int uki_part_hash(const struct uki_part *p, enum cvm_hash_alg alg, uint8_t *out);
 
-/* Copy the part's bytes (uki_part_len() of them) to @dst. */
-void uki_part_write(const struct uki_part *p, uint8_t *dst);
+/*
+ * Call @fn on the part's bytes in order, run by run: each piece as it is, and
+ * each stretch of zeros (padding, @zeros) as data NULL with its length. Stops
+ * at and returns the first negative return of @fn; 0 otherwise.
+ */
+typedef int (*uki_part_fn)(void *userdata, const uint8_t *data, size_t len);
+int uki_part_walk(const struct uki_part *p, uki_part_fn fn, void *userdata);
 
 #endif

@@ -16,11 +16,11 @@
 
 #include <cvmimg/cleanup.h>
 
-#include "boot/authenticode.h"
 #include "boot/der.h"
 #include "boot/keys.h"
 #include "boot/sign.h"
 #include "util/endian.h"
+#include "util/macro.h"
 
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
 #define OID_SPC_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
@@ -253,8 +253,8 @@ static int make_pkcs7(EVP_PKEY *key, X509 *cert, const uint8_t digest[CVM_SHA256
 	return 0;
 }
 
-static int load_signer(const char *key_path, const char *cert_path, EVP_PKEY **ret_key,
-		       X509 **ret_cert, cvm_err *reterr)
+int uki_signer_load(const char *key_path, const char *cert_path, struct uki_signer *ret,
+		    cvm_err *reterr)
 {
 	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *key = NULL;
 	CVM_CLEANUP(boot_x509_freep) X509 *cert = NULL;
@@ -273,68 +273,38 @@ static int load_signer(const char *key_path, const char *cert_path, EVP_PKEY **r
 		return cvm_err_set(reterr, -EINVAL, "'%s' is not the certificate of '%s'",
 				   cert_path, key_path);
 	}
-	*ret_key = CVM_TAKE_PTR(key);
-	*ret_cert = CVM_TAKE_PTR(cert);
+	ret->key = CVM_TAKE_PTR(key);
+	ret->cert = CVM_TAKE_PTR(cert);
 	return 0;
 }
 
-/* Append the WIN_CERTIFICATE at the end (8-byte aligned) and point DataDirectory[4] at it. */
-static int append_cert_table(uint8_t **buf, size_t *len, const struct pe_image *pe,
-			     const struct der *p7, cvm_err *reterr)
+void uki_signer_clear(struct uki_signer *s)
 {
-	size_t at = *len, table = (WIN_CERT_HDR + p7->len + 7) / 8 * 8;
-	uint32_t dir = pe->dir_off + 8 * PE_DIR_SECURITY;
-	uint8_t *b;
-
-	if ((uint64_t)at + table > UINT32_MAX)
-		return cvm_err_set(reterr, -EFBIG, "the signed image would exceed 4 GiB");
-	b = realloc(*buf, at + table);
-	if (!b)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	memset(b + at, 0, table);
-	cvm_put_le32(b + at, (uint32_t)(WIN_CERT_HDR + p7->len));
-	cvm_put_le16(b + at + 4, WIN_CERT_REVISION_2_0);
-	cvm_put_le16(b + at + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
-	memcpy(b + at + WIN_CERT_HDR, p7->buf, p7->len);
-	cvm_put_le32(b + dir, (uint32_t)at);
-	cvm_put_le32(b + dir + 4, (uint32_t)table);
-	*buf = b;
-	*len = at + table;
-	return 0;
+	EVP_PKEY_free(s->key);
+	X509_free(s->cert);
+	s->key = NULL;
+	s->cert = NULL;
 }
 
-int uki_sb_sign(uint8_t **buf, size_t *len, const char *key_path, const char *cert_path,
-		uint64_t source_date_epoch, cvm_err *reterr)
+int uki_sb_cert_table(const struct uki_signer *s, const uint8_t digest[CVM_SHA256_LEN],
+		      uint64_t source_date_epoch, uint8_t **ret, size_t *ret_len, cvm_err *reterr)
 {
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *key = NULL;
-	CVM_CLEANUP(boot_x509_freep) X509 *cert = NULL;
-	CVM_CLEANUP_FREE struct pe_image *pe = malloc(sizeof(*pe));
 	CVM_CLEANUP(der_free) struct der p7 = { 0 };
-	uint8_t digest[CVM_SHA256_LEN];
-	uint32_t va, size;
+	CVM_CLEANUP_FREE uint8_t *t = NULL;
+	size_t len;
 	int r;
 
-	if (!pe)
+	r = make_pkcs7(s->key, s->cert, digest, source_date_epoch, &p7, reterr);
+	if (r < 0)
+		return r;
+	len = CVM_ALIGN_UP(WIN_CERT_HDR + p7.len, 8);
+	if (!(t = calloc(1, len)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	r = load_signer(key_path, cert_path, &key, &cert, reterr);
-	if (r < 0 || (r = pe_parse(*buf, *len, "UKI", pe, reterr)) < 0)
-		return r;
-	pe_dir(pe, PE_DIR_SECURITY, &va, &size);
-	if (size || pe->n_dirs <= PE_DIR_SECURITY)
-		return cvm_err_set(reterr, -EINVAL, "the image is signed already or has no "
-						    "certificate table entry");
-	/* The table starts 8-byte aligned; the layout's FileAlignment already is. */
-	if (*len % 8)
-		return cvm_err_set(reterr, -EINVAL, "the image size is not a multiple of 8");
-	r = pe_authenticode(pe, CVM_HASH_SHA256, digest, reterr);
-	if (r < 0 || (r = make_pkcs7(key, cert, digest, source_date_epoch, &p7, reterr)) < 0)
-		return r;
-	return append_cert_table(buf, len, pe, &p7, reterr);
-}
-
-void uki_set_checksum(uint8_t *buf, size_t len)
-{
-	uint32_t off = cvm_le32(buf + 0x3c) + 4 + 20 + PE_OPT_CHECKSUM;
-
-	cvm_put_le32(buf + off, pe_compute_checksum(buf, len, off));
+	cvm_put_le32(t, (uint32_t)(WIN_CERT_HDR + p7.len));
+	cvm_put_le16(t + 4, WIN_CERT_REVISION_2_0);
+	cvm_put_le16(t + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+	memcpy(t + WIN_CERT_HDR, p7.buf, p7.len);
+	*ret = CVM_TAKE_PTR(t);
+	*ret_len = len;
+	return 0;
 }

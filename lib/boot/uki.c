@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cvm_uki_build(): systemd-stub plus the parts, as ukify builds it, with the
- * PCR 11 signature and the Secure Boot signature computed here.
+ * cvm_uki_build() and cvm_uki_write(): systemd-stub plus the parts, as ukify
+ * builds it, with the PCR 11 signature and the Secure Boot signature computed
+ * here. Both write through uki_emit(), into memory or into a file.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
+#include "boot/emit.h"
 #include "boot/kernel.h"
-#include "boot/layout.h"
 #include "boot/pcr.h"
 #include "boot/pcrsig.h"
 #include "boot/sbat.h"
 #include "boot/sections.h"
-#include "boot/sign.h"
 #include "util/endian.h"
 #include "util/log-internal.h"
 #include "util/macro.h"
@@ -311,15 +315,14 @@ static int prepare(struct build *b, cvm_err *reterr)
 	return 0;
 }
 
-CVM_PUBLIC int cvm_uki_build(const struct cvm_uki_input *in, uint8_t **ret_uki, size_t *ret_len,
-			     cvm_err *reterr)
+/* Check, gather the parts and write the UKI to @sink: the one path of both entry points. */
+static int run(const struct cvm_uki_input *in, struct uki_sink *sink, bool want_sha384,
+	       struct uki_emitted *ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(build_done) struct build *b = NULL;
-	CVM_CLEANUP_FREE uint8_t *out = NULL;
-	size_t len;
+	struct uki_emit_params p;
 	int r;
 
-	CVM_CHECK_ARG(in && ret_uki && ret_len, reterr);
 	r = check_input(in, reterr);
 	if (r < 0)
 		return r;
@@ -330,19 +333,68 @@ CVM_PUBLIC int cvm_uki_build(const struct cvm_uki_input *in, uint8_t **ret_uki, 
 	b->stub_path = in->stub_path ? in->stub_path : CVM_UKI_DEFAULT_STUB;
 	b->kernel_name = in->kernel_name ? in->kernel_name : "kernel";
 	r = prepare(b, reterr);
-	if (r < 0 || (r = uki_layout(&b->stub, b->stub_path, b->parts, b->n_parts, 0, &out, &len,
-				     reterr)) < 0)
+	if (r < 0)
 		return r;
-	if (in->sb_key_path) {
-		r = uki_sb_sign(&out, &len, in->sb_key_path, in->sb_cert_path,
-				in->source_date_epoch, reterr);
-		if (r < 0)
-			return r;
+	p = (struct uki_emit_params){ .stub = &b->stub,
+				      .stub_name = b->stub_path,
+				      .parts = b->parts,
+				      .n_parts = b->n_parts,
+				      .sb_key_path = in->sb_key_path,
+				      .sb_cert_path = in->sb_cert_path,
+				      .source_date_epoch = in->source_date_epoch,
+				      .want_sha384 = want_sha384 };
+	r = uki_emit(&p, sink, ret, reterr);
+	if (r < 0)
+		return r;
+	cvm_log_debug(CVM_LOG_BOOT, "UKI of %llu bytes in %zu sections added to '%s'",
+		      (unsigned long long)ret->size, b->n_parts, b->stub_path);
+	return 0;
+}
+
+CVM_PUBLIC int cvm_uki_build(const struct cvm_uki_input *in, uint8_t **ret_uki, size_t *ret_len,
+			     cvm_err *reterr)
+{
+	struct uki_sink sink = { .fd = -1, .name = "UKI" };
+	struct uki_emitted done;
+	int r;
+
+	CVM_CHECK_ARG(in && ret_uki && ret_len, reterr);
+	r = run(in, &sink, false, &done, reterr);
+	if (r < 0) {
+		free(sink.buf);
+		return r;
 	}
-	uki_set_checksum(out, len);
-	cvm_log_debug(CVM_LOG_BOOT, "UKI of %zu bytes in %zu sections added to '%s'", len,
-		      b->n_parts, b->stub_path);
-	*ret_len = len;
-	*ret_uki = CVM_TAKE_PTR(out);
+	*ret_len = (size_t)done.size;
+	*ret_uki = sink.buf;
+	return 0;
+}
+
+CVM_PUBLIC int cvm_uki_write(const struct cvm_uki_input *in, int fd, struct cvm_uki_result *ret,
+			     cvm_err *reterr)
+{
+	struct uki_sink sink = { .fd = fd };
+	struct uki_emitted done;
+	struct stat st;
+	int r, flags;
+
+	CVM_CHECK_ARG(in && fd >= 0, reterr);
+	sink.name = in->output_name ? in->output_name : "UKI";
+	if (fstat(fd, &st) < 0 || (flags = fcntl(fd, F_GETFL)) < 0)
+		return cvm_err_set_errno(reterr, -errno, "cannot examine '%s'", sink.name);
+	/* pwrite() needs a regular file; with O_APPEND, Linux would append anyway */
+	if (!S_ISREG(st.st_mode) || (flags & O_APPEND) || (flags & O_ACCMODE) == O_RDONLY)
+		return cvm_err_set(reterr, -EINVAL,
+				   "'%s' must be a regular file open for writing without O_APPEND",
+				   sink.name);
+	r = run(in, &sink, ret != NULL, &done, reterr);
+	if (r < 0)
+		return r;
+	if ((uint64_t)st.st_size > done.size && ftruncate(fd, (off_t)done.size) < 0)
+		return cvm_err_set_errno(reterr, -errno, "cannot truncate '%s'", sink.name);
+	if (ret) {
+		*ret = (struct cvm_uki_result){ .size = done.size };
+		memcpy(ret->authenticode_sha256, done.sha256, sizeof(done.sha256));
+		memcpy(ret->authenticode_sha384, done.sha384, sizeof(done.sha384));
+	}
 	return 0;
 }

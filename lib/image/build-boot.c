@@ -158,10 +158,16 @@ static int make_names(struct build *b, const struct cvm_boot_parts *bp, cvm_err 
 	return 0;
 }
 
-static int build_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
+/*
+ * The UKI goes straight into the temporary DIR/uki.efi, section by section from
+ * the parts in memory: building it in memory first would hold the kernel and
+ * initrd twice, the largest block of the build's peak memory.
+ */
+static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
 	struct cvm_uki_blob initrd = {bp->initrd, bp->initrd_len};
+	struct timespec ts[2] = {{.tv_sec = (time_t)b->now}, {.tv_sec = (time_t)b->now}};
 	struct cvm_uki_input in = {
 	    .stub_path = o->stub_path,
 	    .kernel = {bp->kernel, bp->kernel_len},
@@ -172,25 +178,22 @@ static int build_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 	    .source_date_epoch = o->have_source_date_epoch ? (uint64_t)o->source_date_epoch : 0,
 	    .kernel_name = o->kernel_path ? o->kernel_path : bp->kernel_path,
 	};
-	int r;
-
-	if ((r = cvm_uki_build(&in, &b->uki, &b->uki_len, reterr)) < 0)
-		return r;
-	return cvm_pe_authenticode(b->uki, b->uki_len, "uki.efi", b->m.uki_authenticode_sha256,
-				   b->m.uki_authenticode_sha384, reterr);
-}
-
-static int write_uki(struct build *b, cvm_err *reterr)
-{
-	struct timespec ts[2] = {{.tv_sec = (time_t)b->now}, {.tv_sec = (time_t)b->now}};
+	struct cvm_uki_result res;
 	int fd, r;
 
 	b->uki_i = cvm_outputs_add(&b->out, "uki.efi", 0644, reterr);
 	if (b->uki_i < 0)
 		return b->uki_i;
 	fd = b->out.item[b->uki_i].fd;
-	if ((r = cvm_write_full(fd, b->uki, b->uki_len)) < 0)
-		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[b->uki_i].tmp);
+	in.output_name = b->out.item[b->uki_i].tmp;
+	if ((r = cvm_uki_write(&in, fd, &res, reterr)) < 0)
+		return r;
+	/* b->uki stays NULL: build.json's digest of uki.efi is read back from the file */
+	b->uki_len = (size_t)res.size;
+	memcpy(b->m.uki_authenticode_sha256, res.authenticode_sha256,
+	       sizeof(b->m.uki_authenticode_sha256));
+	memcpy(b->m.uki_authenticode_sha384, res.authenticode_sha384,
+	       sizeof(b->m.uki_authenticode_sha384));
 	if (futimens(fd, ts) < 0)
 		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'",
 					 b->out.item[b->uki_i].tmp);
@@ -225,9 +228,8 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 	if (cvm_build_report(b, CVM_BUILD_BOOT, 0, 0, 0, 0))
 		return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	if ((r = resolve_parts(b, &bp, reterr)) < 0 || (r = check_initrd(b, &bp, reterr)) < 0 ||
-	    (r = make_cmdline(b, reterr)) < 0 ||
-	    (r = make_names(b, &bp, reterr)) < 0 || (r = build_uki(b, &bp, reterr)) < 0 ||
-	    (r = write_uki(b, reterr)) < 0)
+	    (r = make_cmdline(b, reterr)) < 0 || (r = make_names(b, &bp, reterr)) < 0 ||
+	    (r = write_uki(b, &bp, reterr)) < 0)
 		return r;
 	record(b, &bp);
 	/* the parts live on inside the UKI: drop them before the ESP, GPT and digests */

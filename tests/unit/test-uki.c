@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cvm_uki_build() and cvm_uki_inspect(): layout, errors, reproducibility, and
+ * cvm_uki_build(), cvm_uki_write() and cvm_uki_inspect(): layout, errors,
+ * reproducibility, the streamed file against the in-memory image, and
  * the signatures checked with OpenSSL's own verifiers (PKCS7_verify() for
  * Authenticode, EVP_DigestVerify() for .pcrsig). The stand-in kernel is
  * Debian's systemd-bootx64.efi from the shared vectors (any x86-64 PE will do
  * for the layout); Debian's kernel is used where its boot header matters.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -573,6 +577,126 @@ static void test_kernel_release(void **state)
 	globfree(&g);
 }
 
+/* cvm_uki_write() of @in into a file that held longer data: the bytes cvm_uki_build() gives. */
+static void check_write(const struct cvm_uki_input *in)
+{
+	struct cvm_uki_result res;
+	uint8_t *mem, *file, d256[32], d384[48];
+	size_t mem_len, file_len;
+	struct pe_image *pe;
+	char junk[8192];
+	int fd;
+
+	assert_int_equal(cvm_uki_build(in, &mem, &mem_len, NULL), 0);
+	fd = open(tmp("w.efi"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	memset(junk, 0xa5, sizeof(junk));
+	for (size_t n = 0; n < mem_len + sizeof(junk); n += sizeof(junk))
+		assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	assert_int_equal(cvm_uki_write(in, fd, &res, NULL), 0);
+	close(fd);
+	assert_int_equal(cvm_read_file(tmp("w.efi"), 1 << 30, &file, &file_len, NULL), 0);
+	assert_int_equal(file_len, mem_len);
+	assert_int_equal(res.size, mem_len);
+	assert_memory_equal(file, mem, mem_len);
+	/* the digests computed on the way are those of the finished file */
+	assert_int_equal(cvm_pe_authenticode(file, file_len, NULL, d256, d384, NULL), 0);
+	assert_memory_equal(res.authenticode_sha256, d256, 32);
+	assert_memory_equal(res.authenticode_sha384, d384, 48);
+	pe = parse(file, file_len);
+	assert_int_equal(cvm_le32(file + pe_checksum_off(pe)),
+			 pe_compute_checksum(file, file_len, pe_checksum_off(pe)));
+	free(pe);
+	free(file);
+	free(mem);
+}
+
+static void test_write(void **state)
+{
+	/* odd lengths put words across piece boundaries for the checksum */
+	struct cvm_uki_blob initrds[3] = { { (const uint8_t *)"12345", 5 },
+					   { (const uint8_t *)"abcdefg", 7 },
+					   { (const uint8_t *)"z", 1 } };
+	struct cvm_uki_extra extra[2] = { { ".one", { (const uint8_t *)"odd", 3 } },
+					  { ".two", { (const uint8_t *)"even", 4 } } };
+	struct cvm_uki_input in = base_input();
+	char pcr_key[4200], pcr_pub[4200], db_key[4200], db_crt[4200]; /* tmp() recycles */
+
+	(void)state;
+	snprintf(pcr_key, sizeof(pcr_key), "%s", tmp("pcr.key"));
+	snprintf(pcr_pub, sizeof(pcr_pub), "%s", tmp("pcr.pub"));
+	snprintf(db_key, sizeof(db_key), "%s", tmp("db.key"));
+	snprintf(db_crt, sizeof(db_crt), "%s", tmp("db.crt"));
+	check_write(&in);
+	in.initrds = initrds;
+	in.n_initrds = 3;
+	in.extra = extra;
+	in.n_extra = 2;
+	in.osrel = (struct cvm_uki_blob){ (const uint8_t *)"ID=test\n", 8 };
+	in.splash = (struct cvm_uki_blob){ (const uint8_t *)"BM", 2 };
+	check_write(&in);
+	in.pcr_private_key_path = pcr_key;
+	in.pcr_public_key_path = pcr_pub;
+	check_write(&in);
+	in.sb_key_path = db_key;
+	in.sb_cert_path = db_crt;
+	check_write(&in);
+	in.source_date_epoch = 1700000000;
+	check_write(&in);
+	in.pcr_private_key_path = in.pcr_public_key_path = NULL;
+	in.n_initrds = 0;
+	check_write(&in);
+}
+
+static void expect_write_error(const struct cvm_uki_input *in, int fd, int code, const char *phrase)
+{
+	struct cvm_uki_result res = { .size = 4242 };
+	cvm_err e = { 0 };
+
+	assert_int_equal(cvm_uki_write(in, fd, &res, &e), code);
+	assert_int_equal(e.code, code);
+	if (!strstr(e.msg, phrase))
+		fail_msg("message '%s' lacks '%s'", e.msg, phrase);
+	assert_int_equal(res.size, 4242);
+}
+
+static void test_write_errors(void **state)
+{
+	struct cvm_uki_input in = base_input();
+	struct rlimit old, small;
+	int fd, p[2];
+
+	(void)state;
+	in.output_name = "out.efi";
+	assert_int_equal(cvm_uki_write(NULL, 1, NULL, NULL), -EINVAL);
+	expect_write_error(&in, -1, -EINVAL, "invalid argument");
+	assert_int_equal(pipe(p), 0);
+	expect_write_error(&in, p[1], -EINVAL, "'out.efi' must be a regular file");
+	close(p[0]);
+	close(p[1]);
+	fd = open(tmp("ro.efi"), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	expect_write_error(&in, fd, -EINVAL, "open for writing");
+	close(fd);
+	fd = open(tmp("ro.efi"), O_WRONLY | O_APPEND | O_CLOEXEC);
+	expect_write_error(&in, fd, -EINVAL, "without O_APPEND");
+	close(fd);
+	/* the input is checked as cvm_uki_build() checks it */
+	fd = open(tmp("w.efi"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	in.cmdline = "";
+	expect_write_error(&in, fd, -EINVAL, "command line is empty");
+	in.cmdline = "console=ttyS0";
+	/* a write that fails part way: a file size limit (SIGXFSZ ignored gives EFBIG) */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 64 << 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	expect_write_error(&in, fd, -EFBIG, "cannot write 'out.efi'");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,7 +704,8 @@ int main(void)
 		cmocka_unit_test(test_build_layout),   cmocka_unit_test(test_build_reproducible),
 		cmocka_unit_test(test_sign),	       cmocka_unit_test(test_sign_errors),
 		cmocka_unit_test(test_pcrsig),	       cmocka_unit_test(test_inspect),
-		cmocka_unit_test(test_kernel_release),
+		cmocka_unit_test(test_kernel_release), cmocka_unit_test(test_write),
+		cmocka_unit_test(test_write_errors),
 	};
 
 	vec_require();

@@ -7,7 +7,8 @@
  * every part in memory, because `cvmimg build` reads the kernel and initrd
  * out of a tar stream and never writes them to the host disk. The uki work
  * may add fields at the end of struct cvm_uki_input and more functions, but
- * keeps this signature.
+ * keeps this signature. cvm_uki_write() is the streaming form: same input,
+ * same bytes, written to a file without building the UKI in memory.
  */
 #ifndef CVMIMG_UKI_H
 #define CVMIMG_UKI_H
@@ -61,6 +62,7 @@ struct cvm_uki_input {
 	const char *sbat_name;              /* NULL: "SBAT data" */
 	const struct cvm_uki_extra *extra;  /* more sections, placed before .linux, not measured */
 	size_t n_extra;                     /* at most 32 */
+	const char *output_name;            /* cvm_uki_write()'s output in messages; NULL: "UKI" */
 };
 
 /*
@@ -79,6 +81,29 @@ struct cvm_uki_input {
  * keys are read into locked memory and wiped.
  */
 int cvm_uki_build(const struct cvm_uki_input *in, uint8_t **ret_uki, size_t *ret_len,
+		  cvm_err *reterr);
+
+struct cvm_uki_result {
+	uint64_t size;                     /* bytes written */
+	uint8_t authenticode_sha256[32];   /* as cvm_pe_authenticode() of the file */
+	uint8_t authenticode_sha384[48];
+};
+
+/*
+ * The same UKI as cvm_uki_build() (byte for byte), written to @fd instead of
+ * memory, with no copy of the parts: for callers that hold large parts in
+ * memory (`cvmimg build` holds the kernel and initrd), the UKI never exists
+ * whole in memory. The sections go out in file order; the PE checksum and the
+ * Authenticode digests are computed on the way, and CheckSum and the
+ * Certificate Table entry are written last with pwrite(). @fd: a regular
+ * file open for writing, without O_APPEND; the UKI is written from offset 0
+ * and the file truncated to its size. @ret (may be NULL) receives the size and
+ * the Authenticode digests. Errors as cvm_uki_build(), plus -EINVAL if @fd is
+ * not such a file, and the negative errno of a failed write (the message names
+ * @in->output_name). On failure the file holds a partial UKI: write to a
+ * temporary file and rename it when this succeeds.
+ */
+int cvm_uki_write(const struct cvm_uki_input *in, int fd, struct cvm_uki_result *ret,
 		  cvm_err *reterr);
 
 /*
