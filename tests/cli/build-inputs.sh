@@ -103,6 +103,9 @@ EXP
 	printf 'typed at the tty' >"$TMP/p-tty"
 	keyslot_accepts "$TMP/t/disk.raw" "$TMP/p-tty"
 	grep -q "typed at the tty" <(sed 1d "$TMP/prompt.log") && fail "the passphrase was echoed"
+	# on a terminal the progress bar is drawn (in a pipe stderr stays empty: tests/cli/build.sh)
+	grep -qF '] 100% finish partition table and digests' "$TMP/prompt.log" ||
+		fail "no progress bar on the terminal: $(tail -c 300 "$TMP/prompt.log")"
 	expect "$TMP/prompt.exp" "typed at the tty" "something else" "$CVMIMG" build -o "$TMP/t2" "${P[@]}" \
 		>"$TMP/prompt.log" 2>&1
 	[ $? = 2 ] || fail "mismatched prompts: $(tail -3 "$TMP/prompt.log")"
