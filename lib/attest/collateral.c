@@ -514,32 +514,33 @@ static int load_files(const struct cvm_tdx_evidence *ev, struct tdx_collateral *
 	return 0;
 }
 
+/* The signed body of @d (tcbInfo, enclaveIdentity: @what), which must be a JSON object. */
+static int body_object(const struct tdx_signed_doc *d, const char *what, json_object **ret,
+		       cvm_err *reterr)
+{
+	int r = parse_json(d->raw, d->raw_len, d->name, ret, reterr);
+
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(*ret, json_type_object))
+		return cvm_err_set(reterr, -EBADMSG, "'%s': %s is not an object", d->name, what);
+	return 0;
+}
+
 static int parse_bodies(struct tdx_collateral *c, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_json_putp) json_object *tcb = NULL;
 	CVM_CLEANUP(cvm_json_putp) json_object *qe = NULL;
 	int r;
 
-	if (c->tcb_doc.present) {
-		r = parse_json(c->tcb_doc.raw, c->tcb_doc.raw_len, c->tcb_doc.name, &tcb, reterr);
-		if (r < 0)
-			return r;
-		if (!json_object_is_type(tcb, json_type_object))
-			return cvm_err_set(reterr, -EBADMSG, "'%s': tcbInfo is not an object",
-					   c->tcb_doc.name);
-		if ((r = parse_tcb_info(tcb, c->tcb_doc.name, &c->tcb, reterr)) < 0)
-			return r;
-	}
-	if (c->qe_doc.present) {
-		r = parse_json(c->qe_doc.raw, c->qe_doc.raw_len, c->qe_doc.name, &qe, reterr);
-		if (r < 0)
-			return r;
-		if (!json_object_is_type(qe, json_type_object))
-			return cvm_err_set(reterr, -EBADMSG, "'%s': enclaveIdentity is not an object",
-					   c->qe_doc.name);
-		if ((r = parse_qe_identity(qe, c->qe_doc.name, &c->qe, reterr)) < 0)
-			return r;
-	}
+	if (c->tcb_doc.present &&
+	    ((r = body_object(&c->tcb_doc, "tcbInfo", &tcb, reterr)) < 0 ||
+	     (r = parse_tcb_info(tcb, c->tcb_doc.name, &c->tcb, reterr)) < 0))
+		return r;
+	if (c->qe_doc.present &&
+	    ((r = body_object(&c->qe_doc, "enclaveIdentity", &qe, reterr)) < 0 ||
+	     (r = parse_qe_identity(qe, c->qe_doc.name, &c->qe, reterr)) < 0))
+		return r;
 	return 0;
 }
 

@@ -5,11 +5,11 @@
 # inside is re-signed with the snakeoil key by sbsign, because systemd-stub
 # 252 starts it with LoadImage(), which Secure Boot checks too.
 . "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib/busybox.sh"
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
 SNAKEOIL_KEY=/usr/share/ovmf/PkKek-1-snakeoil.key
 SNAKEOIL_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
-BUSYBOX=/bin/busybox
 BOOT_TIMEOUT=${CVMIMG_BOOT_TIMEOUT:-80}
 for t in qemu-system-x86_64 cpio gzip sfdisk mkfs.fat mmd mcopy openssl sbsign sbattach readelf; do
 	command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }
@@ -17,21 +17,14 @@ done
 for f in $OVMF_CODE $OVMF_VARS $SNAKEOIL_KEY $SNAKEOIL_CERT; do
 	[ -r "$f" ] || { echo "SKIP: $f missing (package ovmf)"; exit 77; }
 done
-[ -x "$BUSYBOX" ] && ! readelf -l "$BUSYBOX" | grep -q INTERP ||
-	{ echo "SKIP: $BUSYBOX is missing or dynamic (package busybox-static)"; exit 77; }
-KERNEL=${CVMIMG_TEST_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | head -n1)}
-[ -r "$KERNEL" ] || { echo "SKIP: no readable kernel in /boot"; exit 77; }
+need_busybox_kernel
 cd "$TMP"
 
-mkdir -p root/bin root/proc
-cp "$BUSYBOX" root/bin/busybox
-cat >root/init <<'EOF'
+busybox_initrd initrd.img <<'EOF'
 #!/bin/busybox sh
 /bin/busybox echo "UKI-BOOT-MARKER"
 /bin/busybox poweroff -f
 EOF
-chmod 755 root/init
-(cd root && find . | cpio -o -H newc -R 0:0 --quiet | gzip -n) >initrd.img
 # the snakeoil key is protected by the passphrase 'snakeoil' (README.Debian)
 openssl rsa -in "$SNAKEOIL_KEY" -passin pass:snakeoil -out db.key 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -days 30 \

@@ -5,9 +5,9 @@
 # been extended in this initrd), and /.extra must hold .pcrsig and .pcrpkey.
 # The UKI has enough sections for its headers to grow past the stub's.
 . "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib/busybox.sh"
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
-BUSYBOX=/bin/busybox
 BOOT_TIMEOUT=${CVMIMG_BOOT_TIMEOUT:-80}
 for t in qemu-system-x86_64 cpio gzip swtpm jq objcopy sha256sum openssl timeout readelf; do
 	command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }
@@ -15,15 +15,10 @@ done
 for f in $OVMF_CODE $OVMF_VARS /usr/lib/systemd/boot/efi/linuxx64.efi.stub; do
 	[ -r "$f" ] || { echo "SKIP: $f missing"; exit 77; }
 done
-[ -x "$BUSYBOX" ] && ! readelf -l "$BUSYBOX" | grep -q INTERP ||
-	{ echo "SKIP: $BUSYBOX is missing or dynamic (package busybox-static)"; exit 77; }
-KERNEL=${CVMIMG_TEST_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | head -n1)}
-[ -r "$KERNEL" ] || { echo "SKIP: no readable kernel in /boot"; exit 77; }
+need_busybox_kernel
 cd "$TMP"
 
-mkdir -p root/bin root/proc root/sys
-cp "$BUSYBOX" root/bin/busybox
-cat >root/init <<'EOF'
+busybox_initrd initrd.img /sys <<'EOF'
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -33,8 +28,6 @@ cd /.extra && /bin/busybox sha256sum tpm2-pcr-signature.json tpm2-pcr-public-key
 /bin/busybox echo "UKI-BOOT-DONE"
 /bin/busybox poweroff -f
 EOF
-chmod 755 root/init
-(cd root && find . | cpio -o -H newc -R 0:0 --quiet | gzip -n) >initrd.img
 openssl genrsa -out pcr.key 2048 2>/dev/null
 openssl rsa -in pcr.key -pubout -out pcr.pub 2>/dev/null
 printf 'ID=cvmimgtest\n' >osrel

@@ -3,9 +3,9 @@
 # /init that prints a marker and the command line, then powers off; the test
 # reads the serial console. About 15-20 s per boot on two cores.
 . "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib/busybox.sh"
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
-BUSYBOX=/bin/busybox
 BOOT_TIMEOUT=${CVMIMG_BOOT_TIMEOUT:-80}
 for t in qemu-system-x86_64 cpio gzip sfdisk mkfs.fat mmd mcopy timeout readelf; do
 	command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }
@@ -13,24 +13,17 @@ done
 for f in $OVMF_CODE $OVMF_VARS /usr/lib/systemd/boot/efi/linuxx64.efi.stub; do
 	[ -r "$f" ] || { echo "SKIP: $f missing"; exit 77; }
 done
-[ -x "$BUSYBOX" ] && ! readelf -l "$BUSYBOX" | grep -q INTERP ||
-	{ echo "SKIP: $BUSYBOX is missing or dynamic (package busybox-static)"; exit 77; }
-KERNEL=${CVMIMG_TEST_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | head -n1)}
-[ -r "$KERNEL" ] || { echo "SKIP: no readable kernel in /boot"; exit 77; }
+need_busybox_kernel
 cd "$TMP"
 
 # The initrd: busybox and an /init that shows what the kernel got from the UKI.
 MARKER="cvmimg-uki-boot-$$-$RANDOM"
-mkdir -p root/bin root/proc
-cp "$BUSYBOX" root/bin/busybox
-cat >root/init <<'EOF'
+busybox_initrd initrd.img <<'EOF'
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox echo "UKI-BOOT-MARKER $(/bin/busybox cat /proc/cmdline)"
 /bin/busybox poweroff -f
 EOF
-chmod 755 root/init
-(cd root && find . | cpio -o -H newc -R 0:0 --quiet | gzip -n) >initrd.img
 
 run 0 uki --linux "$KERNEL" --initrd initrd.img --cmdline "console=ttyS0 panic=-1 $MARKER" \
 	-o uki.efi || finish
