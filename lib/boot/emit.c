@@ -68,19 +68,14 @@ static uint32_t csum_final(uint64_t sum, uint64_t len)
 	return (uint32_t)(sum + len);
 }
 
+/* @n bytes of @data, or zeros if it is NULL, into each digest. */
 static int hash_run(struct emit *e, const uint8_t *data, size_t n)
 {
-	static const uint8_t zero[4096];
+	struct cvm_hash_ctx *c[2] = { e->sha256, e->sha384 };
 
-	do {
-		size_t k = data || n < sizeof(zero) ? n : sizeof(zero);
-		const uint8_t *b = data ? data : zero;
-
-		if (cvm_hash_update(e->sha256, b, k) < 0 ||
-		    (e->sha384 && cvm_hash_update(e->sha384, b, k) < 0))
+	for (size_t i = 0; i < 2 && c[i]; i++)
+		if ((data ? cvm_hash_update(c[i], data, n) : cvm_hash_zeros(c[i], n)) < 0)
 			return -ENOMEM;
-		n -= k;
-	} while (n);
 	return 0;
 }
 

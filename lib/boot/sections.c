@@ -122,18 +122,10 @@ int uki_part_walk(const struct uki_part *p, uki_part_fn fn, void *userdata)
 
 static int hash_run(void *userdata, const uint8_t *data, size_t len)
 {
-	static const uint8_t zero[4096];
 	struct cvm_hash_ctx *c = userdata;
 
-	if (data)
-		return cvm_hash_update(c, data, len) < 0 ? -ENOMEM : 0;
-	while (len) {
-		size_t k = len < sizeof(zero) ? len : sizeof(zero);
-
-		if (cvm_hash_update(c, zero, k) < 0)
-			return -ENOMEM;
-		len -= k;
-	}
+	if ((data ? cvm_hash_update(c, data, len) : cvm_hash_zeros(c, len)) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -111,6 +111,20 @@ int cvm_hash_update(struct cvm_hash_ctx *c, const void *buf, size_t len)
 	return 0;
 }
 
+int cvm_hash_zeros(struct cvm_hash_ctx *c, uint64_t len)
+{
+	static const uint8_t zero[4096];
+
+	while (len) {
+		size_t k = len < sizeof(zero) ? (size_t)len : sizeof(zero);
+
+		if (cvm_hash_update(c, zero, k) < 0)
+			return -ENOMEM;
+		len -= k;
+	}
+	return 0;
+}
+
 int cvm_hash_final(struct cvm_hash_ctx *c, uint8_t *out)
 {
 	if (!EVP_DigestFinal_ex(c->md, out, NULL)) {
