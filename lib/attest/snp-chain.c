@@ -8,7 +8,7 @@
 
 #include "attest/result.h"
 #include "attest/snp-chain.h"
-#include "attest/x509.h"
+#include "util/x509.h"
 
 static const char *const cert_names[CVM_SNP_PRODUCT__COUNT] = {
 	[CVM_SNP_MILAN] = "Milan",

@@ -13,7 +13,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/amd-roots.h"
+#include "attest/snp-roots.h"
 
 /* "Milan", "Genoa", "Turin": the spelling in AMD's certificate names. */
 const char *cvm_snp_product_cert_name(enum cvm_snp_product p);

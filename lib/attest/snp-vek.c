@@ -14,7 +14,7 @@
 #include <cvmimg/cleanup.h>
 
 #include "attest/snp-chain.h"
-#include "attest/x509.h"
+#include "util/x509.h"
 
 #define AMD_OID "1.3.6.1.4.1.3704.1."
 

@@ -19,7 +19,7 @@
 #include "attest/snp-chain.h"
 #include "attest/snp-report.h"
 #include "attest/snp-verify.h"
-#include "attest/x509.h"
+#include "util/x509.h"
 #include "util/log-internal.h"
 #include "util/macro.h"
 

@@ -4,7 +4,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/amd-roots.h"
+#include "attest/snp-roots.h"
 
 /* cvm_snp_verify() with another set of AMD roots (tests: a forged hierarchy). */
 int cvm_snp_verify_roots(const struct cvm_snp_evidence *ev, const struct cvm_attest_policy *policy,

@@ -11,7 +11,7 @@
 
 #include "attest/result.h"
 #include "attest/tdx-chain.h"
-#include "attest/x509.h"
+#include "util/x509.h"
 
 #define SGX_EXT "1.2.840.113741.1.13.1"
 

@@ -8,14 +8,14 @@
 #include <cvmimg/attest.h>
 #include <cvmimg/cleanup.h>
 
-#include "attest/collateral.h"
-#include "attest/intel-roots.h"
+#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx-roots.h"
 #include "attest/policy.h"
 #include "attest/result.h"
 #include "attest/tdx-chain.h"
-#include "attest/tdx-collateral.h"
+#include "attest/tdx-collateral-check.h"
 #include "attest/tdx-quote.h"
-#include "attest/x509.h"
+#include "util/x509.h"
 #include "util/macro.h"
 
 static void collateral_freep(struct tdx_collateral **c)

@@ -17,9 +17,10 @@
 #include <cvmimg/cleanup.h>
 
 #include "boot/emit.h"
-#include "boot/layout.h"
+#include "boot/pe-layout.h"
 #include "boot/sign.h"
 #include "util/endian.h"
+#include "util/pio.h"
 
 struct emit {
 	const struct uki_emit_params *p;
@@ -117,18 +118,16 @@ static int sink_pwrite(struct uki_sink *s, uint64_t off, const uint8_t *data, si
 			memset(s->buf + off, 0, n);
 		return 0;
 	}
+	if (data)
+		return cvm_pwrite_full(s->fd, data, n, off);
 	while (n) {
-		size_t k = data || n < sizeof(zero) ? n : sizeof(zero);
-		ssize_t w = pwrite(s->fd, data ? data : zero, k, (off_t)off);
+		size_t k = n < sizeof(zero) ? n : sizeof(zero);
+		int r = cvm_pwrite_full(s->fd, zero, k, off);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		off += (uint64_t)w;
-		n -= (size_t)w;
-		if (data)
-			data += w;
+		if (r < 0)
+			return r;
+		off += k;
+		n -= k;
 	}
 	return 0;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootfiles.h"
+#include "image/bootfiles.h"
 
 #define MAX_VERSIONS 16
 
@@ -129,7 +129,7 @@ static struct version *slot_for(struct cvm_bootfiles *b, char *ver)
 	return &b->v[b->n++];
 }
 
-static int start(struct cvm_capture *c, const struct cvm_ext4_entry *e, size_t max, cvm_err *reterr)
+static int start(struct cvm_capture *c, const struct cvm_fs_entry *e, size_t max, cvm_err *reterr)
 {
 	capture_clear(c);
 	if (e->size > max)
@@ -141,11 +141,11 @@ static int start(struct cvm_capture *c, const struct cvm_ext4_entry *e, size_t m
 	return 0;
 }
 
-int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_ext4_entry *e,
+int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_fs_entry *e,
 			struct cvm_capture **ret, cvm_err *reterr)
 {
 	char *ver = NULL;
-	enum kind k = e->type == CVM_EXT4_REG ? classify(e->path, &ver) : NONE;
+	enum kind k = e->type == CVM_FS_REG ? classify(e->path, &ver) : NONE;
 	struct version *v;
 	struct cvm_capture *c;
 	int r;

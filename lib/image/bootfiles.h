@@ -17,7 +17,7 @@
 
 #include <cvmimg/err.h>
 
-#include "ext4-writer.h"
+#include "util/fs-entry.h"
 
 #define CVM_BOOT_KERNEL_MAX (256u << 20)
 #define CVM_BOOT_INITRD_MAX (1024u << 20)
@@ -34,7 +34,7 @@ void cvm_bootfiles_freep(struct cvm_bootfiles **b);
  * Offer an entry. *ret is a sink for its data when it is wanted, else NULL.
  * Returns 0, -EFBIG for a boot file over its limit, -ENOMEM.
  */
-int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_ext4_entry *e,
+int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_fs_entry *e,
 			struct cvm_capture **ret, cvm_err *reterr);
 
 /* Data of the offered entry, at increasing offsets within its size. */

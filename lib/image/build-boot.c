@@ -11,10 +11,10 @@
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
-#include "build.h"
-#include "esp.h"
-#include "file.h"
-#include "hash.h"
+#include "image/build.h"
+#include "disk/esp.h"
+#include "util/file.h"
+#include "util/hash.h"
 
 /* KEY=value or KEY="value" from os-release, unquoted, into @out. */
 static bool osrel_value(const uint8_t *buf, size_t len, const char *key, char *out, size_t size)

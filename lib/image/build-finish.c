@@ -9,11 +9,11 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/image.h>
 
-#include "build.h"
-#include "file.h"
-#include "gpt.h"
-#include "hash.h"
-#include "qcow2.h"
+#include "image/build.h"
+#include "util/file.h"
+#include "disk/gpt.h"
+#include "util/hash.h"
+#include "disk/qcow2.h"
 
 static int write_gpt(struct build *b, cvm_err *reterr)
 {

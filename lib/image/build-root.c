@@ -7,12 +7,12 @@
 
 #include <cvmimg/cleanup.h>
 
-#include "build.h"
-#include "crypt-io.h"
-#include "ext4-writer.h"
-#include "populate.h"
-#include "rootconf.h"
-#include "tar-reader.h"
+#include "image/build.h"
+#include "crypt/io-manager.h"
+#include "ext4/writer.h"
+#include "image/populate.h"
+#include "image/rootconf.h"
+#include "archive/reader.h"
 
 static int write_header(struct build *b, int fd, cvm_err *reterr)
 {

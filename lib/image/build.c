@@ -17,9 +17,9 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
-#include "build.h"
-#include "crypt-io.h"
-#include "macro.h"
+#include "image/build.h"
+#include "crypt/io-manager.h"
+#include "util/macro.h"
 
 static const char *const format_names[] = {[CVM_IMAGE_RAW] = "raw", [CVM_IMAGE_QCOW2] = "qcow2"};
 static const char *const phase_names[] = {
@@ -204,9 +204,9 @@ static int plan(struct build *b, cvm_err *reterr)
 		if (r < 0)
 			return r;
 		b->scanned = true;
-		b->entries_total = b->scan.entries;
+		b->entries_total = b->scan.need.entries;
 	}
-	return cvm_layout_compute(b->scanned ? &b->scan : NULL, o->size,
+	return cvm_scan_layout(b->scanned ? &b->scan : NULL, o->size,
 				  o->esp_size ? o->esp_size : CVM_IMAGE_DEFAULT_ESP_SIZE,
 				  &b->layout, reterr);
 }

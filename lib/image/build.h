@@ -8,12 +8,12 @@
 
 #include <cvmimg/image.h>
 
-#include "bootfiles.h"
-#include "ids.h"
-#include "layout.h"
-#include "luks.h"
-#include "manifest.h"
-#include "outputs.h"
+#include "image/bootfiles.h"
+#include "image/ids.h"
+#include "image/scan.h"
+#include "crypt/luks.h"
+#include "image/manifest.h"
+#include "image/outputs.h"
 
 struct build {
 	const struct cvm_build_options *o;

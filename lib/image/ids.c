@@ -5,8 +5,8 @@
 
 #include <openssl/evp.h>
 
-#include "hash.h"
-#include "ids.h"
+#include "util/hash.h"
+#include "image/ids.h"
 
 int cvm_ids_derive(const char *seed, const char *label, uint8_t out[16], cvm_err *reterr)
 {

@@ -17,9 +17,9 @@
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
-#include "gpt.h"
-#include "inspect.h"
-#include "log-internal.h"
+#include "disk/gpt.h"
+#include "image/inspect.h"
+#include "util/log-internal.h"
 
 #define CHUNK	 (1u << 20)
 #define ROOT_MAP "cvmimg-root"

@@ -18,13 +18,13 @@
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
-#include "endian.h"
-#include "gpt.h"
-#include "hash.h"
-#include "inspect.h"
-#include "macro.h"
-#include "pio.h"
-#include "spawn.h"
+#include "util/endian.h"
+#include "disk/gpt.h"
+#include "util/hash.h"
+#include "image/inspect.h"
+#include "util/macro.h"
+#include "util/pio.h"
+#include "util/spawn.h"
 
 CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json)
 

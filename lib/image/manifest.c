@@ -9,8 +9,8 @@
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
-#include "gpt.h"
-#include "manifest.h"
+#include "disk/gpt.h"
+#include "image/manifest.h"
 
 CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json)
 

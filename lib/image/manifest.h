@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "layout.h"
-#include "luks.h"
+#include "disk/partitions.h"
+#include "crypt/luks.h"
 
 struct cvm_artifact {
 	const char *name;

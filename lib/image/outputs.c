@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "file.h"
-#include "outputs.h"
+#include "util/file.h"
+#include "image/outputs.h"
 
 int cvm_outputs_add(struct cvm_outputs *o, const char *name, unsigned mode, cvm_err *reterr)
 {

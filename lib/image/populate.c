@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "populate.h"
+#include "image/populate.h"
 
 #define PROGRESS_EVERY 256u
 
@@ -61,7 +61,7 @@ static int one_entry(struct cvm_populate *p, struct cvm_tar_entry *te, cvm_err *
 	}
 	if ((r = cvm_ext4_add(p->fs, &te->e, &e)) < 0)
 		return entry_error(p, r, &e, reterr);
-	if (te->e.type != CVM_EXT4_REG)
+	if (te->e.type != CVM_FS_REG)
 		return 0;
 	if (p->boot && (r = cvm_bootfiles_offer(p->boot, &te->e, &cap, &e)) < 0)
 		return entry_error(p, r, &e, reterr);
@@ -72,9 +72,9 @@ static int add_overlays(struct cvm_populate *p, cvm_err *reterr)
 {
 	for (size_t i = 0; i < p->n_overlays; i++) {
 		const struct cvm_populate_overlay *ov = &p->overlays[i];
-		struct cvm_ext4_entry ent = {
+		struct cvm_fs_entry ent = {
 		    .path = ov->path,
-		    .type = CVM_EXT4_REG,
+		    .type = CVM_FS_REG,
 		    .mode = 0644,
 		    .mtime = p->overlay_mtime,
 		    .size = strlen(ov->content),

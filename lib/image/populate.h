@@ -8,9 +8,9 @@
 
 #include <cvmimg/err.h>
 
-#include "bootfiles.h"
-#include "ext4-writer.h"
-#include "tar-reader.h"
+#include "image/bootfiles.h"
+#include "ext4/writer.h"
+#include "archive/reader.h"
 
 typedef int (*cvm_populate_progress)(uint64_t entries, uint64_t bytes, void *userdata);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rootconf.h"
+#include "image/rootconf.h"
 
 /*
  * crypttab: only options both initramfs-tools' cryptroot and

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "guid-table.h"
+#include "measure/guid-table.h"
 #include "util/endian.h"
 
 /* 96b582de-1fb2-45f7-baea-a366c55a082d */

@@ -8,7 +8,7 @@
 #include <cvmimg/measure.h>
 #include <cvmimg/util.h>
 
-#include "launch.h"
+#include "measure/sev-launch.h"
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "util/macro.h"

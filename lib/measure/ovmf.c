@@ -7,7 +7,7 @@
 #include <cvmimg/measure.h>
 #include <cvmimg/util.h>
 
-#include "ovmf.h"
+#include "measure/ovmf.h"
 #include "util/endian.h"
 
 #define ASEV_HDR 16

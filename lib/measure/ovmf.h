@@ -12,7 +12,7 @@
 
 #include <cvmimg/err.h>
 
-#include "guid-table.h"
+#include "measure/guid-table.h"
 #include "util/file.h"
 
 enum cvm_sev_section_type {

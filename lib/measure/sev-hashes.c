@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sev-hashes.h"
+#include "measure/sev-hashes.h"
 #include "util/endian.h"
 #include "util/hash.h"
 

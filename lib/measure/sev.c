@@ -7,11 +7,11 @@
 
 #include <cvmimg/cleanup.h>
 
-#include "launch.h"
+#include "measure/sev-launch.h"
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "util/macro.h"
-#include "vmsa.h"
+#include "measure/sev-vmsa.h"
 
 int cvm_launch_vmsa_pages(const struct cvm_launch *l, uint64_t sev_features,
 			  struct cvm_measurement *out, cvm_err *reterr)

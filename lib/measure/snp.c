@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gctx.h"
-#include "launch.h"
-#include "vmsa.h"
+#include "measure/snp-gctx.h"
+#include "measure/sev-launch.h"
+#include "measure/sev-vmsa.h"
 
 #define FOUR_GIB 0x100000000ull
 

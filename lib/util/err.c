@@ -5,7 +5,7 @@
 
 #include <cvmimg/err.h>
 
-#include "macro.h"
+#include "util/macro.h"
 
 /* Messages are one line: the CLI prints them after "cvmimg <cmd>: ". */
 static void flatten(char *msg)

@@ -12,8 +12,8 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
-#include "file.h"
-#include "macro.h"
+#include "util/file.h"
+#include "util/macro.h"
 
 int cvm_open_input(const char *path, struct stat *ret_st, cvm_err *reterr)
 {

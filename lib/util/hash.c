@@ -8,9 +8,9 @@
 
 #include <cvmimg/cleanup.h>
 
-#include "file.h"
-#include "hash.h"
-#include "macro.h"
+#include "util/file.h"
+#include "util/hash.h"
+#include "util/macro.h"
 
 struct cvm_hash_ctx {
 	EVP_MD_CTX *md;

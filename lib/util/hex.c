@@ -6,7 +6,7 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
-#include "macro.h"
+#include "util/macro.h"
 
 static const char hexdigits[] = "0123456789abcdef";
 

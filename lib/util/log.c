@@ -5,8 +5,8 @@
 
 #include <cvmimg/log.h>
 
-#include "log-internal.h"
-#include "macro.h"
+#include "util/log-internal.h"
+#include "util/macro.h"
 
 static cvm_log_func log_fn;
 static unsigned log_mask;

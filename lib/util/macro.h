@@ -5,6 +5,8 @@
 /* Marks a definition exported from libcvmimg (built with -fvisibility=hidden). */
 #define CVM_PUBLIC __attribute__((visibility("default")))
 
+#define CVM_MIB (1ull << 20)
+
 #define CVM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CVM_ALIGN_UP(x, a) (((x) + ((a) - 1)) / (a) * (a))
 

@@ -7,8 +7,8 @@
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
-#include "log-internal.h"
-#include "macro.h"
+#include "util/log-internal.h"
+#include "util/macro.h"
 
 /*
  * Secrets get pages of their own (mmap), so that mlock() and MADV_DONTDUMP

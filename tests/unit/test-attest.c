@@ -23,11 +23,11 @@
 #include <cvmimg/attest.h>
 #include <cvmimg/util.h>
 
-#include "attest/amd-roots.h"
-#include "attest/collateral.h"
-#include "attest/intel-roots.h"
+#include "attest/snp-roots.h"
+#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx-roots.h"
 #include "attest/snp-report.h"
-#include "attest/x509.h"
+#include "util/x509.h"
 #include "vectors.h"
 
 static X509 *read_pem(const char *rel)

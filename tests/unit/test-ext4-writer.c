@@ -19,8 +19,8 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "image/crypt-io.h"
-#include "image/ext4-writer.h"
+#include "crypt/io-manager.h"
+#include "ext4/writer.h"
 
 static char tmpdir[] = "/tmp/cvmimg-test-XXXXXX";
 
@@ -71,14 +71,14 @@ static char *run(const char *fmt, ...)
 	return out;
 }
 
-static void add(struct cvm_ext4 *w, struct cvm_ext4_entry e)
+static void add(struct cvm_ext4 *w, struct cvm_fs_entry e)
 {
 	cvm_err err = {0};
 	int r = cvm_ext4_add(w, &e, &err);
 
 	if (r < 0)
 		fail_msg("add '%s': %s", e.path, err.msg);
-	if (e.type == CVM_EXT4_REG) {
+	if (e.type == CVM_FS_REG) {
 		assert_int_equal(cvm_ext4_end_file(w, &err), 0);
 	}
 }
@@ -86,8 +86,8 @@ static void add(struct cvm_ext4 *w, struct cvm_ext4_entry e)
 static void add_file(struct cvm_ext4 *w, const char *path, const void *data, size_t len)
 {
 	cvm_err err = {0};
-	struct cvm_ext4_entry e = {.path = path,
-				   .type = CVM_EXT4_REG,
+	struct cvm_fs_entry e = {.path = path,
+				   .type = CVM_FS_REG,
 				   .mode = 0644,
 				   .uid = 1000,
 				   .gid = 100000,
@@ -109,7 +109,7 @@ static void test_plain_filesystem(void **state)
 	struct cvm_ext4 *w = NULL;
 	static uint8_t big[3u << 20];
 	uint8_t cap[20] = {1, 0, 0, 2, 0x20, 0, 0, 0};
-	struct cvm_ext4_xattr xa[] = {{"security.capability", cap, sizeof(cap)},
+	struct cvm_fs_xattr xa[] = {{"security.capability", cap, sizeof(cap)},
 				      {"user.note", "hello", 5}};
 	cvm_err err = {0};
 	char *out;
@@ -126,55 +126,55 @@ static void test_plain_filesystem(void **state)
 	memset(g.hash_seed, 0x22, 16);
 	if (cvm_ext4_create(tmp("plain.img"), unix_io_manager, &g, &w, &err) < 0)
 		fail_msg("create: %s", err.msg);
-	add(w, (struct cvm_ext4_entry){.path = "", .type = CVM_EXT4_DIR, .mode = 0755});
-	add(w, (struct cvm_ext4_entry){
-		   .path = "etc", .type = CVM_EXT4_DIR, .mode = 0755, .mtime = 1600000000});
+	add(w, (struct cvm_fs_entry){.path = "", .type = CVM_FS_DIR, .mode = 0755});
+	add(w, (struct cvm_fs_entry){
+		   .path = "etc", .type = CVM_FS_DIR, .mode = 0755, .mtime = 1600000000});
 	add_file(w, "etc/hostname", "cvm\n", 4);
 	add_file(w, "usr/lib/big", big, sizeof(big)); /* parents created implicitly */
-	add(w, (struct cvm_ext4_entry){.path = "usr/bin/ping",
-				       .type = CVM_EXT4_REG,
+	add(w, (struct cvm_fs_entry){.path = "usr/bin/ping",
+				       .type = CVM_FS_REG,
 				       .mode = 04755,
 				       .xattrs = xa,
 				       .n_xattrs = 2});
-	add(w, (struct cvm_ext4_entry){
-		   .path = "usr/bin/ping6", .type = CVM_EXT4_HARDLINK, .target = "usr/bin/ping"});
-	add(w, (struct cvm_ext4_entry){
-		   .path = "bin", .type = CVM_EXT4_SYMLINK, .mode = 0777, .target = "usr/bin"});
-	add(w, (struct cvm_ext4_entry){.path = "dev", .type = CVM_EXT4_DIR, .mode = 0755});
-	add(w, (struct cvm_ext4_entry){.path = "dev/null",
-				       .type = CVM_EXT4_CHR,
+	add(w, (struct cvm_fs_entry){
+		   .path = "usr/bin/ping6", .type = CVM_FS_HARDLINK, .target = "usr/bin/ping"});
+	add(w, (struct cvm_fs_entry){
+		   .path = "bin", .type = CVM_FS_SYMLINK, .mode = 0777, .target = "usr/bin"});
+	add(w, (struct cvm_fs_entry){.path = "dev", .type = CVM_FS_DIR, .mode = 0755});
+	add(w, (struct cvm_fs_entry){.path = "dev/null",
+				       .type = CVM_FS_CHR,
 				       .mode = 0666,
 				       .rdev_major = 1,
 				       .rdev_minor = 3});
-	add(w, (struct cvm_ext4_entry){.path = "dev/big",
-				       .type = CVM_EXT4_BLK,
+	add(w, (struct cvm_fs_entry){.path = "dev/big",
+				       .type = CVM_FS_BLK,
 				       .mode = 0660,
 				       .rdev_major = 259,
 				       .rdev_minor = 70000});
-	add(w, (struct cvm_ext4_entry){.path = "tmp", .type = CVM_EXT4_DIR, .mode = 01777});
-	add(w, (struct cvm_ext4_entry){.path = "tmp/fifo", .type = CVM_EXT4_FIFO, .mode = 0600});
+	add(w, (struct cvm_fs_entry){.path = "tmp", .type = CVM_FS_DIR, .mode = 01777});
+	add(w, (struct cvm_fs_entry){.path = "tmp/fifo", .type = CVM_FS_FIFO, .mode = 0600});
 	/* a directory named again takes the later metadata; a file named again is refused */
 	add(w,
-	    (struct cvm_ext4_entry){.path = "usr", .type = CVM_EXT4_DIR, .mode = 0700, .uid = 5});
+	    (struct cvm_fs_entry){.path = "usr", .type = CVM_FS_DIR, .mode = 0700, .uid = 5});
 	assert_int_equal(
-	    cvm_ext4_add(w, &(struct cvm_ext4_entry){.path = "etc/hostname", .type = CVM_EXT4_FIFO},
+	    cvm_ext4_add(w, &(struct cvm_fs_entry){.path = "etc/hostname", .type = CVM_FS_FIFO},
 			 &err),
 	    -EBADMSG);
 	assert_non_null(strstr(err.msg, "appears twice"));
 	assert_int_equal(
-	    cvm_ext4_add(w, &(struct cvm_ext4_entry){.path = "bin/x", .type = CVM_EXT4_FIFO}, &err),
+	    cvm_ext4_add(w, &(struct cvm_fs_entry){.path = "bin/x", .type = CVM_FS_FIFO}, &err),
 	    -EBADMSG);
 	assert_non_null(strstr(err.msg, "'bin' is not a directory"));
 	assert_int_equal(cvm_ext4_add(w,
-				      &(struct cvm_ext4_entry){
-					  .path = "h", .type = CVM_EXT4_HARDLINK, .target = "nope"},
+				      &(struct cvm_fs_entry){
+					  .path = "h", .type = CVM_FS_HARDLINK, .target = "nope"},
 				      &err),
 			 -EBADMSG);
 	for (int i = 0; i < 3000; i++) { /* a directory of many blocks */
 		char name[64];
 
 		snprintf(name, sizeof(name), "many/a-rather-long-file-name-number-%06d", i);
-		add(w, (struct cvm_ext4_entry){.path = name, .type = CVM_EXT4_REG, .mode = 0600});
+		add(w, (struct cvm_fs_entry){.path = name, .type = CVM_FS_REG, .mode = 0600});
 	}
 	if (cvm_ext4_close(w, &err) < 0)
 		fail_msg("close: %s", err.msg);

@@ -17,10 +17,10 @@
 
 #include <cvmimg/image.h>
 
-#include "image/ext4-writer.h"
+#include "ext4/writer.h"
 #include "image/ids.h"
-#include "image/layout.h"
-#include "image/pathmap.h"
+#include "image/scan.h"
+#include "ext4/pathmap.h"
 
 /* Aumasson and Bernstein, "SipHash: a fast short-input PRF", appendix A */
 static void test_siphash(void **state)
@@ -89,29 +89,29 @@ static void test_passphrase(void **state)
 
 static void test_layout(void **state)
 {
-	struct cvm_scan scan = { .entries = 20000, .dirs = 2000, .data_blocks = 150000,
-				 .name_bytes = 20000 * 24 };
+	struct cvm_scan scan = { .need = { .entries = 20000, .dirs = 2000, .data_blocks = 150000,
+					   .name_bytes = 20000 * 24 } };
 	struct cvm_layout l;
 	uint64_t room;
 	cvm_err err;
 
 	(void)state;
-	assert_int_equal(cvm_layout_compute(&scan, 0, 256 << 20, &l, &err), 0);
+	assert_int_equal(cvm_scan_layout(&scan, 0, 256 << 20, &l, &err), 0);
 	assert_int_equal(l.esp_start, 1 << 20);
 	assert_int_equal(l.root_start, l.esp_start + (256 << 20));
 	assert_int_equal(l.root_size, (16 << 20) + l.fs_blocks * 4096);
 	assert_int_equal(l.disk_size, l.root_start + l.root_size + (1 << 20));
 	assert_int_equal(l.fs_blocks % 256, 0);
-	assert_true(l.fs_inodes >= scan.entries);
+	assert_true(l.fs_inodes >= scan.need.entries);
 	assert_int_equal(cvm_ext4_capacity(l.fs_blocks, l.fs_inodes, &room, &err), 0);
-	assert_true(room >= scan.data_blocks * 5 / 4); /* a quarter more than the data */
+	assert_true(room >= scan.need.data_blocks * 5 / 4); /* a quarter more than the data */
 	/* an explicit size */
-	assert_int_equal(cvm_layout_compute(NULL, 1024 << 20, 256 << 20, &l, &err), 0);
+	assert_int_equal(cvm_scan_layout(NULL, 1024 << 20, 256 << 20, &l, &err), 0);
 	assert_int_equal(l.disk_size, 1024 << 20);
 	assert_int_equal(l.root_size, (1024 - 1 - 256 - 1) << 20);
-	assert_int_equal(cvm_layout_compute(NULL, (1024 << 20) + 512, 256 << 20, &l, &err),
+	assert_int_equal(cvm_scan_layout(NULL, (1024 << 20) + 512, 256 << 20, &l, &err),
 			 -EINVAL);
-	assert_int_equal(cvm_layout_compute(NULL, 300 << 20, 256 << 20, &l, &err), -EFBIG);
+	assert_int_equal(cvm_scan_layout(NULL, 300 << 20, 256 << 20, &l, &err), -EFBIG);
 	assert_non_null(strstr(err.msg, "too small"));
 }
 

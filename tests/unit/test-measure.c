@@ -17,10 +17,10 @@
 #include <cvmimg/measure.h>
 #include <cvmimg/util.h>
 
-#include "measure/gctx.h"
+#include "measure/snp-gctx.h"
 #include "measure/ovmf.h"
 #include "measure/sev-hashes.h"
-#include "measure/vmsa.h"
+#include "measure/sev-vmsa.h"
 #include "util/hash.h"
 #include "vectors.h"
 

@@ -26,7 +26,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/amd-roots.h"
+#include "attest/snp-roots.h"
 #include "attest/snp-verify.h"
 #include "util/endian.h"
 
