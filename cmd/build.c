@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg build: an encrypted, bootable disk image from a root filesystem tarball. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -15,73 +13,6 @@
 #include "cmd.h"
 #include "passphrase.h"
 #include "progress.h"
-
-enum {
-	OPT_ROOTFS = 1,
-	OPT_OUTPUT,
-	OPT_FORMAT,
-	OPT_SIZE,
-	OPT_ESP_SIZE,
-	OPT_SEED,
-	OPT_PASS_FILE,
-	OPT_PASS_FD,
-	OPT_PASS_ENV,
-	OPT_GENERATE,
-	OPT_PBKDF_MEMORY,
-	OPT_PBKDF_TIME,
-	OPT_PBKDF_ITER,
-	OPT_PBKDF_THREADS,
-	OPT_LUKS_LABEL,
-	OPT_LUKS_UUID,
-	OPT_FS_LABEL,
-	OPT_KERNEL,
-	OPT_INITRD,
-	OPT_CMDLINE,
-	OPT_UKI_NAME,
-	OPT_STUB,
-	OPT_WIPE,
-	OPT_MAX_ENTRIES,
-	OPT_KBS_URL,
-	OPT_KBS_RESOURCE,
-	OPT_CMDLINE_EXTRA,
-	OPT_CONSOLE,
-	OPT_SKIP_INITRD_CHECK,
-};
-
-static const struct cli_option options[] = {
-    {"rootfs", 'r', "FILE", OPT_ROOTFS, "root filesystem tarball (any compression; - for stdin)"},
-    {"output", 'o', "DIR", OPT_OUTPUT, "directory for the outputs (created if missing)"},
-    {"format", 'f', "FMT", OPT_FORMAT, "raw (default, sparse) or qcow2"},
-    {"size", 's', "SIZE", OPT_SIZE, "disk size: auto (default) or e.g. 4G, a multiple of 1M"},
-    {"esp-size", 0, "SIZE", OPT_ESP_SIZE, "EFI system partition size (default 256M)"},
-    {"seed", 0, "STRING", OPT_SEED, "derive GUIDs and UUIDs from this (default: random)"},
-    {"passphrase-file", 0, "FILE", OPT_PASS_FILE, "recovery passphrase from FILE (- = stdin)"},
-    {"passphrase-fd", 0, "N", OPT_PASS_FD, "recovery passphrase from file descriptor N"},
-    {"passphrase-env", 0, "VAR", OPT_PASS_ENV, "recovery passphrase from environment VAR"},
-    {"generate-passphrase", 0, NULL, OPT_GENERATE, "generate one into DIR/passphrase (0600)"},
-    {"pbkdf-memory", 0, "KIB", OPT_PBKDF_MEMORY, "argon2id memory cost of the passphrase"},
-    {"pbkdf-time", 0, "MS", OPT_PBKDF_TIME, "argon2id target time (benchmarked)"},
-    {"pbkdf-iterations", 0, "N", OPT_PBKDF_ITER, "argon2id iterations (no benchmark; >= 4)"},
-    {"pbkdf-threads", 0, "N", OPT_PBKDF_THREADS, "argon2id parallel threads (1-4)"},
-    {"luks-label", 0, "LABEL", OPT_LUKS_LABEL, "LUKS2 label (default root)"},
-    {"luks-uuid", 0, "UUID", OPT_LUKS_UUID, "LUKS2 UUID (default: from the seed)"},
-    {"fs-label", 0, "LABEL", OPT_FS_LABEL, "ext4 label (default root)"},
-    {"kernel", 0, "FILE", OPT_KERNEL, "kernel instead of the tarball's newest /boot/vmlinuz-*"},
-    {"initrd", 0, "FILE", OPT_INITRD, "initrd instead of the tarball's"},
-    {"cmdline", 0, "STRING", OPT_CMDLINE, "appended to the kernel command line"},
-    {"cmdline-extra", 0, "STRING", OPT_CMDLINE_EXTRA, "appended after --cmdline (repeatable)"},
-    {"console", 0, "DEV", OPT_CONSOLE, "add console=DEV, e.g. ttyS0 (repeatable)"},
-    {"skip-initrd-check", 0, NULL, OPT_SKIP_INITRD_CHECK,
-     "pack an initrd that seems unable to unlock LUKS"},
-    {"uki-name", 0, "NAME", OPT_UKI_NAME, "ESP file EFI/Linux/NAME.efi (default from os-release)"},
-    {"stub", 0, "FILE", OPT_STUB, "systemd-stub to use"},
-    {"wipe", 0, NULL, OPT_WIPE, "fill free space with encrypted zeros (no holes)"},
-    {"max-entries", 0, "N", OPT_MAX_ENTRIES, "refuse archives with more entries (10000000)"},
-    {"kbs-url", 0, "URL", OPT_KBS_URL, "key broker URL, a hint in the LUKS2 token"},
-    {"kbs-resource", 0, "PATH", OPT_KBS_RESOURCE, "key broker resource, a token hint"},
-    CLI_OPTION_JSON,
-    CLI_OPTION_END,
-};
 
 static const char *const synopsis[] = {
     "--rootfs FILE --output DIR [--size auto|SIZE] [--format raw|qcow2] [options]",
@@ -95,20 +26,20 @@ static const struct cli_command build_cmd = {
 	       "partition with a UKI, and a LUKS2-encrypted ext4 root with a recovery\n"
 	       "passphrase keyslot and a broker keyslot. No root, no device-mapper, and\n"
 	       "the root filesystem's plaintext never touches the disk.",
-    .options = options,
 };
 
 struct build_args {
 	struct cvm_build_options o;
 	struct passphrase_source pass;
 	bool generate, json;
+	const char *format, *size;
 	char *extra; /* --cmdline-extra and --console, in order, joined by spaces */
 };
 
 /* The kernel takes up to 2048 bytes of command line on x86 (COMMAND_LINE_SIZE). */
 #define CMDLINE_MAX 2048
 
-static int add_extra(struct build_args *a, const char *prefix, const char *arg)
+static int append_extra(struct build_args *a, const char *prefix, const char *arg)
 {
 	size_t have = a->extra ? strlen(a->extra) : 0, add = strlen(prefix) + strlen(arg) + 1;
 	char *n;
@@ -119,10 +50,20 @@ static int add_extra(struct build_args *a, const char *prefix, const char *arg)
 				 prefix, arg);
 	n = realloc(a->extra, have + add + 1);
 	if (!n)
-		return cli_fail("build", &(cvm_err){.code = -ENOMEM});
+		return cli_fail("build", &(cvm_err){ .code = -ENOMEM });
 	snprintf(n + have, add + 1, "%s%s%s", have ? " " : "", prefix, arg);
 	a->extra = n;
 	return 0;
+}
+
+static int add_extra(const struct cli_option *o, const char *arg)
+{
+	return append_extra(o->dest, "", arg);
+}
+
+static int add_console(const struct cli_option *o, const char *arg)
+{
+	return append_extra(o->dest, "console=", arg);
 }
 
 /* --cmdline, then what --cmdline-extra and --console added. */
@@ -135,7 +76,7 @@ static int join_cmdline(struct build_args *a)
 		return 0;
 	if (base && *base) {
 		if (asprintf(&joined, "%s %s", base, a->extra) < 0)
-			return cli_fail("build", &(cvm_err){.code = -ENOMEM});
+			return cli_fail("build", &(cvm_err){ .code = -ENOMEM });
 		free(a->extra);
 		a->extra = joined;
 	}
@@ -143,148 +84,39 @@ static int join_cmdline(struct build_args *a)
 	return 0;
 }
 
-/* SIZE: digits with an optional K, M, G or T (powers of 1024, "iB"/"B" allowed). */
+/* --size auto|SIZE and --esp-size SIZE: whole MiB. */
 static int parse_size(const char *opt, const char *arg, bool allow_auto, uint64_t *ret)
 {
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
 	if (allow_auto && !strcmp(arg, "auto")) {
 		*ret = 0;
 		return 0;
 	}
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (end != arg && *end) {
-		const char *units = "KMGT", *u = strchr(units, toupper((unsigned char)*end));
-
-		if (u) {
-			shift = 10 * (int)(u - units + 1);
-			end++;
-			if (!strcasecmp(end, "iB") || !strcasecmp(end, "B"))
-				end += strlen(end);
-		}
-	}
-	if (errno || end == arg || *end || !isdigit((unsigned char)arg[0]) || v == 0 ||
-	    v > (UINT64_MAX >> shift))
+	if (cli_size_parse(arg, ret) < 0 || *ret == 0)
 		return cli_usage("build", "--%s needs %sa size such as 512M or 4G, not '%s'", opt,
 				 allow_auto ? "auto or " : "", arg);
-	*ret = (uint64_t)v << shift;
 	if (*ret % (1u << 20))
 		return cli_usage("build", "--%s must be a multiple of 1M", opt);
 	return 0;
 }
 
-static int parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t max, uint32_t *ret)
+static int set_esp_size(const struct cli_option *o, const char *arg)
 {
-	uint64_t v;
-
-	if (cli_parse_u64("build", opt, arg, min, max, &v))
-		return CLI_EXIT_USAGE;
-	*ret = (uint32_t)v;
-	return 0;
+	return parse_size("esp-size", arg, false, o->dest);
 }
 
-static int parse_more(struct build_args *a, int id, const char *arg)
+static int convert(struct build_args *a)
 {
 	struct cvm_build_options *o = &a->o;
+	int r;
 
-	switch (id) {
-	case OPT_LUKS_LABEL:
-		o->luks_label = arg;
-		return 0;
-	case OPT_LUKS_UUID:
-		o->luks_uuid = arg;
-		return 0;
-	case OPT_FS_LABEL:
-		o->fs_label = arg;
-		return 0;
-	case OPT_KERNEL:
-		o->kernel_path = arg;
-		return 0;
-	case OPT_INITRD:
-		o->initrd_path = arg;
-		return 0;
-	case OPT_CMDLINE:
-		o->cmdline = arg;
-		return 0;
-	case OPT_CMDLINE_EXTRA:
-		return add_extra(a, "", arg);
-	case OPT_CONSOLE:
-		return add_extra(a, "console=", arg);
-	case OPT_SKIP_INITRD_CHECK:
-		o->skip_initrd_check = true;
-		return 0;
-	case OPT_UKI_NAME:
-		o->uki_name = arg;
-		return 0;
-	case OPT_STUB:
-		o->stub_path = arg;
-		return 0;
-	case OPT_WIPE:
-		o->wipe = true;
-		return 0;
-	case OPT_KBS_URL:
-		o->kbs_url = arg;
-		return 0;
-	case OPT_KBS_RESOURCE:
-		o->kbs_resource = arg;
-		return 0;
-	case OPT_MAX_ENTRIES:
-		return cli_parse_u64("build", "max-entries", arg, 1, UINT32_MAX, &o->max_entries);
-	case CLI_OPT_JSON:
-		a->json = true;
-		return 0;
-	}
-	return cli_usage("build", "internal error: unhandled option %d", id);
-}
-
-static int parse_option(struct build_args *a, int id, const char *arg)
-{
-	struct cvm_build_options *o = &a->o;
-
-	switch (id) {
-	case OPT_ROOTFS:
-		o->rootfs_path = arg;
-		return 0;
-	case OPT_OUTPUT:
-		o->output_dir = arg;
-		return 0;
-	case OPT_FORMAT:
-		o->format = cvm_image_format_from_string(arg);
+	if (a->size && (r = parse_size("size", a->size, true, &o->size)))
+		return r;
+	if (a->format) {
+		o->format = cvm_image_format_from_string(a->format);
 		if (o->format == CVM_IMAGE_FORMAT_INVALID)
-			return cli_usage("build", "--format is raw or qcow2, not '%s'", arg);
-		return 0;
-	case OPT_SIZE:
-		return parse_size("size", arg, true, &o->size);
-	case OPT_ESP_SIZE:
-		return parse_size("esp-size", arg, false, &o->esp_size);
-	case OPT_SEED:
-		o->seed = arg;
-		return 0;
-	case OPT_PASS_FILE:
-		a->pass.file = arg;
-		return 0;
-	case OPT_PASS_FD:
-		a->pass.fd = arg;
-		return 0;
-	case OPT_PASS_ENV:
-		a->pass.env = arg;
-		return 0;
-	case OPT_GENERATE:
-		a->generate = true;
-		return 0;
-	case OPT_PBKDF_MEMORY:
-		return parse_u32("pbkdf-memory", arg, 32, 4u << 20, &o->pbkdf_memory_kb);
-	case OPT_PBKDF_TIME:
-		return parse_u32("pbkdf-time", arg, 1, 600000, &o->pbkdf_time_ms);
-	case OPT_PBKDF_ITER:
-		return parse_u32("pbkdf-iterations", arg, 4, UINT32_MAX, &o->pbkdf_iterations);
-	case OPT_PBKDF_THREADS:
-		return parse_u32("pbkdf-threads", arg, 1, 4, &o->pbkdf_threads);
+			return cli_usage("build", "--format is raw or qcow2, not '%s'", a->format);
 	}
-	return parse_more(a, id, arg);
+	return 0;
 }
 
 static int check_args(struct build_args *a)
@@ -377,44 +209,85 @@ static void print_summary(const char *dir, const char *manifest)
 	json_object_put(m);
 }
 
-/* 0 to go on, an exit code to stop (usage error or --help), -1 for p->exit_code. */
-static int parse_all(struct build_args *a, struct cli_parser *p, int argc, char **argv)
-{
-	const char *arg;
-	int id, r;
-
-	while ((id = cli_next(p, &arg)) > 0)
-		if ((r = parse_option(a, id, arg)))
-			return r;
-	if (id == CLI_EXIT)
-		return -1;
-	if (p->optind < argc)
-		return cli_usage("build", "unexpected argument '%s'", argv[p->optind]);
-	return 0;
-}
-
 int cmd_build(int argc, char **argv)
 {
-	struct build_args a = {.o = {.rootfs_fd = -1}};
+	struct build_args a = { .o = { .rootfs_fd = -1 } };
+	struct cvm_build_options *o = &a.o;
+	struct cli_option options[] = {
+		CLI_STRING("rootfs", 'r', "FILE", &o->rootfs_path,
+			   "root filesystem tarball (any compression; - for stdin)"),
+		CLI_STRING("output", 'o', "DIR", &o->output_dir,
+			   "directory for the outputs (created if missing)"),
+		CLI_STRING("format", 'f', "FMT", &a.format, "raw (default, sparse) or qcow2"),
+		CLI_STRING("size", 's', "SIZE", &a.size,
+			   "disk size: auto (default) or e.g. 4G, a multiple of 1M"),
+		CLI_CALLBACK("esp-size", 0, "SIZE", set_esp_size, &o->esp_size,
+			     "EFI system partition size (default 256M)"),
+		CLI_STRING("seed", 0, "STRING", &o->seed,
+			   "derive GUIDs and UUIDs from this (default: random)"),
+		CLI_STRING("passphrase-file", 0, "FILE", &a.pass.file,
+			   "recovery passphrase from FILE (- = stdin)"),
+		CLI_STRING("passphrase-fd", 0, "N", &a.pass.fd,
+			   "recovery passphrase from file descriptor N"),
+		CLI_STRING("passphrase-env", 0, "VAR", &a.pass.env,
+			   "recovery passphrase from environment VAR"),
+		CLI_FLAG("generate-passphrase", 0, &a.generate,
+			 "generate one into DIR/passphrase (0600)"),
+		CLI_U32("pbkdf-memory", 0, "KIB", &o->pbkdf_memory_kb, 32, 4u << 20,
+			"argon2id memory cost of the passphrase"),
+		CLI_U32("pbkdf-time", 0, "MS", &o->pbkdf_time_ms, 1, 600000,
+			"argon2id target time (benchmarked)"),
+		CLI_U32("pbkdf-iterations", 0, "N", &o->pbkdf_iterations, 4, UINT32_MAX,
+			"argon2id iterations (no benchmark; >= 4)"),
+		CLI_U32("pbkdf-threads", 0, "N", &o->pbkdf_threads, 1, 4,
+			"argon2id parallel threads (1-4)"),
+		CLI_STRING("luks-label", 0, "LABEL", &o->luks_label, "LUKS2 label (default root)"),
+		CLI_STRING("luks-uuid", 0, "UUID", &o->luks_uuid,
+			   "LUKS2 UUID (default: from the seed)"),
+		CLI_STRING("fs-label", 0, "LABEL", &o->fs_label, "ext4 label (default root)"),
+		CLI_STRING("kernel", 0, "FILE", &o->kernel_path,
+			   "kernel instead of the tarball's newest /boot/vmlinuz-*"),
+		CLI_STRING("initrd", 0, "FILE", &o->initrd_path, "initrd instead of the tarball's"),
+		CLI_STRING("cmdline", 0, "STRING", &o->cmdline,
+			   "appended to the kernel command line"),
+		CLI_CALLBACK("cmdline-extra", 0, "STRING", add_extra, &a,
+			     "appended after --cmdline (repeatable)"),
+		CLI_CALLBACK("console", 0, "DEV", add_console, &a,
+			     "add console=DEV, e.g. ttyS0 (repeatable)"),
+		CLI_FLAG("skip-initrd-check", 0, &o->skip_initrd_check,
+			 "pack an initrd that seems unable to unlock LUKS"),
+		CLI_STRING("uki-name", 0, "NAME", &o->uki_name,
+			   "ESP file EFI/Linux/NAME.efi (default from os-release)"),
+		CLI_STRING("stub", 0, "FILE", &o->stub_path, "systemd-stub to use"),
+		CLI_FLAG("wipe", 0, &o->wipe, "fill free space with encrypted zeros (no holes)"),
+		CLI_U64("max-entries", 0, "N", &o->max_entries, 1, UINT32_MAX,
+			"refuse archives with more entries (10000000)"),
+		CLI_STRING("kbs-url", 0, "URL", &o->kbs_url,
+			   "key broker URL, a hint in the LUKS2 token"),
+		CLI_STRING("kbs-resource", 0, "PATH", &o->kbs_resource,
+			   "key broker resource, a token hint"),
+		CLI_JSON(&a.json),
+		CLI_END,
+	};
 	struct progress prog;
-	struct cli_parser p;
 	char *pass = NULL, *manifest = NULL;
-	cvm_err err = {0};
+	cvm_err err = { 0 };
 	int r;
 
-	cli_parser_init(&p, &build_cmd, argc, argv);
-	r = parse_all(&a, &p, argc, argv);
-	if (r || (r = check_args(&a)) || (r = join_cmdline(&a)) || (r = read_epoch(&a.o)) ||
-	    (r = get_passphrase(&a, &pass))) {
+	r = cli_parse(&build_cmd, options, argc, argv, NULL, NULL);
+	if (r == CLI_GO_ON && !(r = convert(&a)) && !(r = check_args(&a)) &&
+	    !(r = join_cmdline(&a)) && !(r = read_epoch(o)) && !(r = get_passphrase(&a, &pass)))
+		r = CLI_GO_ON;
+	if (r != CLI_GO_ON) {
 		free(a.extra);
-		return r < 0 ? p.exit_code : r;
+		return r;
 	}
 	if (a.pass.env)
 		unsetenv(a.pass.env); /* no child inherits it */
 	progress_init(&prog);
-	a.o.progress = progress_update;
-	a.o.progress_userdata = &prog;
-	r = cvm_image_build(&a.o, &manifest, &err);
+	o->progress = progress_update;
+	o->progress_userdata = &prog;
+	r = cvm_image_build(o, &manifest, &err);
 	progress_done(&prog);
 	cvm_secret_free(pass);
 	free(a.extra);
@@ -423,12 +296,12 @@ int cmd_build(int argc, char **argv)
 	if (a.json)
 		puts(manifest);
 	else
-		print_summary(a.o.output_dir, manifest);
+		print_summary(o->output_dir, manifest);
 	if (a.generate)
 		fprintf(stderr,
 			"cvmimg build: the recovery passphrase is in %s/passphrase; keep it "
 			"safe and delete the file\n",
-			a.o.output_dir);
+			o->output_dir);
 	free(manifest);
 	return CLI_EXIT_OK;
 }

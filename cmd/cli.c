@@ -1,116 +1,279 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
 #include "cli.h"
 
-#define CLI_MAX_OPTIONS 96
 #define HELP_COLUMN 30
 
 static const struct cli_option std_options[] = {
-	{ "help", 'h', NULL, CLI_OPT_HELP, "display this help" },
-	{ "version", 'V', NULL, CLI_OPT_VERSION, "display version" },
-	CLI_OPTION_END,
+	{ .long_name = "help", .short_name = 'h', .help = "display this help" },
+	{ .long_name = "version", .short_name = 'V', .help = "display version" },
+	CLI_END,
 };
 
-void cli_parser_init(struct cli_parser *p, const struct cli_command *cmd, int argc, char **argv)
-{
-	*p = (struct cli_parser){ .cmd = cmd, .argc = argc, .argv = argv, .optind = 1 };
-	optind = 0; /* a full reset of getopt's state for each command */
-	opterr = 0;
-}
+enum { STD_HELP, STD_VERSION };
 
 /*
  * getopt_long returns the short option character, or for long options the
- * value we give: 256 + the option's index, so that ids never collide with
- * characters. cli_next() turns either back into the table's id.
+ * value we give: LONG_BASE + the option's index, so that indices never
+ * collide with characters. Command options come first, then std_options.
  */
 #define LONG_BASE 256
 
-static size_t build_getopt(const struct cli_option *opts, struct option *longopts,
-			   char *shortopts, size_t n)
-{
-	char *s = shortopts + strlen(shortopts);
+struct parse {
+	const struct cli_command *cmd;
+	struct cli_option *opts;
+	size_t n_opts;
+};
 
-	for (; opts->long_name && n < CLI_MAX_OPTIONS; opts++, n++) {
-		longopts[n] = (struct option){ opts->long_name,
-					       opts->arg ? required_argument : no_argument, NULL,
-					       LONG_BASE + (int)n };
-		if (opts->short_name) {
-			*s++ = (char)opts->short_name;
-			if (opts->arg)
+static const struct cli_option *nth(const struct parse *p, size_t i)
+{
+	return i < p->n_opts ? &p->opts[i] : &std_options[i - p->n_opts];
+}
+
+static size_t count_options(const struct cli_option *o)
+{
+	size_t n = 0;
+
+	while (o[n].long_name)
+		n++;
+	return n;
+}
+
+static void build_getopt(const struct parse *p, struct option *longopts, char *shortopts)
+{
+	char *s = shortopts;
+
+	*s++ = ':';
+	for (size_t i = 0; nth(p, i)->long_name; i++) {
+		const struct cli_option *o = nth(p, i);
+
+		longopts[i] = (struct option){ o->long_name, o->arg ? required_argument : no_argument,
+					       NULL, LONG_BASE + (int)i };
+		if (o->short_name) {
+			*s++ = (char)o->short_name;
+			if (o->arg)
 				*s++ = ':';
 		}
 	}
 	*s = '\0';
-	return n;
 }
 
-static const struct cli_option *nth_option(const struct cli_option *opts, size_t nopts,
-					   size_t i)
+/* The table index of what getopt_long returned, or -1. */
+static long index_of(const struct parse *p, int c)
 {
-	return i < nopts ? &opts[i] : &std_options[i - nopts];
-}
-
-static int id_of(const struct cli_option *opts, int c)
-{
-	size_t nopts = 0;
-
-	while (opts[nopts].long_name)
-		nopts++;
 	if (c >= LONG_BASE)
-		return nth_option(opts, nopts, (size_t)(c - LONG_BASE))->id;
-	for (size_t i = 0; nth_option(opts, nopts, i)->long_name; i++)
-		if (nth_option(opts, nopts, i)->short_name == c)
-			return nth_option(opts, nopts, i)->id;
-	return 0;
+		return c - LONG_BASE;
+	for (size_t i = 0; nth(p, i)->long_name; i++)
+		if (nth(p, i)->short_name == c)
+			return (long)i;
+	return -1;
 }
 
-static const char *option_name(const struct cli_parser *p)
+static const char *option_word(char **argv)
 {
-	const char *a = p->argv[optind - 1];
+	const char *a = argv[optind - 1];
 
 	return a ? a : "?";
 }
 
-int cli_next(struct cli_parser *p, const char **arg)
+/* An option that binds the same destination as @o and was seen already (aliases count). */
+static bool given_before(const struct parse *p, size_t idx)
 {
-	struct option longopts[CLI_MAX_OPTIONS + 1] = { 0 };
-	char shortopts[2 * CLI_MAX_OPTIONS + 2] = ":";
-	size_t n = build_getopt(p->cmd->options, longopts, shortopts, 0);
-	int c, id;
+	const struct cli_option *o = nth(p, idx);
 
-	build_getopt(std_options, longopts, shortopts, n);
-	c = getopt_long(p->argc, p->argv, shortopts, longopts, NULL);
-	*arg = optarg;
-	if (c == -1) {
-		p->optind = optind;
-		return CLI_END;
+	if (idx >= p->n_opts)
+		return false;
+	return o->given || cli_given(p->opts, o->dest);
+}
+
+bool cli_given(const struct cli_option *opts, const void *dest)
+{
+	for (; opts->long_name; opts++)
+		if (opts->given && dest && opts->dest == dest)
+			return true;
+	return false;
+}
+
+static int store_number(const struct parse *p, const struct cli_option *o, const char *arg)
+{
+	const char *prog = cli_program(p->cmd);
+	uint64_t v;
+	int r;
+
+	if (o->type == CLI_T_SIZE) {
+		r = cli_size_parse(arg, &v);
+		if (r == 0 && (v < o->min || v > o->max))
+			r = -ERANGE;
+		if (r == -EINVAL)
+			return cli_usage(prog, "--%s needs a size such as 512M or 4G, not '%s'",
+					 o->long_name, arg);
+		if (r < 0)
+			return cli_usage(prog, "--%s must be a size between %llu and %llu bytes, "
+					       "not '%s'",
+					 o->long_name, (unsigned long long)o->min,
+					 (unsigned long long)o->max, arg);
+	} else if (cli_parse_u64(prog, o->long_name, arg, o->min, o->max, &v)) {
+		return CLI_EXIT_USAGE;
 	}
-	if (c == '?' || c == ':') {
-		p->exit_code = c == ':' ? cli_usage(p->cmd->name, "option '%s' needs an argument",
-						    option_name(p))
-					: cli_usage(p->cmd->name, "unknown option '%s'",
-						    option_name(p));
-		return CLI_EXIT;
+	if (o->type == CLI_T_U32)
+		*(uint32_t *)o->dest = (uint32_t)v;
+	else
+		*(uint64_t *)o->dest = v;
+	return 0;
+}
+
+static int store_choice(const struct parse *p, const struct cli_option *o, const char *arg)
+{
+	char valid[256] = "";
+
+	for (int i = 0; o->choices[i]; i++) {
+		if (!strcmp(o->choices[i], arg)) {
+			*(int *)o->dest = i;
+			return 0;
+		}
+		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+			 i ? ", " : "", o->choices[i]);
 	}
-	id = id_of(p->cmd->options, c);
-	if (id == CLI_OPT_HELP || id == CLI_OPT_VERSION) {
-		if (id == CLI_OPT_HELP)
-			cli_print_help(p->cmd, stdout);
-		else
-			printf("cvmimg %s\n", cvm_version());
-		p->exit_code = CLI_EXIT_OK;
-		return CLI_EXIT;
+	return cli_usage(cli_program(p->cmd), "--%s is one of %s, not '%s'", o->long_name, valid,
+			 arg);
+}
+
+static int list_append(struct cli_list *l, const char *arg)
+{
+	const char **n = realloc(l->items, (l->n + 1) * sizeof(*n));
+
+	if (!n)
+		return cli_fail("cvmimg", &(cvm_err){ .code = -ENOMEM });
+	n[l->n++] = arg;
+	l->items = n;
+	return 0;
+}
+
+static int store(struct parse *p, size_t idx, const char *arg)
+{
+	const struct cli_option *o = nth(p, idx);
+
+	if (p->cmd->refuse_repeats && o->type != CLI_T_FLAG && o->type != CLI_T_LIST &&
+	    o->type != CLI_T_CALLBACK && given_before(p, idx))
+		return cli_usage(cli_program(p->cmd), "--%s given twice", o->long_name);
+	if (idx < p->n_opts)
+		p->opts[idx].given = true;
+	switch (o->type) {
+	case CLI_T_FLAG:
+		*(bool *)o->dest = true;
+		return 0;
+	case CLI_T_STRING:
+		*(const char **)o->dest = arg;
+		return 0;
+	case CLI_T_LIST:
+		return list_append(o->dest, arg);
+	case CLI_T_U64:
+	case CLI_T_U32:
+	case CLI_T_SIZE:
+		return store_number(p, o, arg);
+	case CLI_T_CHOICE:
+		return store_choice(p, o, arg);
+	case CLI_T_HEX:
+		if (cvm_hex_decode(arg, o->dest, o->max, NULL) < 0)
+			return cli_usage(cli_program(p->cmd), "--%s needs %llu bytes in hex",
+					 o->long_name, (unsigned long long)o->max);
+		return 0;
+	case CLI_T_CALLBACK:
+		return o->fn(o, arg);
 	}
-	return id;
+	return cli_usage(cli_program(p->cmd), "internal error: option --%s", o->long_name);
+}
+
+static int check_operands(const struct cli_command *cmd, unsigned n, char **operands)
+{
+	if (n < cmd->min_operands) {
+		if (cmd->missing_operand)
+			return cli_usage(cli_program(cmd), "%s", cmd->missing_operand);
+		return cli_usage(cli_program(cmd), "missing argument");
+	}
+	if (n > cmd->max_operands)
+		return cli_usage(cli_program(cmd), "unexpected argument '%s'",
+				 operands[cmd->max_operands]);
+	return 0;
+}
+
+int cli_parse(const struct cli_command *cmd, struct cli_option *opts, int argc, char **argv,
+	      char ***ret_operands, unsigned *ret_n)
+{
+	struct parse p = { .cmd = cmd, .opts = opts, .n_opts = count_options(opts) };
+	size_t total = p.n_opts + count_options(std_options);
+	CVM_CLEANUP_FREE struct option *longopts = calloc(total + 1, sizeof(*longopts));
+	CVM_CLEANUP_FREE char *shortopts = malloc(2 * total + 2);
+	int c, r;
+
+	if (!longopts || !shortopts)
+		return cli_fail(cli_program(cmd), &(cvm_err){ .code = -ENOMEM });
+	build_getopt(&p, longopts, shortopts);
+	optind = 0; /* a full reset of getopt's state for each parse */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		long idx = index_of(&p, c);
+
+		if (c == ':')
+			return cli_usage(cli_program(cmd), "option '%s' needs an argument",
+					 option_word(argv));
+		if (c == '?' || idx < 0)
+			return cli_usage(cli_program(cmd), "unknown option '%s'",
+					 option_word(argv));
+		if ((size_t)idx == p.n_opts + STD_HELP) {
+			cli_print_help(cmd, opts, stdout);
+			return CLI_EXIT_OK;
+		}
+		if ((size_t)idx == p.n_opts + STD_VERSION)
+			return printf("cvmimg %s\n", cvm_version()) < 0 ? CLI_EXIT_SYSTEM
+									: CLI_EXIT_OK;
+		if ((r = store(&p, (size_t)idx, optarg)))
+			return r;
+	}
+	if ((r = check_operands(cmd, (unsigned)(argc - optind), argv + optind)))
+		return r;
+	if (ret_operands)
+		*ret_operands = argv + optind;
+	if (ret_n)
+		*ret_n = (unsigned)(argc - optind);
+	return CLI_GO_ON;
+}
+
+void cli_list_free(struct cli_list *l)
+{
+	free(l->items);
+	*l = (struct cli_list){ 0 };
+}
+
+const char *cli_program(const struct cli_command *cmd)
+{
+	static char word[64];
+	size_t n = strcspn(cmd->name, " ");
+
+	snprintf(word, sizeof(word), "%.*s", (int)n, cmd->name);
+	return word;
+}
+
+int cli_run_verb(const struct cli_verb *verbs, int argc, char **argv)
+{
+	if (argc < 2)
+		return CLI_GO_ON;
+	for (; verbs->name; verbs++)
+		if (!strcmp(argv[1], verbs->name))
+			return verbs->fn(argc - 1, argv + 1);
+	return CLI_GO_ON;
 }
 
 static void print_options(const struct cli_option *o, FILE *out)
@@ -129,16 +292,19 @@ static void print_options(const struct cli_option *o, FILE *out)
 	}
 }
 
-void cli_print_help(const struct cli_command *cmd, FILE *out)
+void cli_print_help(const struct cli_command *cmd, const struct cli_option *opts, FILE *out)
 {
 	fputs("Usage:\n", out);
 	for (const char *const *s = cmd->synopsis; *s; s++)
 		fprintf(out, " cvmimg %s %s\n", cmd->name, *s);
 	fprintf(out, "\n%s\n\nOptions:\n", cmd->summary);
-	print_options(cmd->options, out);
+	print_options(opts, out);
 	fputc('\n', out);
 	print_options(std_options, out);
-	fprintf(out, "\nFor more details see cvmimg-%s(1).\n", cmd->name);
+	if (cmd->man)
+		fprintf(out, "\nFor more details see %s.\n", cmd->man);
+	else
+		fprintf(out, "\nFor more details see cvmimg-%s(1).\n", cli_program(cmd));
 }
 
 __attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt,
@@ -201,6 +367,33 @@ int cli_fail(const char *cmd, const cvm_err *e)
 	return cli_exit_code(e->code);
 }
 
+int cli_size_parse(const char *s, uint64_t *ret)
+{
+	const char *units = "KMGT", *u;
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end && (u = strchr(units, toupper((unsigned char)*end)))) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (!strcasecmp(end, "iB") || !strcasecmp(end, "B"))
+			end += strlen(end);
+	}
+	if (*end)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*ret = (uint64_t)v << shift;
+	return 0;
+}
+
 int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
 		  uint64_t *ret)
 {
@@ -218,17 +411,6 @@ void cli_print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-void cli_json_add_hex(json_object *o, const char *key, const uint8_t *buf, size_t len)
-{
-	char *hex = malloc(2 * len + 1);
-
-	if (!hex)
-		return;
-	cvm_hex_encode(buf, len, hex);
-	json_object_object_add(o, key, json_object_new_string(hex));
-	free(hex);
 }
 
 int cli_close_stdout(int code)

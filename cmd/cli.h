@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The command line's shared machinery: option tables from which both the
- * getopt_long parser and the --help text are built, error printing and the
- * mapping of library errors to exit codes.
+ * The command line's shared machinery: option tables that bind each option to
+ * where its value goes (git's parse-options), from which the getopt_long
+ * parser and the --help text are both built; operand counts; error printing
+ * and the mapping of library errors to exit codes.
+ *
+ * A command declares its options as a local table of CLI_* entries pointing
+ * at its own variables, then calls cli_parse() once. The parser converts and
+ * range-checks values, lets the last of a repeated single-valued option win
+ * (or refuses it, for commands that say so), appends repeated list options in
+ * order, checks the operand count, and handles
+ * -h/--help and -V/--version. Nothing depends on the order of the table
+ * beyond the order --help lists the options in.
  */
 #ifndef CVMIMG_CLI_H
 #define CVMIMG_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
@@ -17,58 +28,121 @@
 /* Exit codes, documented in cvmimg(1) and every subcommand's page. */
 enum {
 	CLI_EXIT_OK = 0,
-	CLI_EXIT_CHECK = 1,   /* a check failed: verification false, mismatch */
-	CLI_EXIT_USAGE = 2,   /* bad command line */
-	CLI_EXIT_INPUT = 3,   /* malformed, truncated, oversized or unreadable input */
-	CLI_EXIT_SYSTEM = 4,  /* I/O or system error */
+	CLI_EXIT_CHECK = 1,  /* a check failed: verification false, mismatch */
+	CLI_EXIT_USAGE = 2,  /* bad command line */
+	CLI_EXIT_INPUT = 3,  /* malformed, truncated, oversized or unreadable input */
+	CLI_EXIT_SYSTEM = 4, /* I/O or system error */
 };
 
-/* Option ids below this are free for the commands; these are shared. */
-enum {
-	CLI_OPT_HELP = 1000,
-	CLI_OPT_VERSION,
-	CLI_OPT_JSON,
+/* cli_parse(): go on with the command (any other value is the exit code). */
+#define CLI_GO_ON (-1)
+
+enum cli_type {
+	CLI_T_FLAG,	/* bool: set to true */
+	CLI_T_STRING,	/* const char *: the argument itself */
+	CLI_T_LIST,	/* struct cli_list: every use appended, in order */
+	CLI_T_U64,	/* uint64_t in [min, max], decimal or 0x-hex */
+	CLI_T_U32,	/* uint32_t in [min, max] */
+	CLI_T_SIZE,	/* uint64_t: bytes, with K/M/G/T (powers of 1024); in [min, max] */
+	CLI_T_CHOICE,	/* int: the index of the argument in choices[] */
+	CLI_T_HEX,	/* uint8_t[max]: exactly max bytes in hex */
+	CLI_T_CALLBACK, /* fn(o, arg): the command's own conversion, as often as given */
 };
+
+struct cli_option;
+
+/* A callback's result: 0, or an exit code after reporting (cli_usage()). */
+typedef int (*cli_option_fn)(const struct cli_option *o, const char *arg);
 
 struct cli_option {
 	const char *long_name;
-	int short_name;  /* 0 if none */
-	const char *arg; /* argument name for --help, NULL if the option takes none */
-	int id;          /* > 0, returned by cli_next() */
+	int short_name;	  /* 0 if none */
+	const char *arg;  /* argument name for --help; NULL: the option takes none */
 	const char *help;
+	enum cli_type type;
+	void *dest;	  /* where the value goes (callbacks: their context, in ctx()) */
+	uint64_t min, max;
+	const char *const *choices; /* CLI_T_CHOICE: NULL-terminated */
+	cli_option_fn fn;
+	bool given; /* set by cli_parse() */
 };
 
-#define CLI_OPTION_JSON { "json", 0, NULL, CLI_OPT_JSON, "print the result as JSON" }
-#define CLI_OPTION_END { NULL, 0, NULL, 0, NULL }
+/* The values of a repeated option, in the order given; freed by cli_list_free(). */
+struct cli_list {
+	const char **items;
+	size_t n;
+};
+void cli_list_free(struct cli_list *l);
+
+#define CLI_FLAG(l, s, dst, h)                                                                     \
+	{ .long_name = (l), .short_name = (s), .help = (h), .type = CLI_T_FLAG,                    \
+	  .dest = (bool *){ (dst) } }
+#define CLI_STRING(l, s, a, dst, h)                                                                \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_STRING,      \
+	  .dest = (const char **){ (dst) } }
+#define CLI_LIST(l, s, a, dst, h)                                                                  \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_LIST,        \
+	  .dest = (struct cli_list *){ (dst) } }
+#define CLI_U64(l, s, a, dst, lo, hi, h)                                                           \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_U64,         \
+	  .dest = (uint64_t *){ (dst) }, .min = (lo), .max = (hi) }
+#define CLI_U32(l, s, a, dst, lo, hi, h)                                                           \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_U32,         \
+	  .dest = (uint32_t *){ (dst) }, .min = (lo), .max = (hi) }
+#define CLI_SIZE(l, s, a, dst, lo, hi, h)                                                          \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_SIZE,        \
+	  .dest = (uint64_t *){ (dst) }, .min = (lo), .max = (hi) }
+#define CLI_CHOICE(l, s, a, dst, names, h)                                                         \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_CHOICE,      \
+	  .dest = (int *){ (dst) }, .choices = (names) }
+#define CLI_HEX(l, s, a, dst, len, h)                                                               \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_HEX,         \
+	  .dest = (uint8_t *){ (dst) }, .max = (len) }
+#define CLI_CALLBACK(l, s, a, f, context, h)                                                       \
+	{ .long_name = (l), .short_name = (s), .arg = (a), .help = (h), .type = CLI_T_CALLBACK,    \
+	  .dest = (context), .fn = (f) }
+#define CLI_JSON(dst) CLI_FLAG("json", 0, dst, "print the result as JSON")
+#define CLI_END { .long_name = NULL }
 
 struct cli_command {
-	const char *name;              /* "measure" */
-	const char *const *synopsis;   /* NULL-terminated usage lines, after "cvmimg <name> " */
-	const char *summary;           /* one paragraph for --help */
-	const struct cli_option *options;
+	const char *name;	     /* "measure", or "uki inspect" for a verb */
+	const char *const *synopsis; /* NULL-terminated usage lines, after "cvmimg <name> " */
+	const char *summary;	     /* one paragraph for --help */
+	const char *man;	     /* manual page, default "cvmimg-<name>" */
+	unsigned min_operands, max_operands;
+	const char *missing_operand; /* message when fewer than min_operands were given */
+	bool refuse_repeats;	     /* a single-valued option given twice is a usage error
+					(otherwise the last one counts) */
 };
-
-struct cli_parser {
-	const struct cli_command *cmd;
-	int argc;
-	char **argv;
-	int exit_code; /* set when cli_next() returns CLI_EXIT */
-	int optind;    /* first operand once cli_next() returned CLI_END */
-};
-
-#define CLI_END 0
-#define CLI_EXIT (-1)
-
-void cli_parser_init(struct cli_parser *p, const struct cli_command *cmd, int argc, char **argv);
 
 /*
- * The next option's id, with its argument in *arg. CLI_END when the options are
- * over (operands start at p->optind). CLI_EXIT when the command must stop with
- * p->exit_code: after --help or --version (0) or a usage error (2, reported).
+ * Parse @argv (argv[0] is the command's name) against @opts. Returns CLI_GO_ON
+ * with the operands in *ret_operands (pointing into @argv; may be NULL) and
+ * their count in *ret_n; otherwise the exit code: 0 after --help or --version,
+ * CLI_EXIT_USAGE after a usage error it has reported.
  */
-int cli_next(struct cli_parser *p, const char **arg);
+int cli_parse(const struct cli_command *cmd, struct cli_option *opts, int argc, char **argv,
+	      char ***ret_operands, unsigned *ret_n);
 
-void cli_print_help(const struct cli_command *cmd, FILE *out);
+/* Whether an option bound to @dest was given (aliases included). */
+bool cli_given(const struct cli_option *opts, const void *dest);
+
+void cli_print_help(const struct cli_command *cmd, const struct cli_option *opts, FILE *out);
+
+/* The word that names a command in messages: "uki" for "uki inspect". */
+const char *cli_program(const struct cli_command *cmd);
+
+/* A verb of a command with verbs (git's OPT_SUBCOMMAND). */
+struct cli_verb {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the verb */
+};
+
+/*
+ * Run the verb named by argv[1] with argv + 1. Returns -1 (CLI_GO_ON) when
+ * argv[1] names no verb, so the command can go on without one.
+ */
+int cli_run_verb(const struct cli_verb *verbs, int argc, char **argv);
 
 /* "cvmimg <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -82,15 +156,18 @@ int cli_fail(const char *cmd, const cvm_err *e);
 /* The exit code for a negative errno (cryptsetup's translate_errno()). */
 int cli_exit_code(int negerrno);
 
-/* Numeric option argument in [min, max], or a usage error naming the option. */
+/*
+ * A size: digits with an optional K, M, G or T (powers of 1024; "iB" or "B"
+ * may follow). Returns 0; -EINVAL if malformed; -ERANGE if it overflows.
+ */
+int cli_size_parse(const char *s, uint64_t *ret);
+
+/* Numeric argument of --@opt in [min, max], or a usage error naming the option. */
 int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
 		  uint64_t *ret);
 
 /* Print a JSON document on stdout (pretty, two-space indent, newline-terminated). */
 void cli_print_json(json_object *o);
-
-/* Add "key": "<hex>" to @o. */
-void cli_json_add_hex(json_object *o, const char *key, const uint8_t *buf, size_t len);
 
 /* Flush and close stdout; a write error (e.g. a full disk) turns into exit 4. */
 int cli_close_stdout(int code);

@@ -12,22 +12,6 @@
 #include "cmd.h"
 #include "passphrase.h"
 
-enum {
-	OPT_PASS_FILE = 1,
-	OPT_PASS_FD,
-	OPT_PASS_ENV,
-	OPT_LIST,
-};
-
-static const struct cli_option options[] = {
-    {"passphrase-file", 0, "FILE", OPT_PASS_FILE, "open the root with the passphrase in FILE"},
-    {"passphrase-fd", 0, "N", OPT_PASS_FD, "open the root with the passphrase from fd N"},
-    {"passphrase-env", 0, "VAR", OPT_PASS_ENV, "open the root with the passphrase in VAR"},
-    {"list", 'l', NULL, OPT_LIST, "list every entry of the root (needs a passphrase)"},
-    CLI_OPTION_JSON,
-    CLI_OPTION_END,
-};
-
 static const char *const synopsis[] = {
     "IMAGE [--passphrase-file FILE] [--list] [--json]",
     NULL,
@@ -40,7 +24,9 @@ static const struct cli_command inspect_cmd = {
 	       "ESP's files, the UKI's sections and digests, the LUKS2 header's keyslots\n"
 	       "and tokens; with a passphrase, the root filesystem as a real kernel sees\n"
 	       "it (libguestfs).",
-    .options = options,
+    .min_operands = 1,
+    .max_operands = 1,
+    .missing_operand = "IMAGE is required",
 };
 
 static const char *str(json_object *o, const char *path)
@@ -130,42 +116,28 @@ static void print_root(json_object *m, bool list)
 
 int cmd_inspect(int argc, char **argv)
 {
-	struct cvm_inspect_options o = {0};
-	struct passphrase_source src = {0};
+	struct cvm_inspect_options o = { 0 };
+	struct passphrase_source src = { 0 };
 	bool json = false;
-	struct cli_parser p;
-	char *pass = NULL, *out = NULL;
-	cvm_err err = {0};
-	const char *arg;
+	struct cli_option options[] = {
+		CLI_STRING("passphrase-file", 0, "FILE", &src.file,
+			   "open the root with the passphrase in FILE"),
+		CLI_STRING("passphrase-fd", 0, "N", &src.fd,
+			   "open the root with the passphrase from fd N"),
+		CLI_STRING("passphrase-env", 0, "VAR", &src.env,
+			   "open the root with the passphrase in VAR"),
+		CLI_FLAG("list", 'l', &o.list, "list every entry of the root (needs a passphrase)"),
+		CLI_JSON(&json),
+		CLI_END,
+	};
+	char *pass = NULL, *out = NULL, **operands;
+	cvm_err err = { 0 };
 	json_object *m;
-	int id, r;
+	int r;
 
-	cli_parser_init(&p, &inspect_cmd, argc, argv);
-	while ((id = cli_next(&p, &arg)) > 0) {
-		switch (id) {
-		case OPT_PASS_FILE:
-			src.file = arg;
-			break;
-		case OPT_PASS_FD:
-			src.fd = arg;
-			break;
-		case OPT_PASS_ENV:
-			src.env = arg;
-			break;
-		case OPT_LIST:
-			o.list = true;
-			break;
-		case CLI_OPT_JSON:
-			json = true;
-			break;
-		}
-	}
-	if (id == CLI_EXIT)
-		return p.exit_code;
-	if (p.optind != argc - 1)
-		return cli_usage("inspect",
-				 p.optind < argc ? "one IMAGE only" : "IMAGE is required");
-	o.image_path = argv[p.optind];
+	if ((r = cli_parse(&inspect_cmd, options, argc, argv, &operands, NULL)) != CLI_GO_ON)
+		return r;
+	o.image_path = operands[0];
 	if (passphrase_sources(&src) > 1)
 		return cli_usage("inspect", "give one of --passphrase-file, --passphrase-fd and "
 					    "--passphrase-env");

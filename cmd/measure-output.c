@@ -7,6 +7,7 @@
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "cli.h"
 #include "measure-output.h"
@@ -20,7 +21,6 @@ struct measure_extra_results {
 	uint8_t launch_measure[32];
 };
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json_put)
 
 int measure_check_launch_measure_args(enum cvm_tee tee, const struct measure_extras *x)
 {
@@ -128,11 +128,11 @@ static void add_inputs(json_object *o, const struct cvm_measure_input *in,
 		       const struct cvm_measurement *m)
 {
 	json_object_object_add(o, "ovmf", json_object_new_string(in->ovmf_path));
-	cli_json_add_hex(o, "ovmf_sha256", m->ovmf_sha256, 32);
+	cvm_json_add_hex(o, "ovmf_sha256", m->ovmf_sha256, 32);
 	json_object_object_add(o, "ovmf_size", json_object_new_int64((int64_t)m->ovmf_size));
 	if (m->has_svsm) {
 		json_object_object_add(o, "svsm", json_object_new_string(in->svsm_path));
-		cli_json_add_hex(o, "svsm_sha256", m->svsm_sha256, 32);
+		cvm_json_add_hex(o, "svsm_sha256", m->svsm_sha256, 32);
 		json_object_object_add(o, "vars_size",
 				       json_object_new_int64((int64_t)in->vars_size));
 	}
@@ -144,16 +144,16 @@ static void add_inputs(json_object *o, const struct cvm_measure_input *in,
 		json_add_u64_hex(o, "guest_features", m->guest_features);
 	}
 	if (in->ovmf_hash)
-		cli_json_add_hex(o, "snp_ovmf_hash", in->ovmf_hash, 48);
+		cvm_json_add_hex(o, "snp_ovmf_hash", in->ovmf_hash, 48);
 	if (!m->has_kernel)
 		return;
 	json_object_object_add(o, "kernel", json_object_new_string(in->kernel_path));
-	cli_json_add_hex(o, "kernel_sha256", m->kernel_sha256, 32);
+	cvm_json_add_hex(o, "kernel_sha256", m->kernel_sha256, 32);
 	if (in->initrd_path)
 		json_object_object_add(o, "initrd", json_object_new_string(in->initrd_path));
-	cli_json_add_hex(o, "initrd_sha256", m->initrd_sha256, 32);
+	cvm_json_add_hex(o, "initrd_sha256", m->initrd_sha256, 32);
 	json_object_object_add(o, "cmdline", json_object_new_string(in->cmdline ? in->cmdline : ""));
-	cli_json_add_hex(o, "cmdline_sha256", m->cmdline_sha256, 32);
+	cvm_json_add_hex(o, "cmdline_sha256", m->cmdline_sha256, 32);
 }
 
 static void add_extras(json_object *o, const struct cvm_measurement *m,
@@ -164,8 +164,8 @@ static void add_extras(json_object *o, const struct cvm_measurement *m,
 
 		json_add_b64(id, "id_block", res->id.id_block, CVM_SNP_ID_BLOCK_SIZE);
 		json_add_b64(id, "id_auth", res->id.id_auth, CVM_SNP_ID_AUTH_SIZE);
-		cli_json_add_hex(id, "id_key_digest", res->id.id_key_digest, 48);
-		cli_json_add_hex(id, "author_key_digest", res->id.author_key_digest, 48);
+		cvm_json_add_hex(id, "id_key_digest", res->id.id_key_digest, 48);
+		cvm_json_add_hex(id, "author_key_digest", res->id.author_key_digest, 48);
 		json_add_b64(id, "id_key_digest_base64", res->id.id_key_digest, 48);
 		json_add_b64(id, "author_key_digest_base64", res->id.author_key_digest, 48);
 		json_add_u64_hex(id, "policy", x->id_params.policy);
@@ -174,7 +174,7 @@ static void add_extras(json_object *o, const struct cvm_measurement *m,
 	if (res->has_launch_measure) {
 		uint8_t qemu[48];
 
-		cli_json_add_hex(o, "launch_measure", res->launch_measure, 32);
+		cvm_json_add_hex(o, "launch_measure", res->launch_measure, 32);
 		/* query-sev-launch-measure returns MEASURE || MNONCE in base64 */
 		memcpy(qemu, res->launch_measure, 32);
 		memcpy(qemu + 32, x->mnonce, 16);
@@ -186,11 +186,11 @@ static void add_extras(json_object *o, const struct cvm_measurement *m,
 static int print_json(const struct cvm_measure_input *in, const struct cvm_measurement *m,
 		      const struct measure_extras *x, const struct measure_extra_results *res)
 {
-	CVM_CLEANUP(cvm_json_putp) json_object *o = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
 	json_object *inputs = json_object_new_object();
 
 	json_object_object_add(o, "tee", json_object_new_string(cvm_tee_to_string(m->tee)));
-	cli_json_add_hex(o, "measurement", m->digest, m->digest_len);
+	cvm_json_add_hex(o, "measurement", m->digest, m->digest_len);
 	json_object_object_add(o, "inputs", inputs);
 	add_inputs(inputs, in, m);
 	add_extras(o, m, x, res);

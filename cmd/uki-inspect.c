@@ -6,17 +6,12 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "cli.h"
 #include "uki-output.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, uki_json_put)
 CVM_DEFINE_CLEANUP(struct cvm_uki_info, cvm_uki_info_free, uki_info_free)
-
-static const struct cli_option inspect_options[] = {
-	CLI_OPTION_JSON,
-	CLI_OPTION_END,
-};
 
 static const char *const inspect_synopsis[] = {
 	"inspect FILE [--json]",
@@ -30,7 +25,9 @@ static const struct cli_command inspect_cmd = {
 	.summary = "Describe a UKI or any PE image: its sections, Authenticode digests (SHA-256\n"
 		   "and SHA-384), the PCR 11 value systemd-stub will leave for each boot phase,\n"
 		   "and the signer of its Secure Boot signature.",
-	.options = inspect_options,
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing_operand = "inspect needs a FILE",
 };
 
 static void hex_line(const char *label, const uint8_t *buf, size_t len)
@@ -151,7 +148,7 @@ static json_object *json_report(const char *path, size_t len, const struct cvm_u
 int uki_report(const char *path, const uint8_t *data, size_t len, bool json)
 {
 	CVM_CLEANUP(uki_info_freep) struct cvm_uki_info *info = NULL;
-	CVM_CLEANUP(uki_json_putp) json_object *o = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *o = NULL;
 	cvm_err e = { 0 };
 	int r;
 
@@ -174,24 +171,19 @@ int uki_report(const char *path, const uint8_t *data, size_t len, bool json)
 int uki_inspect_main(int argc, char **argv)
 {
 	CVM_CLEANUP_FREE uint8_t *data = NULL;
-	struct cli_parser p;
-	const char *arg;
 	bool json = false;
+	struct cli_option options[] = {
+		CLI_JSON(&json),
+		CLI_END,
+	};
+	char **operands;
 	cvm_err e = { 0 };
 	size_t len;
-	int id;
+	int r;
 
-	cli_parser_init(&p, &inspect_cmd, argc, argv);
-	while ((id = cli_next(&p, &arg)) > 0)
-		if (id == CLI_OPT_JSON)
-			json = true;
-	if (id == CLI_EXIT)
-		return p.exit_code;
-	if (p.optind >= argc)
-		return cli_usage("uki", "inspect needs a FILE");
-	if (p.optind + 1 < argc)
-		return cli_usage("uki", "unexpected argument '%s'", argv[p.optind + 1]);
-	if (cvm_read_file(argv[p.optind], CVM_UKI_MAX_SIZE, &data, &len, &e) < 0)
+	if ((r = cli_parse(&inspect_cmd, options, argc, argv, &operands, NULL)) != CLI_GO_ON)
+		return r;
+	if (cvm_read_file(operands[0], CVM_UKI_MAX_SIZE, &data, &len, &e) < 0)
 		return cli_fail("uki", &e);
-	return uki_report(argv[p.optind], data, len, json);
+	return uki_report(operands[0], data, len, json);
 }

@@ -18,46 +18,6 @@
 #define MAX_SECTIONS 32
 #define CMDLINE_MAX (1u << 20)
 
-enum {
-	OPT_LINUX = 1,
-	OPT_INITRD,
-	OPT_CMDLINE,
-	OPT_OS_RELEASE,
-	OPT_UNAME,
-	OPT_SBAT,
-	OPT_SPLASH,
-	OPT_DTB,
-	OPT_PCRPKEY,
-	OPT_PCR_PRIVATE_KEY,
-	OPT_PCR_PUBLIC_KEY,
-	OPT_SB_KEY,
-	OPT_SB_CERT,
-	OPT_SECTION,
-	OPT_STUB,
-	OPT_OUTPUT,
-};
-
-static const struct cli_option options[] = {
-	{ "linux", 0, "FILE", OPT_LINUX, "kernel image with an EFI stub (.linux)" },
-	{ "initrd", 0, "FILE", OPT_INITRD, "initrd; repeat to concatenate several (.initrd)" },
-	{ "cmdline", 0, "TEXT|@FILE", OPT_CMDLINE, "kernel command line (.cmdline)" },
-	{ "os-release", 0, "FILE", OPT_OS_RELEASE, "os-release file (.osrel)" },
-	{ "uname", 0, "TEXT", OPT_UNAME, "kernel release (.uname); default: from the kernel" },
-	{ "sbat", 0, "FILE", OPT_SBAT, "SBAT entries instead of cvmimg's (.sbat)" },
-	{ "splash", 0, "FILE", OPT_SPLASH, "boot splash image, BMP (.splash)" },
-	{ "dtb", 0, "FILE", OPT_DTB, "device tree blob (.dtb)" },
-	{ "pcrpkey", 0, "FILE", OPT_PCRPKEY, "public key for PCR policies (.pcrpkey)" },
-	{ "pcr-private-key", 0, "FILE", OPT_PCR_PRIVATE_KEY, "RSA key to sign PCR 11 (.pcrsig)" },
-	{ "pcr-public-key", 0, "FILE", OPT_PCR_PUBLIC_KEY, "its public key (PEM)" },
-	{ "secureboot-private-key", 0, "FILE", OPT_SB_KEY, "RSA key for Secure Boot signing" },
-	{ "secureboot-certificate", 0, "FILE", OPT_SB_CERT, "its X.509 certificate" },
-	{ "section", 0, "NAME:FILE", OPT_SECTION, "add a section of your own (repeatable)" },
-	{ "stub", 0, "FILE", OPT_STUB, "systemd-stub, default " CVM_UKI_DEFAULT_STUB },
-	{ "output", 'o', "FILE", OPT_OUTPUT, "write the UKI to FILE" },
-	CLI_OPTION_JSON,
-	CLI_OPTION_END,
-};
-
 static const char *const synopsis[] = {
 	"--linux FILE [--initrd FILE ...] [--cmdline TEXT|@FILE] [options] -o FILE",
 	"inspect FILE [--json]",
@@ -71,7 +31,7 @@ static const struct cli_command uki_cmd = {
 		   "line and metadata as PE sections, optionally with a signed PCR 11 policy\n"
 		   "(.pcrsig) and a Secure Boot signature. The same inputs give the same bytes.\n"
 		   "'cvmimg uki inspect FILE' describes a UKI.",
-	.options = options,
+	.refuse_repeats = true,
 };
 
 struct file_part {
@@ -116,17 +76,10 @@ static void uki_args_free(struct uki_args *a)
 	free(a->cmdline);
 }
 
-static int set_once(const char **slot, const char *opt, const char *arg)
-{
-	if (*slot)
-		return cli_usage("uki", "--%s given twice", opt);
-	*slot = arg;
-	return 0;
-}
-
 /* --section NAME:FILE; the name itself is checked by the library. */
-static int add_section(struct uki_args *a, const char *arg)
+static int add_section(const struct cli_option *o, const char *arg)
 {
+	struct uki_args *a = o->dest;
 	const char *colon = strchr(arg, ':');
 
 	if (!colon || colon == arg || !colon[1])
@@ -140,51 +93,14 @@ static int add_section(struct uki_args *a, const char *arg)
 	return 0;
 }
 
-static int parse_option(struct uki_args *a, int id, const char *arg)
+static int add_initrd(const struct cli_option *o, const char *arg)
 {
-	struct cvm_uki_input *in = &a->in;
+	struct uki_args *a = o->dest;
 
-	switch (id) {
-	case OPT_LINUX:
-		return set_once(&a->linux_f.path, "linux", arg);
-	case OPT_INITRD:
-		if (a->n_initrds >= MAX_INITRDS)
-			return cli_usage("uki", "at most %d --initrd options", MAX_INITRDS);
-		a->initrds[a->n_initrds++].path = arg;
-		return 0;
-	case OPT_CMDLINE:
-		return set_once(&a->cmdline_arg, "cmdline", arg);
-	case OPT_OS_RELEASE:
-		return set_once(&a->osrel.path, "os-release", arg);
-	case OPT_UNAME:
-		return set_once(&in->uname, "uname", arg);
-	case OPT_SBAT:
-		return set_once(&a->sbat.path, "sbat", arg);
-	case OPT_SPLASH:
-		return set_once(&a->splash.path, "splash", arg);
-	case OPT_DTB:
-		return set_once(&a->dtb.path, "dtb", arg);
-	case OPT_PCRPKEY:
-		return set_once(&a->pcrpkey.path, "pcrpkey", arg);
-	case OPT_PCR_PRIVATE_KEY:
-		return set_once(&in->pcr_private_key_path, "pcr-private-key", arg);
-	case OPT_PCR_PUBLIC_KEY:
-		return set_once(&in->pcr_public_key_path, "pcr-public-key", arg);
-	case OPT_SB_KEY:
-		return set_once(&in->sb_key_path, "secureboot-private-key", arg);
-	case OPT_SB_CERT:
-		return set_once(&in->sb_cert_path, "secureboot-certificate", arg);
-	case OPT_SECTION:
-		return add_section(a, arg);
-	case OPT_STUB:
-		return set_once(&in->stub_path, "stub", arg);
-	case OPT_OUTPUT:
-		return set_once(&a->output, "output", arg);
-	case CLI_OPT_JSON:
-		a->json = true;
-		return 0;
-	}
-	return cli_usage("uki", "internal error: unhandled option %d", id);
+	if (a->n_initrds >= MAX_INITRDS)
+		return cli_usage("uki", "at most %d --initrd options", MAX_INITRDS);
+	a->initrds[a->n_initrds++].path = arg;
+	return 0;
 }
 
 static int check_args(struct uki_args *a)
@@ -356,32 +272,52 @@ static int build(struct uki_args *a)
 }
 
 /* Nested verbs, as git's OPT_SUBCOMMAND: "cvmimg uki inspect ...". */
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} verbs[] = {
+static const struct cli_verb verbs[] = {
 	{ "inspect", uki_inspect_main },
+	{ NULL, NULL },
 };
 
 int cmd_uki(int argc, char **argv)
 {
 	CVM_CLEANUP(uki_args_free) struct uki_args a = { 0 };
-	struct cli_parser p;
-	const char *arg;
-	int id, r;
+	struct cvm_uki_input *in = &a.in;
+	struct cli_option options[] = {
+		CLI_STRING("linux", 0, "FILE", &a.linux_f.path,
+			   "kernel image with an EFI stub (.linux)"),
+		CLI_CALLBACK("initrd", 0, "FILE", add_initrd, &a,
+			     "initrd; repeat to concatenate several (.initrd)"),
+		CLI_STRING("cmdline", 0, "TEXT|@FILE", &a.cmdline_arg,
+			   "kernel command line (.cmdline)"),
+		CLI_STRING("os-release", 0, "FILE", &a.osrel.path, "os-release file (.osrel)"),
+		CLI_STRING("uname", 0, "TEXT", &in->uname,
+			   "kernel release (.uname); default: from the kernel"),
+		CLI_STRING("sbat", 0, "FILE", &a.sbat.path, "SBAT entries instead of cvmimg's (.sbat)"),
+		CLI_STRING("splash", 0, "FILE", &a.splash.path, "boot splash image, BMP (.splash)"),
+		CLI_STRING("dtb", 0, "FILE", &a.dtb.path, "device tree blob (.dtb)"),
+		CLI_STRING("pcrpkey", 0, "FILE", &a.pcrpkey.path,
+			   "public key for PCR policies (.pcrpkey)"),
+		CLI_STRING("pcr-private-key", 0, "FILE", &in->pcr_private_key_path,
+			   "RSA key to sign PCR 11 (.pcrsig)"),
+		CLI_STRING("pcr-public-key", 0, "FILE", &in->pcr_public_key_path,
+			   "its public key (PEM)"),
+		CLI_STRING("secureboot-private-key", 0, "FILE", &in->sb_key_path,
+			   "RSA key for Secure Boot signing"),
+		CLI_STRING("secureboot-certificate", 0, "FILE", &in->sb_cert_path,
+			   "its X.509 certificate"),
+		CLI_CALLBACK("section", 0, "NAME:FILE", add_section, &a,
+			     "add a section of your own (repeatable)"),
+		CLI_STRING("stub", 0, "FILE", &in->stub_path,
+			   "systemd-stub, default " CVM_UKI_DEFAULT_STUB),
+		CLI_STRING("output", 'o', "FILE", &a.output, "write the UKI to FILE"),
+		CLI_JSON(&a.json),
+		CLI_END,
+	};
+	int r;
 
-	if (argc > 1)
-		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-			if (!strcmp(argv[1], verbs[i].name))
-				return verbs[i].fn(argc - 1, argv + 1);
-	cli_parser_init(&p, &uki_cmd, argc, argv);
-	while ((id = cli_next(&p, &arg)) > 0)
-		if ((r = parse_option(&a, id, arg)))
-			return r;
-	if (id == CLI_EXIT)
-		return p.exit_code;
-	if (p.optind < argc)
-		return cli_usage("uki", "unexpected argument '%s'", argv[p.optind]);
+	if ((r = cli_run_verb(verbs, argc, argv)) != CLI_GO_ON)
+		return r;
+	if ((r = cli_parse(&uki_cmd, options, argc, argv, NULL, NULL)) != CLI_GO_ON)
+		return r;
 	r = check_args(&a);
 	return r ? r : build(&a);
 }

@@ -8,11 +8,11 @@
 
 #include <cvmimg/attest.h>
 #include <cvmimg/cleanup.h>
+#include <cvmimg/json.h>
 
 #include "cli.h"
 #include "verify-report-output.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, vr_json_put)
 
 static void add_str(json_object *o, const char *key, const char *s)
 {
@@ -76,7 +76,7 @@ static json_object *vek_json(const struct cvm_snp_info *s, bool fmc)
 	if (s->vek_struct_version >= 0)
 		add_int(o, "struct_version", s->vek_struct_version);
 	if (s->vek_hwid_len)
-		cli_json_add_hex(o, "hwid", s->vek_hwid, s->vek_hwid_len);
+		cvm_json_add_hex(o, "hwid", s->vek_hwid, s->vek_hwid_len);
 	if (s->vek_csp_id[0])
 		add_str(o, "csp_id", s->vek_csp_id);
 	json_object_object_add(o, "tcb", tcb_json(&s->vek_tcb, fmc));
@@ -92,14 +92,14 @@ static void snp_fields(json_object *o, const struct cvm_snp_info *s)
 	} tcbs[] = { { "reported_tcb", &s->reported_tcb }, { "current_tcb", &s->current_tcb },
 		     { "committed_tcb", &s->committed_tcb }, { "launch_tcb", &s->launch_tcb } };
 
-	cli_json_add_hex(o, "measurement", s->measurement, 48);
-	cli_json_add_hex(o, "report_data", s->report_data, 64);
-	cli_json_add_hex(o, "host_data", s->host_data, 32);
+	cvm_json_add_hex(o, "measurement", s->measurement, 48);
+	cvm_json_add_hex(o, "report_data", s->report_data, 64);
+	cvm_json_add_hex(o, "host_data", s->host_data, 32);
 	add_u64hex(o, "policy", s->policy);
 	add_int(o, "vmpl", s->vmpl);
 	add_str(o, "signer", cvm_snp_signer_to_string(s->signer));
 	add_str(o, "product", cvm_snp_product_to_string(s->product));
-	cli_json_add_hex(o, "chip_id", s->chip_id, 64);
+	cvm_json_add_hex(o, "chip_id", s->chip_id, 64);
 	for (size_t i = 0; i < sizeof(tcbs) / sizeof(tcbs[0]); i++)
 		json_object_object_add(o, tcbs[i].name, tcb_json(tcbs[i].tcb, fmc));
 	for (size_t i = 0; i < sizeof(tcbs) / sizeof(tcbs[0]); i++) {
@@ -111,12 +111,12 @@ static void snp_fields(json_object *o, const struct cvm_snp_info *s)
 	}
 	add_int(o, "guest_svn", s->guest_svn);
 	add_u64hex(o, "platform_info", s->platform_info);
-	cli_json_add_hex(o, "family_id", s->family_id, 16);
-	cli_json_add_hex(o, "image_id", s->image_id, 16);
-	cli_json_add_hex(o, "id_key_digest", s->id_key_digest, 48);
-	cli_json_add_hex(o, "author_key_digest", s->author_key_digest, 48);
-	cli_json_add_hex(o, "report_id", s->report_id, 32);
-	cli_json_add_hex(o, "report_id_ma", s->report_id_ma, 32);
+	cvm_json_add_hex(o, "family_id", s->family_id, 16);
+	cvm_json_add_hex(o, "image_id", s->image_id, 16);
+	cvm_json_add_hex(o, "id_key_digest", s->id_key_digest, 48);
+	cvm_json_add_hex(o, "author_key_digest", s->author_key_digest, 48);
+	cvm_json_add_hex(o, "report_id", s->report_id, 32);
+	cvm_json_add_hex(o, "report_id_ma", s->report_id_ma, 32);
 	json_object_object_add(o, "author_key_en", json_object_new_boolean(s->signer_info & 1));
 	add_fw(o, "current_fw", s->current_fw);
 	add_fw(o, "committed_fw", s->committed_fw);
@@ -141,13 +141,13 @@ static json_object *pck_json(const struct cvm_tdx_info *t)
 	json_object *o = json_object_new_object(), *svns = json_object_new_array();
 	char when[32] = "";
 
-	cli_json_add_hex(o, "fmspc", t->fmspc, 6);
-	cli_json_add_hex(o, "pce_id", t->pce_id, 2);
+	cvm_json_add_hex(o, "fmspc", t->fmspc, 6);
+	cvm_json_add_hex(o, "pce_id", t->pce_id, 2);
 	add_int(o, "pcesvn", t->pcesvn);
 	for (int i = 0; i < 16; i++)
 		json_object_array_add(svns, json_object_new_int(t->sgx_tcb_svns[i]));
 	json_object_object_add(o, "sgx_tcb_svns", svns);
-	cli_json_add_hex(o, "cpusvn", t->cpusvn, 16);
+	cvm_json_add_hex(o, "cpusvn", t->cpusvn, 16);
 	add_str(o, "issuer", t->pck_issuer);
 	if (t->pck_not_after) {
 		time_t tt = (time_t)t->pck_not_after;
@@ -186,34 +186,34 @@ static void tdx_fields(json_object *o, const struct cvm_tdx_info *t)
 	json_object *qe = json_object_new_object();
 	char name[8];
 
-	cli_json_add_hex(o, "mrtd", t->mrtd, 48);
+	cvm_json_add_hex(o, "mrtd", t->mrtd, 48);
 	for (int i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), "rtmr%d", i);
-		cli_json_add_hex(o, name, t->rtmr[i], 48);
+		cvm_json_add_hex(o, name, t->rtmr[i], 48);
 	}
-	cli_json_add_hex(o, "mrseam", t->mrseam, 48);
-	cli_json_add_hex(o, "td_attributes", t->td_attributes, 8);
-	cli_json_add_hex(o, "xfam", t->xfam, 8);
-	cli_json_add_hex(o, "report_data", t->report_data, 64);
+	cvm_json_add_hex(o, "mrseam", t->mrseam, 48);
+	cvm_json_add_hex(o, "td_attributes", t->td_attributes, 8);
+	cvm_json_add_hex(o, "xfam", t->xfam, 8);
+	cvm_json_add_hex(o, "report_data", t->report_data, 64);
 	if (t->has_tcb_status)
 		tcb_status_fields(o, t);
 	add_int(o, "body_type", t->body_type);
 	add_u64hex(o, "tee_type", t->tee_type);
-	cli_json_add_hex(o, "qe_vendor_id", t->qe_vendor_id, 16);
-	cli_json_add_hex(o, "mrsignerseam", t->mrsignerseam, 48);
-	cli_json_add_hex(o, "seam_attributes", t->seam_attributes, 8);
-	cli_json_add_hex(o, "mrconfigid", t->mrconfigid, 48);
-	cli_json_add_hex(o, "mrowner", t->mrowner, 48);
-	cli_json_add_hex(o, "mrownerconfig", t->mrownerconfig, 48);
-	cli_json_add_hex(o, "tee_tcb_svn", t->tee_tcb_svn, 16);
+	cvm_json_add_hex(o, "qe_vendor_id", t->qe_vendor_id, 16);
+	cvm_json_add_hex(o, "mrsignerseam", t->mrsignerseam, 48);
+	cvm_json_add_hex(o, "seam_attributes", t->seam_attributes, 8);
+	cvm_json_add_hex(o, "mrconfigid", t->mrconfigid, 48);
+	cvm_json_add_hex(o, "mrowner", t->mrowner, 48);
+	cvm_json_add_hex(o, "mrownerconfig", t->mrownerconfig, 48);
+	cvm_json_add_hex(o, "tee_tcb_svn", t->tee_tcb_svn, 16);
 	if (t->has_tdx15) {
-		cli_json_add_hex(o, "tee_tcb_svn_2", t->tee_tcb_svn2, 16);
-		cli_json_add_hex(o, "mrservicetd", t->mrservicetd, 48);
+		cvm_json_add_hex(o, "tee_tcb_svn_2", t->tee_tcb_svn2, 16);
+		cvm_json_add_hex(o, "mrservicetd", t->mrservicetd, 48);
 	}
 	add_int(o, "trailing_bytes", (int64_t)t->trailing_bytes);
 	add_int(qe, "isvprodid", t->qe_isvprodid);
 	add_int(qe, "isvsvn", t->qe_isvsvn);
-	cli_json_add_hex(qe, "mrsigner", t->qe_mrsigner, 32);
+	cvm_json_add_hex(qe, "mrsigner", t->qe_mrsigner, 32);
 	json_object_object_add(o, "qe", qe);
 	if (t->have_pck)
 		json_object_object_add(o, "pck", pck_json(t));
@@ -221,7 +221,7 @@ static void tdx_fields(json_object *o, const struct cvm_tdx_info *t)
 
 static void print_json(const struct cvm_attest_result *r)
 {
-	CVM_CLEANUP(vr_json_putp) json_object *o = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "valid", json_object_new_boolean(r->valid));
 	add_str(o, "tee", r->tee == CVM_ATTEST_SNP ? "snp" : "tdx");

@@ -12,97 +12,6 @@
 #include "cmd.h"
 #include "verify-report-output.h"
 
-/* The ids follow the order of options[]: options[id - 1] is option id. */
-enum {
-	OPT_REPORT = 1,
-	OPT_REPORT_FORMAT,
-	OPT_VCEK,
-	OPT_VLEK,
-	OPT_CHAIN,
-	OPT_ARK,
-	OPT_PRODUCT,
-	OPT_CRL,
-	OPT_QUOTE,
-	OPT_COLLATERAL,
-	OPT_TCB_INFO,
-	OPT_TCB_INFO_SIG,
-	OPT_QE_IDENTITY,
-	OPT_QE_IDENTITY_SIG,
-	OPT_TCB_SIGNING_CHAIN,
-	OPT_PCK_CRL,
-	OPT_ROOT_CRL,
-	OPT_AT_TIME,
-	OPT_POLICY,
-	OPT_ALLOW_DEBUG,
-	OPT_REPORT_DATA,
-	OPT_ALLOW_MA,
-	OPT_MEASUREMENT,
-	OPT_HOST_DATA,
-	OPT_MIN_TCB,
-	OPT_MIN_GUEST_SVN,
-	OPT_VMPL,
-	OPT_ID_KEY_DIGEST,
-	OPT_AUTHOR_KEY_DIGEST,
-	OPT_STRICT_COMMITTED,
-	OPT_MRTD,
-	OPT_RTMR0,
-	OPT_RTMR1,
-	OPT_RTMR2,
-	OPT_RTMR3,
-	OPT_ACCEPT_TCB,
-	OPT__COUNT,
-};
-
-static const struct cli_option options[] = {
-	{ "report", 0, "FILE", OPT_REPORT, "SEV-SNP attestation report (binary or hex)" },
-	{ "report-format", 0, "FMT", OPT_REPORT_FORMAT, "bin, hex or auto (default)" },
-	{ "vcek", 0, "FILE", OPT_VCEK, "the VCEK certificate (PEM or DER)" },
-	{ "vlek", 0, "FILE", OPT_VLEK, "the VLEK certificate (PEM or DER)" },
-	{ "chain", 0, "FILE", OPT_CHAIN, "ASK or ASVK [+ ARK] (PEM); default: built in" },
-	{ "ark", 0, "FILE", OPT_ARK, "the ARK sent with the evidence (must be the built-in one)" },
-	{ "product", 0, "NAME", OPT_PRODUCT, "milan, genoa or turin (default: from the report)" },
-	{ "crl", 0, "FILE", OPT_CRL, "AMD CRL of the product (DER or PEM)" },
-	{ "quote", 0, "FILE", OPT_QUOTE, "TDX quote, version 4 or 5" },
-	{ "collateral", 0, "FILE", OPT_COLLATERAL,
-	  "QuoteCollateralV3 JSON (TCB info, QE identity, CRLs)" },
-	{ "tcb-info", 0, "FILE", OPT_TCB_INFO, "TDX TCB Info as served by Intel PCS" },
-	{ "tcb-info-signature", 0, "FILE", OPT_TCB_INFO_SIG, "signature (hex) of a bare TCB Info" },
-	{ "qe-identity", 0, "FILE", OPT_QE_IDENTITY, "TD QE identity as served by Intel PCS" },
-	{ "qe-identity-signature", 0, "FILE", OPT_QE_IDENTITY_SIG,
-	  "signature (hex) of a bare QE identity" },
-	{ "tcb-signing-chain", 0, "FILE", OPT_TCB_SIGNING_CHAIN,
-	  "Intel SGX TCB Signing certificate (PEM)" },
-	{ "pck-crl", 0, "FILE", OPT_PCK_CRL, "PCK CRL of the PCK's CA (DER, PEM or hex)" },
-	{ "root-crl", 0, "FILE", OPT_ROOT_CRL, "Intel SGX Root CA CRL (DER, PEM or hex)" },
-	{ "at-time", 0, "TIME", OPT_AT_TIME, "verify at this RFC 3339 time instead of now" },
-	{ "policy", 0, "FILE", OPT_POLICY, "expected values as a JSON policy" },
-	{ "allow-debug", 0, NULL, OPT_ALLOW_DEBUG, "accept a debuggable guest" },
-	{ "report-data", 0, "HEX", OPT_REPORT_DATA, "expected REPORT_DATA (64 bytes)" },
-	{ "allow-migration-agent", 0, NULL, OPT_ALLOW_MA,
-	  "SNP: accept a guest policy with MIGRATE_MA" },
-	{ "expect-measurement", 0, "HEX", OPT_MEASUREMENT,
-	  "SNP: accepted MEASUREMENT (repeatable)" },
-	{ "host-data", 0, "HEX", OPT_HOST_DATA, "SNP: expected HOST_DATA (32 bytes)" },
-	{ "min-tcb", 0, "LIST", OPT_MIN_TCB, "SNP: bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]" },
-	{ "min-guest-svn", 0, "N", OPT_MIN_GUEST_SVN, "SNP: minimum GUEST_SVN" },
-	{ "vmpl", 0, "N", OPT_VMPL, "SNP: required VMPL of the report (0-3)" },
-	{ "id-key-digest", 0, "HEX", OPT_ID_KEY_DIGEST,
-	  "SNP: accepted ID_KEY_DIGEST (repeatable)" },
-	{ "author-key-digest", 0, "HEX", OPT_AUTHOR_KEY_DIGEST,
-	  "SNP: accepted AUTHOR_KEY_DIGEST (repeatable)" },
-	{ "strict-committed-tcb", 0, NULL, OPT_STRICT_COMMITTED,
-	  "SNP: require committed == current TCB" },
-	{ "expect-mrtd", 0, "HEX", OPT_MRTD, "TDX: accepted MRTD (repeatable)" },
-	{ "expect-rtmr0", 0, "HEX", OPT_RTMR0, "TDX: expected RTMR0" },
-	{ "expect-rtmr1", 0, "HEX", OPT_RTMR1, "TDX: expected RTMR1" },
-	{ "expect-rtmr2", 0, "HEX", OPT_RTMR2, "TDX: expected RTMR2" },
-	{ "expect-rtmr3", 0, "HEX", OPT_RTMR3, "TDX: expected RTMR3" },
-	{ "accept-tcb-status", 0, "LIST", OPT_ACCEPT_TCB,
-	  "TDX: accepted TCB statuses (default UpToDate)" },
-	CLI_OPTION_JSON,
-	CLI_OPTION_END,
-};
-
 static const char *const synopsis[] = {
 	"--report FILE [--vcek FILE | --vlek FILE] [--chain FILE] [--product NAME] [options]",
 	"--quote FILE [--collateral FILE] [options]",
@@ -115,57 +24,76 @@ static const struct cli_command verify_cmd = {
 	.summary = "Verify an AMD SEV-SNP attestation report or an Intel TDX quote offline: its\n"
 		   "signature, its certificate chain to the AMD or Intel root built into cvmimg,\n"
 		   "the TCB it claims and the expected values of a policy.",
-	.options = options,
 };
 
 #define NAME "verify-report"
 
-/* Which evidence an option belongs to. */
-enum scope { ANY, SNP, TDX };
-
-static enum scope scope_of(int id)
-{
-	if (id >= OPT__COUNT)
-		return ANY;
-	if (id <= OPT_CRL || (id >= OPT_ALLOW_MA && id <= OPT_STRICT_COMMITTED))
-		return SNP;
-	if ((id >= OPT_QUOTE && id <= OPT_ROOT_CRL) || id >= OPT_MRTD)
-		return TDX;
-	return ANY;
-}
-
-struct vr_args {
-	const char *file[OPT__COUNT]; /* file arguments by option */
-	enum cvm_snp_report_format format;
-	enum cvm_snp_product product;
-	bool have_time, json;
-	int64_t at;
-	struct cvm_attest_policy cli; /* policy values given on the command line */
-	bool set[OPT__COUNT];         /* options given */
-	const char *snp_opt, *tdx_opt; /* the first option of each kind, for messages */
+/* An input file, read whole (at most CVM_ATTEST_INPUT_MAX bytes). */
+struct vr_file {
+	const char *path;
+	uint8_t *data;
+	size_t len;
 };
 
-static int parse_hex_arg(const char *opt, const char *arg, uint8_t *out, size_t len)
+struct vr_args {
+	struct vr_file report, vcek, vlek, chain, ark, crl;
+	struct vr_file quote, collateral, tcb_info, tcb_info_sig, qe_identity, qe_identity_sig,
+	    tcb_signing_chain, pck_crl, root_crl;
+	struct vr_file policy;
+	const char *format_name, *product_name, *at_time;
+	enum cvm_snp_report_format format;
+	enum cvm_snp_product product;
+	bool have_time, json, allow_debug, allow_ma, strict_committed;
+	int64_t at;
+	uint64_t vmpl;
+	struct cvm_attest_policy cli; /* policy values given on the command line */
+};
+
+/* Options that make sense for one kind of evidence only. */
+static const char *const snp_only[] = {
+	"report", "report-format", "vcek", "vlek", "chain", "ark", "product", "crl",
+	"allow-migration-agent", "expect-measurement", "host-data", "min-tcb", "min-guest-svn",
+	"vmpl", "id-key-digest", "author-key-digest", "strict-committed-tcb", NULL,
+};
+static const char *const tdx_only[] = {
+	"collateral", "tcb-info", "tcb-info-signature", "qe-identity", "qe-identity-signature",
+	"tcb-signing-chain", "pck-crl", "root-crl", "expect-mrtd", "expect-rtmr0", "expect-rtmr1",
+	"expect-rtmr2", "expect-rtmr3", "accept-tcb-status", NULL,
+};
+
+/* The first option of @names given, in the order of the command line's table. */
+static const char *first_given(const struct cli_option *opts, const char *const *names)
 {
-	if (cvm_hex_decode(arg, out, len, NULL) < 0)
-		return cli_usage(NAME, "--%s needs %zu bytes in hex", opt, len);
-	return 0;
+	for (; opts->long_name; opts++)
+		for (const char *const *n = names; *n; n++)
+			if (opts->given && !strcmp(opts->long_name, *n))
+				return opts->long_name;
+	return NULL;
 }
 
-static int add_value(const char *opt, const char *arg, uint8_t (*list)[48], unsigned *n)
+/* A repeatable 48-byte value: --expect-measurement, --id-key-digest, --expect-mrtd ... */
+struct value_list {
+	uint8_t (*values)[48];
+	unsigned *n;
+};
+
+static int add_value(const struct cli_option *o, const char *arg)
 {
-	if (*n >= CVM_ATTEST_MAX_VALUES)
-		return cli_usage(NAME, "--%s is given more than %d times", opt,
+	const struct value_list *l = o->dest;
+
+	if (*l->n >= CVM_ATTEST_MAX_VALUES)
+		return cli_usage(NAME, "--%s is given more than %d times", o->long_name,
 				 CVM_ATTEST_MAX_VALUES);
-	if (parse_hex_arg(opt, arg, list[*n], 48))
-		return CLI_EXIT_USAGE;
-	(*n)++;
+	if (cvm_hex_decode(arg, l->values[*l->n], 48, NULL) < 0)
+		return cli_usage(NAME, "--%s needs 48 bytes in hex", o->long_name);
+	(*l->n)++;
 	return 0;
 }
 
 /* "bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]" (bl and ucode accepted too). */
-static int parse_min_tcb(const char *arg, struct cvm_attest_policy *p)
+static int parse_min_tcb(const struct cli_option *o, const char *arg)
 {
+	struct cvm_attest_policy *p = o->dest;
 	static const char *const names[][2] = {
 		{ "bootloader", "bl" }, { "tee", "tee" }, { "snp", "snp" },
 		{ "microcode", "ucode" }, { "fmc", "fmc" },
@@ -200,8 +128,9 @@ static int parse_min_tcb(const char *arg, struct cvm_attest_policy *p)
 	return 0;
 }
 
-static int parse_statuses(const char *arg, unsigned *mask)
+static int parse_statuses(const struct cli_option *o, const char *arg)
 {
+	unsigned *mask = o->dest;
 	CVM_CLEANUP_FREE char *copy = strdup(arg);
 	char *save = NULL;
 
@@ -222,215 +151,163 @@ static int parse_statuses(const char *arg, unsigned *mask)
 	return 0;
 }
 
-static int parse_policy_option(struct vr_args *a, int id, const char *arg)
+/* The values the table leaves as text. */
+static int convert(struct vr_args *a)
 {
-	struct cvm_attest_policy *p = &a->cli;
-	uint64_t v;
-
-	switch (id) {
-	case OPT_REPORT_DATA:
-		if (parse_hex_arg("report-data", arg, p->snp.report_data, 64))
-			return CLI_EXIT_USAGE;
-		memcpy(p->tdx.report_data, p->snp.report_data, 64);
-		return 0;
-	case OPT_MEASUREMENT:
-		return add_value("expect-measurement", arg, p->snp.measurements,
-				 &p->snp.n_measurements);
-	case OPT_HOST_DATA:
-		return parse_hex_arg("host-data", arg, p->snp.host_data, 32);
-	case OPT_MIN_TCB:
-		return parse_min_tcb(arg, p);
-	case OPT_MIN_GUEST_SVN:
-		if (cli_parse_u64(NAME, "min-guest-svn", arg, 0, UINT32_MAX, &v))
-			return CLI_EXIT_USAGE;
-		p->snp.min_guest_svn = (uint32_t)v;
-		return 0;
-	case OPT_VMPL:
-		if (cli_parse_u64(NAME, "vmpl", arg, 0, 3, &v))
-			return CLI_EXIT_USAGE;
-		p->snp.vmpl = (int)v;
-		return 0;
-	case OPT_ID_KEY_DIGEST:
-		return add_value("id-key-digest", arg, p->snp.id_key_digests,
-				 &p->snp.n_id_key_digests);
-	case OPT_AUTHOR_KEY_DIGEST:
-		return add_value("author-key-digest", arg, p->snp.author_key_digests,
-				 &p->snp.n_author_key_digests);
-	case OPT_MRTD:
-		return add_value("expect-mrtd", arg, p->tdx.mrtd, &p->tdx.n_mrtd);
-	case OPT_RTMR0:
-	case OPT_RTMR1:
-	case OPT_RTMR2:
-	case OPT_RTMR3:
-		return parse_hex_arg(options[id - 1].long_name, arg, p->tdx.rtmr[id - OPT_RTMR0],
-				     48);
-	case OPT_ACCEPT_TCB:
-		return parse_statuses(arg, &p->tdx.accept_tcb_status);
-	}
-	return 0; /* flags: recorded in a->set */
-}
-
-static int parse_option(struct vr_args *a, int id, const char *arg)
-{
-	int64_t t;
-
-	if (id < OPT__COUNT)
-		a->set[id] = true;
-	if (scope_of(id) == SNP && !a->snp_opt)
-		a->snp_opt = options[id - 1].long_name;
-	if (scope_of(id) == TDX && !a->tdx_opt)
-		a->tdx_opt = options[id - 1].long_name;
-	switch (id) {
-	case OPT_REPORT_FORMAT:
-		a->format = cvm_snp_report_format_from_string(arg);
-		if (a->format < 0)
-			return cli_usage(NAME, "--report-format is bin, hex or auto, not '%s'", arg);
-		return 0;
-	case OPT_PRODUCT:
-		a->product = cvm_snp_product_from_string(arg);
-		if (a->product < 0)
-			return cli_usage(NAME, "unknown product '%s' (milan, genoa, turin)", arg);
-		return 0;
-	case OPT_AT_TIME:
-		if (cvm_parse_rfc3339(arg, &t) < 0)
+	if (a->format_name &&
+	    (a->format = cvm_snp_report_format_from_string(a->format_name)) < 0)
+		return cli_usage(NAME, "--report-format is bin, hex or auto, not '%s'",
+				 a->format_name);
+	if (a->product_name && (a->product = cvm_snp_product_from_string(a->product_name)) < 0)
+		return cli_usage(NAME, "unknown product '%s' (milan, genoa, turin)",
+				 a->product_name);
+	if (a->at_time) {
+		if (cvm_parse_rfc3339(a->at_time, &a->at) < 0)
 			return cli_usage(NAME, "--at-time needs an RFC 3339 time such as "
 					       "2025-06-01T00:00:00Z, not '%s'",
-					 arg);
+					 a->at_time);
 		a->have_time = true;
-		a->at = t;
-		return 0;
-	case CLI_OPT_JSON:
-		a->json = true;
-		return 0;
 	}
-	if (id <= OPT_POLICY) {
-		a->file[id] = arg;
-		return 0;
-	}
-	return parse_policy_option(a, id, arg);
+	return 0;
 }
 
-static int check_args(const struct vr_args *a)
+static int check_args(const struct vr_args *a, const struct cli_option *opts)
 {
-	if (!a->file[OPT_REPORT] == !a->file[OPT_QUOTE])
+	const char *snp_opt = first_given(opts, snp_only), *tdx_opt = first_given(opts, tdx_only);
+
+	if (!a->report.path == !a->quote.path)
 		return cli_usage(NAME, "give one of --report (SEV-SNP) or --quote (TDX)");
-	if (a->file[OPT_REPORT] && a->tdx_opt && strcmp(a->tdx_opt, "quote"))
-		return cli_usage(NAME, "--%s is for TDX quotes, not SNP reports", a->tdx_opt);
-	if (a->file[OPT_QUOTE] && a->snp_opt)
-		return cli_usage(NAME, "--%s is for SNP reports, not TDX quotes", a->snp_opt);
-	if (a->file[OPT_VCEK] && a->file[OPT_VLEK])
+	if (a->report.path && tdx_opt)
+		return cli_usage(NAME, "--%s is for TDX quotes, not SNP reports", tdx_opt);
+	if (a->quote.path && snp_opt)
+		return cli_usage(NAME, "--%s is for SNP reports, not TDX quotes", snp_opt);
+	if (a->vcek.path && a->vlek.path)
 		return cli_usage(NAME, "give --vcek or --vlek, not both");
-	if (a->file[OPT_TCB_INFO_SIG] && !a->file[OPT_TCB_INFO])
+	if (a->tcb_info_sig.path && !a->tcb_info.path)
 		return cli_usage(NAME, "--tcb-info-signature needs --tcb-info");
-	if (a->file[OPT_QE_IDENTITY_SIG] && !a->file[OPT_QE_IDENTITY])
+	if (a->qe_identity_sig.path && !a->qe_identity.path)
 		return cli_usage(NAME, "--qe-identity-signature needs --qe-identity");
-	if ((a->file[OPT_TCB_INFO] || a->file[OPT_QE_IDENTITY]) && !a->file[OPT_COLLATERAL] &&
-	    !a->file[OPT_TCB_SIGNING_CHAIN])
+	if ((a->tcb_info.path || a->qe_identity.path) && !a->collateral.path &&
+	    !a->tcb_signing_chain.path)
 		return cli_usage(NAME, "--tcb-info and --qe-identity need --tcb-signing-chain");
 	return 0;
 }
 
-/* The policy: defaults, then the --policy file, then the command line's values. */
-static void apply_cli(const struct vr_args *a, struct cvm_attest_policy *p)
+static void copy_values(uint8_t (*dst)[48], unsigned *n_dst, uint8_t (*src)[48], unsigned n)
 {
-	const struct cvm_attest_policy *c = &a->cli;
+	*n_dst = n;
+	memcpy(dst, src, n * sizeof(*src));
+}
 
-	if (a->set[OPT_ALLOW_DEBUG])
+/* The policy: defaults, then the --policy file, then the command line's values. */
+static void apply_cli(struct vr_args *a, const struct cli_option *opts,
+		      struct cvm_attest_policy *p)
+{
+	struct cvm_attest_policy *c = &a->cli;
+
+	if (a->allow_debug)
 		p->snp.allow_debug = p->tdx.allow_debug = true;
-	if (a->set[OPT_ALLOW_MA])
+	if (a->allow_ma)
 		p->snp.allow_migration_agent = true;
-	if (a->set[OPT_STRICT_COMMITTED])
+	if (a->strict_committed)
 		p->snp.strict_committed_tcb = true;
-	if (a->set[OPT_REPORT_DATA]) {
+	if (cli_given(opts, c->snp.report_data)) {
 		p->snp.have_report_data = p->tdx.have_report_data = true;
 		memcpy(p->snp.report_data, c->snp.report_data, 64);
-		memcpy(p->tdx.report_data, c->tdx.report_data, 64);
+		memcpy(p->tdx.report_data, c->snp.report_data, 64);
 	}
-	if (a->set[OPT_HOST_DATA]) {
+	if (cli_given(opts, c->snp.host_data)) {
 		p->snp.have_host_data = true;
 		memcpy(p->snp.host_data, c->snp.host_data, 32);
 	}
-	if (a->set[OPT_MEASUREMENT]) {
-		p->snp.n_measurements = c->snp.n_measurements;
-		memcpy(p->snp.measurements, c->snp.measurements, sizeof(c->snp.measurements));
-	}
-	if (a->set[OPT_MIN_TCB]) {
+	if (c->snp.n_measurements)
+		copy_values(p->snp.measurements, &p->snp.n_measurements, c->snp.measurements,
+			    c->snp.n_measurements);
+	if (c->snp.have_min_tcb) {
 		p->snp.have_min_tcb = true;
 		p->snp.min_tcb_has_fmc = c->snp.min_tcb_has_fmc;
 		p->snp.min_tcb = c->snp.min_tcb;
 	}
-	if (a->set[OPT_MIN_GUEST_SVN]) {
+	if (cli_given(opts, &c->snp.min_guest_svn)) {
 		p->snp.have_min_guest_svn = true;
 		p->snp.min_guest_svn = c->snp.min_guest_svn;
 	}
-	if (a->set[OPT_VMPL])
-		p->snp.vmpl = c->snp.vmpl;
-	if (a->set[OPT_ID_KEY_DIGEST]) {
-		p->snp.n_id_key_digests = c->snp.n_id_key_digests;
-		memcpy(p->snp.id_key_digests, c->snp.id_key_digests, sizeof(c->snp.id_key_digests));
-	}
-	if (a->set[OPT_AUTHOR_KEY_DIGEST]) {
-		p->snp.n_author_key_digests = c->snp.n_author_key_digests;
-		memcpy(p->snp.author_key_digests, c->snp.author_key_digests,
-		       sizeof(c->snp.author_key_digests));
-	}
-	if (a->set[OPT_MRTD]) {
-		p->tdx.n_mrtd = c->tdx.n_mrtd;
-		memcpy(p->tdx.mrtd, c->tdx.mrtd, sizeof(c->tdx.mrtd));
-	}
+	if (cli_given(opts, &a->vmpl))
+		p->snp.vmpl = (int)a->vmpl;
+	if (c->snp.n_id_key_digests)
+		copy_values(p->snp.id_key_digests, &p->snp.n_id_key_digests, c->snp.id_key_digests,
+			    c->snp.n_id_key_digests);
+	if (c->snp.n_author_key_digests)
+		copy_values(p->snp.author_key_digests, &p->snp.n_author_key_digests,
+			    c->snp.author_key_digests, c->snp.n_author_key_digests);
+	if (c->tdx.n_mrtd)
+		copy_values(p->tdx.mrtd, &p->tdx.n_mrtd, c->tdx.mrtd, c->tdx.n_mrtd);
 	for (int i = 0; i < 4; i++)
-		if (a->set[OPT_RTMR0 + i]) {
+		if (cli_given(opts, c->tdx.rtmr[i])) {
 			p->tdx.have_rtmr[i] = true;
 			memcpy(p->tdx.rtmr[i], c->tdx.rtmr[i], 48);
 		}
-	if (a->set[OPT_ACCEPT_TCB])
+	if (cli_given(opts, &c->tdx.accept_tcb_status))
 		p->tdx.accept_tcb_status = c->tdx.accept_tcb_status;
 }
 
-/* The input files, read whole (each at most CVM_ATTEST_INPUT_MAX bytes). */
-struct vr_files {
-	uint8_t *data[OPT__COUNT];
-	size_t len[OPT__COUNT];
-};
+#define VR_FILES 16
 
-static void vr_files_done(struct vr_files *f)
+/* Every input file, for reading and freeing. */
+static void file_list(struct vr_args *a, struct vr_file *out[VR_FILES])
 {
-	for (int i = 0; i < OPT__COUNT; i++)
-		free(f->data[i]);
+	struct vr_file *list[VR_FILES] = {
+		&a->report,	   &a->vcek,	      &a->vlek,		   &a->chain,
+		&a->ark,	   &a->crl,	      &a->quote,	   &a->collateral,
+		&a->tcb_info,	   &a->tcb_info_sig,  &a->qe_identity,	   &a->qe_identity_sig,
+		&a->tcb_signing_chain, &a->pck_crl,   &a->root_crl,	   &a->policy,
+	};
+
+	memcpy(out, list, sizeof(list));
 }
 
-static int read_inputs(const struct vr_args *a, struct vr_files *f)
+static void vr_files_done(struct vr_args *a)
 {
-	for (int id = 1; id <= OPT_POLICY; id++) {
+	struct vr_file *files[VR_FILES];
+
+	file_list(a, files);
+	for (size_t i = 0; i < VR_FILES; i++)
+		free(files[i]->data);
+}
+
+static int read_inputs(struct vr_args *a)
+{
+	struct vr_file *files[VR_FILES];
+
+	file_list(a, files);
+	for (size_t i = 0; i < VR_FILES; i++) {
+		struct vr_file *f = files[i];
 		cvm_err e = { 0 };
 
-		if (!a->file[id])
-			continue;
-		if (cvm_read_file(a->file[id], CVM_ATTEST_INPUT_MAX, &f->data[id], &f->len[id],
-				  &e) < 0)
+		if (f->path && cvm_read_file(f->path, CVM_ATTEST_INPUT_MAX, &f->data, &f->len, &e) < 0)
 			return cli_fail(NAME, &e);
 	}
 	return 0;
 }
 
-static struct cvm_attest_blob blob(const struct vr_args *a, const struct vr_files *f, int id)
+static struct cvm_attest_blob blob(const struct vr_file *f)
 {
-	return (struct cvm_attest_blob){ f->data[id], f->len[id], a->file[id] };
+	return (struct cvm_attest_blob){ f->data, f->len, f->path };
 }
 
-static int run_snp(const struct vr_args *a, const struct vr_files *f,
-		   const struct cvm_attest_policy *p, struct cvm_attest_result *res, cvm_err *e)
+static int run_snp(const struct vr_args *a, const struct cvm_attest_policy *p,
+		   struct cvm_attest_result *res, cvm_err *e)
 {
 	struct cvm_snp_evidence ev = {
-		.report = blob(a, f, OPT_REPORT),
+		.report = blob(&a->report),
 		.format = a->format,
-		.vek = blob(a, f, a->file[OPT_VLEK] ? OPT_VLEK : OPT_VCEK),
-		.vek_kind = a->file[OPT_VLEK]	? CVM_SNP_SIGNER_VLEK
-			    : a->file[OPT_VCEK] ? CVM_SNP_SIGNER_VCEK
-						: CVM_SNP_SIGNER_AUTO,
-		.chain = blob(a, f, OPT_CHAIN),
-		.ark = blob(a, f, OPT_ARK),
-		.crl = blob(a, f, OPT_CRL),
+		.vek = blob(a->vlek.path ? &a->vlek : &a->vcek),
+		.vek_kind = a->vlek.path   ? CVM_SNP_SIGNER_VLEK
+			    : a->vcek.path ? CVM_SNP_SIGNER_VCEK
+					   : CVM_SNP_SIGNER_AUTO,
+		.chain = blob(&a->chain),
+		.ark = blob(&a->ark),
+		.crl = blob(&a->crl),
 		.product = a->product,
 		.have_time = a->have_time,
 		.at_time = a->at,
@@ -439,19 +316,19 @@ static int run_snp(const struct vr_args *a, const struct vr_files *f,
 	return cvm_snp_verify(&ev, p, res, e);
 }
 
-static int run_tdx(const struct vr_args *a, const struct vr_files *f,
-		   const struct cvm_attest_policy *p, struct cvm_attest_result *res, cvm_err *e)
+static int run_tdx(const struct vr_args *a, const struct cvm_attest_policy *p,
+		   struct cvm_attest_result *res, cvm_err *e)
 {
 	struct cvm_tdx_evidence ev = {
-		.quote = blob(a, f, OPT_QUOTE),
-		.collateral = blob(a, f, OPT_COLLATERAL),
-		.tcb_info = blob(a, f, OPT_TCB_INFO),
-		.tcb_info_sig = blob(a, f, OPT_TCB_INFO_SIG),
-		.qe_identity = blob(a, f, OPT_QE_IDENTITY),
-		.qe_identity_sig = blob(a, f, OPT_QE_IDENTITY_SIG),
-		.tcb_signing_chain = blob(a, f, OPT_TCB_SIGNING_CHAIN),
-		.pck_crl = blob(a, f, OPT_PCK_CRL),
-		.root_crl = blob(a, f, OPT_ROOT_CRL),
+		.quote = blob(&a->quote),
+		.collateral = blob(&a->collateral),
+		.tcb_info = blob(&a->tcb_info),
+		.tcb_info_sig = blob(&a->tcb_info_sig),
+		.qe_identity = blob(&a->qe_identity),
+		.qe_identity_sig = blob(&a->qe_identity_sig),
+		.tcb_signing_chain = blob(&a->tcb_signing_chain),
+		.pck_crl = blob(&a->pck_crl),
+		.root_crl = blob(&a->root_crl),
 		.have_time = a->have_time,
 		.at_time = a->at,
 	};
@@ -459,46 +336,116 @@ static int run_tdx(const struct vr_args *a, const struct vr_files *f,
 	return cvm_tdx_verify(&ev, p, res, e);
 }
 
-static int verify(const struct vr_args *a)
+static int verify_inputs(struct vr_args *a, const struct cli_option *opts)
 {
-	CVM_CLEANUP(vr_files_done) struct vr_files f = { 0 };
 	CVM_CLEANUP_FREE struct cvm_attest_result *res = calloc(1, sizeof(*res));
 	struct cvm_attest_policy policy;
 	cvm_err e = { 0 };
-	int r = read_inputs(a, &f);
+	int r;
 
-	if (r)
-		return r;
 	if (!res)
 		return cli_fail(NAME, &(cvm_err){ .code = -ENOMEM });
 	cvm_attest_policy_init(&policy);
-	if (a->file[OPT_POLICY] &&
-	    cvm_attest_policy_load_json(&policy, (const char *)f.data[OPT_POLICY], f.len[OPT_POLICY],
-					a->file[OPT_POLICY], &e) < 0)
+	if (a->policy.path &&
+	    cvm_attest_policy_load_json(&policy, (const char *)a->policy.data, a->policy.len,
+					a->policy.path, &e) < 0)
 		return cli_fail(NAME, &e);
-	apply_cli(a, &policy);
-	r = a->file[OPT_REPORT] ? run_snp(a, &f, &policy, res, &e) : run_tdx(a, &f, &policy, res, &e);
+	apply_cli(a, opts, &policy);
+	r = a->report.path ? run_snp(a, &policy, res, &e) : run_tdx(a, &policy, res, &e);
 	if (r < 0)
 		return cli_fail(NAME, &e);
 	return verify_report_print(res, a->json);
 }
 
+static int verify(struct vr_args *a, const struct cli_option *opts)
+{
+	int r = read_inputs(a);
+
+	if (!r)
+		r = verify_inputs(a, opts);
+	vr_files_done(a);
+	return r;
+}
+
 int cmd_verify_report(int argc, char **argv)
 {
 	struct vr_args a = { .format = CVM_SNP_FORMAT_AUTO, .product = CVM_SNP_PRODUCT_AUTO };
-	struct cli_parser p;
-	const char *arg;
-	int id, r;
+	struct cvm_attest_policy *c = &a.cli;
+	struct value_list measurements = { c->snp.measurements, &c->snp.n_measurements },
+			  id_keys = { c->snp.id_key_digests, &c->snp.n_id_key_digests },
+			  author_keys = { c->snp.author_key_digests, &c->snp.n_author_key_digests },
+			  mrtds = { c->tdx.mrtd, &c->tdx.n_mrtd };
+	struct cli_option options[] = {
+		CLI_STRING("report", 0, "FILE", &a.report.path,
+			   "SEV-SNP attestation report (binary or hex)"),
+		CLI_STRING("report-format", 0, "FMT", &a.format_name, "bin, hex or auto (default)"),
+		CLI_STRING("vcek", 0, "FILE", &a.vcek.path, "the VCEK certificate (PEM or DER)"),
+		CLI_STRING("vlek", 0, "FILE", &a.vlek.path, "the VLEK certificate (PEM or DER)"),
+		CLI_STRING("chain", 0, "FILE", &a.chain.path,
+			   "ASK or ASVK [+ ARK] (PEM); default: built in"),
+		CLI_STRING("ark", 0, "FILE", &a.ark.path,
+			   "the ARK sent with the evidence (must be the built-in one)"),
+		CLI_STRING("product", 0, "NAME", &a.product_name,
+			   "milan, genoa or turin (default: from the report)"),
+		CLI_STRING("crl", 0, "FILE", &a.crl.path, "AMD CRL of the product (DER or PEM)"),
+		CLI_STRING("quote", 0, "FILE", &a.quote.path, "TDX quote, version 4 or 5"),
+		CLI_STRING("collateral", 0, "FILE", &a.collateral.path,
+			   "QuoteCollateralV3 JSON (TCB info, QE identity, CRLs)"),
+		CLI_STRING("tcb-info", 0, "FILE", &a.tcb_info.path,
+			   "TDX TCB Info as served by Intel PCS"),
+		CLI_STRING("tcb-info-signature", 0, "FILE", &a.tcb_info_sig.path,
+			   "signature (hex) of a bare TCB Info"),
+		CLI_STRING("qe-identity", 0, "FILE", &a.qe_identity.path,
+			   "TD QE identity as served by Intel PCS"),
+		CLI_STRING("qe-identity-signature", 0, "FILE", &a.qe_identity_sig.path,
+			   "signature (hex) of a bare QE identity"),
+		CLI_STRING("tcb-signing-chain", 0, "FILE", &a.tcb_signing_chain.path,
+			   "Intel SGX TCB Signing certificate (PEM)"),
+		CLI_STRING("pck-crl", 0, "FILE", &a.pck_crl.path,
+			   "PCK CRL of the PCK's CA (DER, PEM or hex)"),
+		CLI_STRING("root-crl", 0, "FILE", &a.root_crl.path,
+			   "Intel SGX Root CA CRL (DER, PEM or hex)"),
+		CLI_STRING("at-time", 0, "TIME", &a.at_time,
+			   "verify at this RFC 3339 time instead of now"),
+		CLI_STRING("policy", 0, "FILE", &a.policy.path, "expected values as a JSON policy"),
+		CLI_FLAG("allow-debug", 0, &a.allow_debug, "accept a debuggable guest"),
+		CLI_HEX("report-data", 0, "HEX", c->snp.report_data, 64,
+			"expected REPORT_DATA (64 bytes)"),
+		CLI_FLAG("allow-migration-agent", 0, &a.allow_ma,
+			 "SNP: accept a guest policy with MIGRATE_MA"),
+		CLI_CALLBACK("expect-measurement", 0, "HEX", add_value, &measurements,
+			     "SNP: accepted MEASUREMENT (repeatable)"),
+		CLI_HEX("host-data", 0, "HEX", c->snp.host_data, 32,
+			"SNP: expected HOST_DATA (32 bytes)"),
+		CLI_CALLBACK("min-tcb", 0, "LIST", parse_min_tcb, c,
+			     "SNP: bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]"),
+		CLI_U32("min-guest-svn", 0, "N", &c->snp.min_guest_svn, 0, UINT32_MAX,
+			"SNP: minimum GUEST_SVN"),
+		CLI_U64("vmpl", 0, "N", &a.vmpl, 0, 3, "SNP: required VMPL of the report (0-3)"),
+		CLI_CALLBACK("id-key-digest", 0, "HEX", add_value, &id_keys,
+			     "SNP: accepted ID_KEY_DIGEST (repeatable)"),
+		CLI_CALLBACK("author-key-digest", 0, "HEX", add_value, &author_keys,
+			     "SNP: accepted AUTHOR_KEY_DIGEST (repeatable)"),
+		CLI_FLAG("strict-committed-tcb", 0, &a.strict_committed,
+			 "SNP: require committed == current TCB"),
+		CLI_CALLBACK("expect-mrtd", 0, "HEX", add_value, &mrtds,
+			     "TDX: accepted MRTD (repeatable)"),
+		CLI_HEX("expect-rtmr0", 0, "HEX", c->tdx.rtmr[0], 48, "TDX: expected RTMR0"),
+		CLI_HEX("expect-rtmr1", 0, "HEX", c->tdx.rtmr[1], 48, "TDX: expected RTMR1"),
+		CLI_HEX("expect-rtmr2", 0, "HEX", c->tdx.rtmr[2], 48, "TDX: expected RTMR2"),
+		CLI_HEX("expect-rtmr3", 0, "HEX", c->tdx.rtmr[3], 48, "TDX: expected RTMR3"),
+		CLI_CALLBACK("accept-tcb-status", 0, "LIST", parse_statuses,
+			     &c->tdx.accept_tcb_status,
+			     "TDX: accepted TCB statuses (default UpToDate)"),
+		CLI_JSON(&a.json),
+		CLI_END,
+	};
+	int r;
 
-	cvm_attest_policy_init(&a.cli);
-	cli_parser_init(&p, &verify_cmd, argc, argv);
-	while ((id = cli_next(&p, &arg)) > 0)
-		if ((r = parse_option(&a, id, arg)))
-			return r;
-	if (id == CLI_EXIT)
-		return p.exit_code;
-	if (p.optind < argc)
-		return cli_usage(NAME, "unexpected argument '%s'", argv[p.optind]);
-	r = check_args(&a);
-	return r ? r : verify(&a);
+	cvm_attest_policy_init(c);
+	if ((r = cli_parse(&verify_cmd, options, argc, argv, NULL, NULL)) != CLI_GO_ON)
+		return r;
+	if ((r = convert(&a)) || (r = check_args(&a, options)))
+		return r;
+	return verify(&a, options);
 }

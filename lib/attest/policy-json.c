@@ -17,11 +17,10 @@
 #include <cvmimg/attest.h>
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "util/macro.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json_put)
-CVM_DEFINE_CLEANUP(json_tokener, json_tokener_free, cvm_json_tokener_free)
 
 CVM_PUBLIC void cvm_attest_policy_init(struct cvm_attest_policy *p)
 {
@@ -259,7 +258,7 @@ static int section(struct pctx *c, json_object *obj, struct cvm_attest_policy *p
 static int parse_document(const char *json, size_t len, const char *name, json_object **ret,
 			  cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_json_tokener_freep) json_tokener *tok = json_tokener_new();
+	CVM_CLEANUP(cvm_json_tokenerp) json_tokener *tok = json_tokener_new();
 	json_object *o;
 	size_t end;
 
@@ -288,7 +287,7 @@ static int parse_document(const char *json, size_t len, const char *name, json_o
 CVM_PUBLIC int cvm_attest_policy_load_json(struct cvm_attest_policy *p, const char *json,
 					   size_t len, const char *name, cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_json_putp) json_object *doc = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *doc = NULL;
 	struct cvm_attest_policy tmp;
 	struct pctx c = { .name = name ? name : "policy", .err = reterr };
 	int r;

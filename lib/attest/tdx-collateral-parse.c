@@ -9,11 +9,11 @@
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "attest/tdx-collateral-parse.h"
 #include "util/x509.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json_put)
 
 /* Where a field is, for messages: document name and object path. */
 struct jctx {
@@ -442,7 +442,7 @@ static int v3_certs_crls(json_object *doc, const char *name, struct tdx_collater
 
 static int load_v3(const struct cvm_attest_blob *in, struct tdx_collateral *c, cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_json_putp) json_object *doc = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *doc = NULL;
 	int r = parse_json((const char *)in->data, in->len, in->name, &doc, reterr);
 
 	if (r < 0)
@@ -464,7 +464,7 @@ static bool given(const struct cvm_attest_blob *b)
 static int load_file_doc(const struct cvm_attest_blob *in, const struct cvm_attest_blob *sig,
 			 const char *member, struct tdx_signed_doc *out, cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_json_putp) json_object *doc = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *doc = NULL;
 	int r = parse_json((const char *)in->data, in->len, in->name, &doc, reterr);
 
 	if (r < 0)
@@ -529,8 +529,8 @@ static int body_object(const struct tdx_signed_doc *d, const char *what, json_ob
 
 static int parse_bodies(struct tdx_collateral *c, cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_json_putp) json_object *tcb = NULL;
-	CVM_CLEANUP(cvm_json_putp) json_object *qe = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *tcb = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *qe = NULL;
 	int r;
 
 	if (c->tcb_doc.present &&

@@ -12,12 +12,12 @@
 #include <openssl/x509.h>
 
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "boot/keys.h"
 #include "boot/pcr.h"
 #include "boot/pcrsig.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, pcrsig_json_free)
 CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, pcrsig_md_ctx_free)
 
 /* SHA-256 of the key as i2d_PublicKey() writes it (PKCS#1 RSAPublicKey for RSA). */
@@ -58,7 +58,7 @@ static int add_hex(json_object *o, const char *key, const uint8_t *buf, size_t l
 static int phase_entry(EVP_PKEY *key, const uint8_t pkfp[CVM_SHA256_LEN], const uint8_t *pcr,
 		       json_object **ret, cvm_err *reterr)
 {
-	CVM_CLEANUP(pcrsig_json_freep) json_object *e = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *e = json_object_new_object();
 	CVM_CLEANUP_FREE char *sig = NULL;
 	json_object *pcrs = json_object_new_array();
 	uint8_t pol[CVM_SHA256_LEN];
@@ -102,7 +102,7 @@ int uki_pcrsig_build(const uint8_t pcr[CVM_UKI_PHASES + 1][CVM_SHA512_LEN], cons
 {
 	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *priv = NULL;
 	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *pub = NULL;
-	CVM_CLEANUP(pcrsig_json_freep) json_object *root = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *root = json_object_new_object();
 	json_object *bank = json_object_new_array();
 	uint8_t pkfp[CVM_SHA256_LEN];
 	const char *text;

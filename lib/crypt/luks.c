@@ -11,13 +11,13 @@
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
+#include <cvmimg/json.h>
 
 #include "util/log-internal.h"
 #include "crypt/luks.h"
 #include "util/pio.h"
 
 CVM_DEFINE_CLEANUP(struct crypt_device, crypt_free, cvm_crypt)
-CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json)
 
 /* libcryptsetup's messages: errors kept for ours, the rest to the debug log. */
 struct luks_log {

@@ -17,6 +17,7 @@
 #include <cvmimg/image.h>
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "util/endian.h"
 #include "disk/gpt.h"
@@ -26,7 +27,6 @@
 #include "util/pio.h"
 #include "util/spawn.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json)
 
 static uint64_t be64(const uint8_t *p)
 {

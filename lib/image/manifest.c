@@ -8,11 +8,11 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
+#include <cvmimg/json.h>
 
 #include "disk/gpt.h"
 #include "image/manifest.h"
 
-CVM_DEFINE_CLEANUP(json_object, json_object_put, cvm_json)
 
 static void add_str(json_object *o, const char *k, const char *v)
 {
