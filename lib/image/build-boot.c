@@ -105,11 +105,13 @@ static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_er
 			return 0;
 		return cvm_err_set(reterr, r, "cannot read the initrd '%s': %s", name, e.msg);
 	}
-	b->m.have_initrd_check = true;
-	b->m.initrd_can_unlock = cvm_initrd_can_unlock_luks(&info, &missing);
-	b->m.initrd_flavour = cvm_initrd_flavour_to_string(info.flavour);
-	b->m.initrd_compression = info.compression[info.segments - 1];
-	if (b->m.initrd_can_unlock || b->o->skip_initrd_check)
+	b->res->boot.initrd_checked = true;
+	b->res->boot.initrd_can_unlock = cvm_initrd_can_unlock_luks(&info, &missing);
+	snprintf(b->res->boot.initrd_flavour, sizeof(b->res->boot.initrd_flavour), "%s",
+		 cvm_initrd_flavour_to_string(info.flavour));
+	snprintf(b->res->boot.initrd_compression, sizeof(b->res->boot.initrd_compression), "%s",
+		 info.compression[info.segments - 1]);
+	if (b->res->boot.initrd_can_unlock || b->o->skip_initrd_check)
 		return 0;
 	return cvm_err_set(reterr, -EBADMSG,
 			   "the initrd '%s' cannot unlock the encrypted root (%s): install "
@@ -197,12 +199,8 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 	in.output_name = b->out.item[b->uki_i].tmp;
 	if ((r = cvm_uki_write(&in, fd, &res, reterr)) < 0)
 		return r;
-	/* b->uki stays NULL: build.json's digest of uki.efi is read back from the file */
+	/* what build.json says of uki.efi is read back from the file (build-finish.c) */
 	b->uki_len = (size_t)res.size;
-	memcpy(b->m.uki_authenticode_sha256, res.authenticode_sha256,
-	       sizeof(b->m.uki_authenticode_sha256));
-	memcpy(b->m.uki_authenticode_sha384, res.authenticode_sha384,
-	       sizeof(b->m.uki_authenticode_sha384));
 	if (futimens(fd, ts) < 0)
 		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'",
 					 b->out.item[b->uki_i].tmp);
@@ -212,20 +210,21 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 static void record(struct build *b, const struct cvm_boot_parts *bp)
 {
 	const struct cvm_build_options *o = b->o;
-	char *ksrc = b->kernel_source, *isrc = b->initrd_source;
+	struct cvm_build_boot *rb = &b->res->boot;
 
-	snprintf(ksrc, sizeof(b->kernel_source), "%s%s", o->kernel_path ? "file:" : "rootfs:/",
+	snprintf(rb->kernel_source, sizeof(rb->kernel_source), "%s%s",
+		 o->kernel_path ? "file:" : "rootfs:/",
 		 o->kernel_path ? o->kernel_path : bp->kernel_path);
-	snprintf(isrc, sizeof(b->initrd_source), "%s%s", o->initrd_path ? "file:" : "rootfs:/",
+	snprintf(rb->initrd_source, sizeof(rb->initrd_source), "%s%s",
+		 o->initrd_path ? "file:" : "rootfs:/",
 		 o->initrd_path ? o->initrd_path : bp->initrd_path);
-	b->m.kernel_source = ksrc;
-	b->m.initrd_source = isrc;
-	if (bp->version) {
-		snprintf(b->kernel_version, sizeof(b->kernel_version), "%s", bp->version);
-		b->m.kernel_version = b->kernel_version;
-	}
-	cvm_sha256(bp->kernel, bp->kernel_len, b->m.kernel_sha256);
-	cvm_sha256(bp->initrd, bp->initrd_len, b->m.initrd_sha256);
+	snprintf(rb->kernel_version, sizeof(rb->kernel_version), "%s",
+		 bp->version ? bp->version : "");
+	cvm_sha256(bp->kernel, bp->kernel_len, rb->kernel_sha256);
+	cvm_sha256(bp->initrd, bp->initrd_len, rb->initrd_sha256);
+	snprintf(rb->os, sizeof(rb->os), "%s", b->os_name);
+	snprintf(rb->esp_files[0], sizeof(rb->esp_files[0]), "EFI/BOOT/BOOTX64.EFI");
+	snprintf(rb->esp_files[1], sizeof(rb->esp_files[1]), "EFI/Linux/%s.efi", b->uki_name);
 }
 
 int cvm_build_boot(struct build *b, cvm_err *reterr)
