@@ -340,9 +340,9 @@ static int decode_part(const struct jwe_in *in, int i, size_t want, size_t max, 
 	int r = cvm_base64_decode(in->part[i], in->len[i], CVM_BASE64_URL, want ? want : max, ret,
 				  ret_len, &e);
 
-	if (r < 0)
+	if (r < 0 && !(want && r == -EFBIG))
 		return cvm_err_set(reterr, r, "JWE \"%s\": %s", part_names[i], e.msg);
-	if (want && *ret_len != want) {
+	if (want && (r < 0 || *ret_len != want)) {
 		free(*ret);
 		*ret = NULL;
 		return cvm_err_set(reterr, -EBADMSG, "JWE \"%s\" is not %zu bytes", part_names[i],

@@ -52,11 +52,17 @@ CVM_PUBLIC int cvm_json_parse(const char *text, size_t len, size_t max, const ch
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (e == json_tokener_continue) {
+		/* a number or literal at the very end waits for more: a NUL ends the input */
+		o = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+		end = len;
+	}
 	if (e != json_tokener_success)
 		return cvm_err_set(reterr, -EBADMSG, "%s is not valid JSON: %s", name,
 				   e == json_tokener_continue ? "unexpected end"
 							      : json_tokener_error_desc(e));
-	end = json_tokener_get_parse_end(tok);
 	while (end < len && strchr(" \t\r\n", text[end]))
 		end++;
 	if (end < len)
