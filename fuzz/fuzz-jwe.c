@@ -8,9 +8,11 @@
  * import and JCS. Properties checked beyond ASan and UBSan: only the
  * documented errnos; a decrypted payload is NUL-terminated; base64url
  * decoding is canonical (encoding the result gives the input back); JCS is
- * a fixed point (parsing its output and serializing again gives the same).
+ * a fixed point (parsing its output and serializing again gives the same,
+ * except integers json-c cannot hold, which are refused).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,22 @@ static void fuzz_base64(const uint8_t *data, size_t size)
 	}
 }
 
+/* Whether @s holds an integer literal of 19 or more digits (JCS text json-c may saturate). */
+static bool over_64_bits(const char *s, size_t len)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		bool digit = s[i] >= '0' && s[i] <= '9';
+
+		if (digit && ++run >= 19 && (i + 1 == len || !strchr(".eE", s[i + 1])))
+			return true;
+		if (!digit)
+			run = 0;
+	}
+	return false;
+}
+
 static void fuzz_json(const uint8_t *data, size_t size)
 {
 	json_object *v = NULL, *v2 = NULL;
@@ -79,9 +97,13 @@ static void fuzz_json(const uint8_t *data, size_t size)
 	r = cvm_jcs_serialize(v, &s, &len, NULL);
 	check_errno(r, -EBADMSG, -ERANGE, -EBADMSG);
 	if (r == 0) {
-		if (cvm_json_parse(s, len, CVM_JOSE_INPUT_MAX * 4, "jcs", &v2, NULL) < 0 ||
-		    cvm_jcs_serialize(v2, &s2, &len2, NULL) < 0 || len2 != len ||
-		    memcmp(s, s2, len))
+		if (cvm_json_parse(s, len, CVM_JOSE_INPUT_MAX * 4, "jcs", &v2, NULL) < 0)
+			abort();
+		r = cvm_jcs_serialize(v2, &s2, &len2, NULL);
+		/* JCS prints doubles below 1e21 as integers, which json-c reads back as
+		 * 64-bit integers: beyond 2^64 it saturates them, and they are refused */
+		if ((r < 0 && !(r == -ERANGE && over_64_bits(s, len))) ||
+		    (r == 0 && (len2 != len || memcmp(s, s2, len))))
 			abort();
 	}
 	free(s);

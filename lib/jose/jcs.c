@@ -24,8 +24,6 @@
 
 CVM_DEFINE_CLEANUP(struct printbuf, printbuf_free, jcs_printbuf_free)
 
-#define MAX_SAFE_INTEGER 9007199254740992.0 /* 2^53: beyond it a double skips integers */
-
 struct out {
 	struct printbuf *pb;
 	bool failed; /* out of memory: checked once at the end */
@@ -177,27 +175,51 @@ static void format_double(double d, char *out, size_t size)
 
 static int put_value(struct out *o, json_object *v, int depth, cvm_err *reterr);
 
+/*
+ * An integer beyond 2^53 is a JSON number like any other, an IEEE double to
+ * RFC 8785: accepted when that double's ECMAScript text is the integer's own
+ * text (1e18, or what JCS printed for a large double), refused when reading it
+ * as a double would change the number (2^53 + 1).
+ */
+static int put_integer(struct out *o, json_object *v, cvm_err *reterr)
+{
+	const int64_t safe = (int64_t)1 << 53;
+	char text[32], es[40];
+	double d;
+	int64_t i = json_object_get_int64(v);
+	uint64_t u = json_object_get_uint64(v);
+	bool beyond = i > safe || i < -safe;
+
+	if (i == INT64_MAX && u > (uint64_t)INT64_MAX) {
+		snprintf(text, sizeof(text), "%" PRIu64, u);
+		d = (double)u;
+	} else {
+		snprintf(text, sizeof(text), "%" PRId64, i);
+		d = (double)i;
+	}
+	if (i == INT64_MIN || u == UINT64_MAX) /* where json-c saturates longer integers */
+		return cvm_err_set(reterr, -ERANGE, "JCS: integer beyond 64 bits (json-c saturates)");
+	if (beyond) {
+		format_double(d, es, sizeof(es));
+		if (strcmp(es, text))
+			return cvm_err_set(reterr, -ERANGE,
+					   "JCS: integer %s is beyond 2^53 and no IEEE double", text);
+	}
+	puts_(o, text);
+	return 0;
+}
+
 static int put_number(struct out *o, json_object *v, cvm_err *reterr)
 {
 	char buf[40];
 	double d;
 
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t i = json_object_get_int64(v);
-
-		if (i == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
-			return cvm_err_set(reterr, -ERANGE, "JCS: integer %" PRIu64
-					   " is beyond 2^53", json_object_get_uint64(v));
-		if (i > (int64_t)MAX_SAFE_INTEGER || i < -(int64_t)MAX_SAFE_INTEGER)
-			return cvm_err_set(reterr, -ERANGE, "JCS: integer %" PRId64
-					   " is beyond 2^53", i);
-		snprintf(buf, sizeof(buf), "%" PRId64, i);
-	} else {
-		d = json_object_get_double(v);
-		if (!isfinite(d))
-			return cvm_err_set(reterr, -ERANGE, "JCS: NaN and infinities have no JSON form");
-		format_double(d, buf, sizeof(buf));
-	}
+	if (json_object_is_type(v, json_type_int))
+		return put_integer(o, v, reterr);
+	d = json_object_get_double(v);
+	if (!isfinite(d))
+		return cvm_err_set(reterr, -ERANGE, "JCS: NaN and infinities have no JSON form");
+	format_double(d, buf, sizeof(buf));
 	puts_(o, buf);
 	return 0;
 }

@@ -10,19 +10,10 @@ python3 -c 'import cryptography' 2>/dev/null ||
 	{ echo "SKIP: python3 cannot import cryptography (Debian: python3-cryptography)"; exit 77; }
 command -v jose >/dev/null || { echo "SKIP: no jose tool (Debian: jose)"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: no openssl"; exit 77; }
+command -v node >/dev/null || { echo "SKIP: no node (Debian: nodejs)"; exit 77; }
 
-# tool <exit> args...: run the driver, output in $OUT / $ERR
-tool() {
-	local want=$1 code
-	shift
-	checks=$((checks + 1))
-	current="cvm-jwe $*"
-	"$TOOL" "$@" >"$OUT" 2>"$ERR"
-	code=$?
-	[ "$code" = "$want" ] && return 0
-	fail "exit $code, expected $want: $(head -c 300 "$ERR")"
-	return 1
-}
+# lib.sh's run() drives the test driver here, not cvmimg
+CVMIMG=$TOOL
 
 same() { # same <file> <file> <what>
 	checks=$((checks + 1))
@@ -37,8 +28,8 @@ $PY jwk "$TMP/pub.pem" >"$TMP/pub.jwk"
 
 # JWK: ours = Python's = jose's public form of the private JWK, byte for byte
 current="jwk"
-tool 0 jwk "$TMP/pub.pem" && same "$OUT" "$TMP/pub.jwk" "JWK of pub.pem vs Python"
-tool 0 jwk "$TMP/priv.pem" && same "$OUT" "$TMP/pub.jwk" "JWK of priv.pem vs Python"
+run 0 jwk "$TMP/pub.pem" && same "$OUT" "$TMP/pub.jwk" "JWK of pub.pem vs Python"
+run 0 jwk "$TMP/priv.pem" && same "$OUT" "$TMP/pub.jwk" "JWK of priv.pem vs Python"
 jose jwk pub -i "$TMP/priv.jwk" -o "$TMP/jose-pub.jwk" && echo >>"$TMP/jose-pub.jwk"
 same "$TMP/jose-pub.jwk" "$TMP/pub.jwk" "jose's public JWK vs Python"
 
@@ -52,7 +43,7 @@ head -c 102400 /dev/urandom >"$TMP/p3"
 # ours -> Python, jose and ours, both serializations
 ours=""
 for p in $P; do
-	tool 0 encrypt "$TMP/pub.pem" "$TMP/$p" "$TMP/$p.c" "$TMP/$p.json" &&
+	run 0 encrypt "$TMP/pub.pem" "$TMP/$p" "$TMP/$p.c" "$TMP/$p.json" &&
 		ours="$ours $TMP/$p.c $TMP/$p.json"
 done
 # shellcheck disable=SC2086
@@ -72,7 +63,7 @@ for p in $P; do
 		else
 			fail "jose cannot decrypt our $p.$form: $(cat "$ERR")"
 		fi
-		tool 0 decrypt "$TMP/priv.pem" "$f" "$f.ours" &&
+		run 0 decrypt "$TMP/priv.pem" "$f" "$f.ours" &&
 			same "$TMP/$p" "$f.ours" "ours decrypting our $p.$form"
 	done
 done
@@ -83,7 +74,7 @@ $PY encrypt-each "$TMP/pub.pem" $(printf "$TMP/%s " $P)
 for p in $P; do
 	for form in compact flat epk; do
 		f=$TMP/$p.py-$form
-		tool 0 decrypt "$TMP/priv.pem" "$f" "$f.out" &&
+		run 0 decrypt "$TMP/priv.pem" "$f" "$f.out" &&
 			same "$TMP/$p" "$f.out" "ours decrypting Python's $p $form"
 	done
 done
@@ -103,13 +94,13 @@ checks=$((checks + 1))
 for p in $P; do
 	for form in c json; do
 		f=$TMP/$p.jose-$form
-		tool 0 decrypt "$TMP/priv.pem" "$f" "$f.out" &&
+		run 0 decrypt "$TMP/priv.pem" "$f" "$f.out" &&
 			same "$TMP/$p" "$f.out" "ours decrypting jose's $p $form"
 	done
 done
 
 # the wrong private key: refused, nothing written
-tool 1 decrypt "$TMP/other.pem" "$TMP/p1.c" "$TMP/nothing" &&
+run 1 decrypt "$TMP/other.pem" "$TMP/p1.c" "$TMP/nothing" &&
 	expect_in "$ERR" "cannot decrypt the JWE"
 
 # one flipped bit in any member: refused by ours, and by Python and jose too (so
@@ -122,14 +113,14 @@ for form in c json; do
 		tampered="$tampered $f"
 		want=1
 		[ $m = protected ] && want=3 # the header no longer parses, or names another key
-		tool $want decrypt "$TMP/priv.pem" "$f" "$TMP/nothing"
+		run $want decrypt "$TMP/priv.pem" "$f" "$TMP/nothing"
 		[ $want = 1 ] && expect_in "$ERR" "cannot decrypt the JWE"
 		checks=$((checks + 1))
 		jose jwe dec -i "$f" -k "$TMP/priv.jwk" -O "$f.jose" 2>/dev/null &&
 			fail "jose decrypted p1.$form with $m tampered"
 	done
 	tampered="$tampered $TMP/p1.$form.rw"
-	tool 1 decrypt "$TMP/priv.pem" "$TMP/p1.$form.rw" "$TMP/nothing" &&
+	run 1 decrypt "$TMP/priv.pem" "$TMP/p1.$form.rw" "$TMP/nothing" &&
 		expect_in "$ERR" "cannot decrypt the JWE"
 done
 # shellcheck disable=SC2086
@@ -142,16 +133,16 @@ checks=$((checks + 1))
 
 # other algorithms, made by jose: refused with the parameter named
 jose jwe enc -i '{"protected":{"enc":"A128GCM"}}' -I "$TMP/p1" -k "$TMP/pub.jwk" -c -o "$TMP/a128"
-tool 3 decrypt "$TMP/priv.pem" "$TMP/a128" "$TMP/nothing" &&
+run 3 decrypt "$TMP/priv.pem" "$TMP/a128" "$TMP/nothing" &&
 	expect_in "$ERR" 'JWE "enc" "A128GCM" is not supported, only A256GCM'
 jq -c '.alg = "ECDH-ES"' "$TMP/pub.jwk" >"$TMP/es.jwk"
 jose jwe enc -i '{"protected":{"enc":"A256GCM"}}' -I "$TMP/p1" -k "$TMP/es.jwk" -c -o "$TMP/es"
-tool 3 decrypt "$TMP/priv.pem" "$TMP/es" "$TMP/nothing" &&
+run 3 decrypt "$TMP/priv.pem" "$TMP/es" "$TMP/nothing" &&
 	expect_in "$ERR" 'JWE "alg" "ECDH-ES" is not supported, only ECDH-ES+A256KW'
 
 # over the input limit (1 MiB): refused before parsing
 head -c 1048577 /dev/zero | tr '\0' 'A' >"$TMP/big"
-tool 3 decrypt "$TMP/priv.pem" "$TMP/big" "$TMP/nothing" && expect_in "$ERR" "JWE longer than"
+run 3 decrypt "$TMP/priv.pem" "$TMP/big" "$TMP/nothing" && expect_in "$ERR" "JWE longer than"
 
 # JCS: for objects of strings and integers with keys in the BMP, Python's sorted
 # compact dump is RFC 8785's form; the KBS digest is its SHA-384. (No U+0000 in
@@ -176,8 +167,28 @@ for i in range(30):
         json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 PY
 for i in $(seq 0 29); do
-	tool 0 jcs "$TMP/jcs$i.json" && same "$OUT" "$TMP/jcs$i.want" "JCS of jcs$i.json"
-	tool 0 digest "$TMP/jcs$i.json" && same "$OUT" <(sha384sum <"$TMP/jcs$i.want" |
+	run 0 jcs "$TMP/jcs$i.json" && same "$OUT" "$TMP/jcs$i.want" "JCS of jcs$i.json"
+	run 0 digest "$TMP/jcs$i.json" && same "$OUT" <(sha384sum <"$TMP/jcs$i.want" |
 		cut -d' ' -f1) "KBS digest of jcs$i.json"
 done
+
+# JCS numbers: ECMAScript's own Number::toString (node's JSON.stringify) of
+# random doubles and integers, read from the same text by both
+python3 - "$TMP/nums.json" <<'PY'
+import json, random, struct, sys
+rnd = random.Random(754)
+nums = []
+while len(nums) < 3000:
+    d = struct.unpack("<d", rnd.getrandbits(64).to_bytes(8, "little"))[0]
+    if d == d and abs(d) != float("inf"):
+        nums.append(d)
+nums += [rnd.uniform(-1e6, 1e6) for _ in range(500)] + [rnd.randint(-2**53, 2**53) / 1000
+                                                         for _ in range(500)]
+nums += [10.0**e for e in range(-30, 30)] + [5e-324, 1e21, 1e-7, 123e18, 0.1, 0.2, 0.3]
+json.dump(nums, open(sys.argv[1], "w"))
+PY
+run 0 jcs "$TMP/nums.json" &&
+	same "$OUT" <(node -e 'const fs = require("fs");
+process.stdout.write(JSON.stringify(JSON.parse(fs.readFileSync(process.argv[1], "utf8"))))' \
+		"$TMP/nums.json") "JCS numbers vs node"
 finish

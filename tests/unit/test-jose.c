@@ -93,30 +93,29 @@ static void test_base64_refusals(void **state)
 	uint8_t *b = NULL;
 	size_t n = 0;
 	cvm_err e = { 0 };
+	static const struct {
+		const char *text;
+		enum cvm_base64_mode mode;
+		const char *phrase;
+	} bad[] = {
+		{ "Zg==", CVM_BASE64_URL, "padding '=' in base64url" },
+		{ "Zm9v!A", CVM_BASE64_URL, "invalid base64 character at offset 4" },
+		{ "Zm 9", CVM_BASE64_URL, "invalid base64 character at offset 2" },
+		{ "Zm9vYmF", CVM_BASE64_URL, "non-zero trailing bits" }, /* "Zm9vYmE" is canonical */
+		{ "Zm9vY", CVM_BASE64_URL, "impossible length" },
+		{ "Zh", CVM_BASE64_URL, "non-zero trailing bits" },
+		{ "+/", CVM_BASE64_URL, "invalid base64 character at offset 0" },
+		{ "-_", CVM_BASE64_STD, "invalid base64 character at offset 0" },
+		{ "+_8A", CVM_BASE64_EITHER, "mixes both alphabets" },
+		{ "Zg=", CVM_BASE64_STD, "wrong padding" },
+		{ "Z===", CVM_BASE64_STD, "wrong padding" },
+	};
 
 	(void)state;
-	assert_fails(cvm_base64_decode("Zg==", 4, CVM_BASE64_URL, 8, &b, &n, &e), e, -EBADMSG,
-		     "padding '=' in base64url");
-	assert_fails(cvm_base64_decode("Zm9v!A", 6, CVM_BASE64_URL, 8, &b, &n, &e), e, -EBADMSG,
-		     "invalid base64 character at offset 4");
-	assert_fails(cvm_base64_decode("Zm 9", 4, CVM_BASE64_URL, 8, &b, &n, &e), e, -EBADMSG,
-		     "invalid base64 character at offset 2");
-	assert_fails(cvm_base64_decode("Zm9vYmF", 7, CVM_BASE64_URL, 8, &b, &n, &e), e,
-		     -EBADMSG, "non-zero trailing bits");
-	assert_fails(cvm_base64_decode("Zm9vY", 5, CVM_BASE64_URL, 8, &b, &n, &e), e, -EBADMSG,
-		     "impossible length");
-	assert_fails(cvm_base64_decode("Zh", 2, CVM_BASE64_URL, 8, &b, &n, &e), e, -EBADMSG,
-		     "non-zero trailing bits");
-	assert_fails(cvm_base64_decode("+/", 2, CVM_BASE64_URL, 8, &b, &n, &e), e, -EBADMSG,
-		     "invalid base64 character at offset 0");
-	assert_fails(cvm_base64_decode("-_", 2, CVM_BASE64_STD, 8, &b, &n, &e), e, -EBADMSG,
-		     "invalid base64 character at offset 0");
-	assert_fails(cvm_base64_decode("+_8A", 4, CVM_BASE64_EITHER, 8, &b, &n, &e), e, -EBADMSG,
-		     "mixes both alphabets");
-	assert_fails(cvm_base64_decode("Zg=", 3, CVM_BASE64_STD, 8, &b, &n, &e), e, -EBADMSG,
-		     "wrong padding");
-	assert_fails(cvm_base64_decode("Z===", 4, CVM_BASE64_STD, 8, &b, &n, &e), e, -EBADMSG,
-		     "wrong padding");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_fails(cvm_base64_decode(bad[i].text, strlen(bad[i].text), bad[i].mode, 8, &b,
+					       &n, &e),
+			     e, -EBADMSG, bad[i].phrase);
 	assert_fails(cvm_base64_decode("Zm9vYmFy", 8, CVM_BASE64_URL, 5, &b, &n, &e), e, -EFBIG,
 		     "longer than 5 bytes");
 	assert_fails(cvm_base64_decode("Zg", CVM_JOSE_INPUT_MAX + 1, CVM_BASE64_URL, 8, &b, &n, &e),
@@ -292,12 +291,42 @@ static void test_jcs_strings_and_limits(void **state)
 	assert_int_equal(cvm_jcs_serialize(o, &s, NULL, &e), 0);
 	assert_string_equal(s, "-9007199254740992");
 	json_object_put(o);
-	o = json_object_new_int64(9007199254740993LL);
-	assert_fails(cvm_jcs_serialize(o, &t, NULL, &e), e, -ERANGE, "beyond 2^53");
-	json_object_put(o);
-	o = json_object_new_uint64(UINT64_MAX);
-	assert_fails(cvm_jcs_serialize(o, &t, NULL, &e), e, -ERANGE, "beyond 2^53");
-	json_object_put(o);
+	/* beyond: only what an IEEE double holds with the same ECMAScript text */
+	static const struct {
+		int64_t v;
+		const char *text;
+	} big[] = {
+		{ 1000000000000000000LL, "1000000000000000000" },
+		{ 777770002000045800LL, "777770002000045800" }, /* JCS of 7.777700020000458e17 */
+		{ -295147905179352830LL, NULL }, /* ECMAScript: -295147905179352800 */
+		{ 9007199254740993LL, NULL },    /* 2^53 + 1 */
+		{ 1152921504606846976LL, NULL }, /* 2^60, whose ES text is 1152921504606847000 */
+	};
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		o = json_object_new_int64(big[i].v);
+		free(s);
+		s = NULL;
+		if (big[i].text) {
+			assert_int_equal(cvm_jcs_serialize(o, &s, NULL, &e), 0);
+			assert_string_equal(s, big[i].text);
+		} else {
+			assert_fails(cvm_jcs_serialize(o, &t, NULL, &e), e, -ERANGE,
+				     "is beyond 2^53 and no IEEE double");
+		}
+		json_object_put(o);
+	}
+	/* integer text beyond 64 bits: json-c saturates it, so it is refused */
+	{
+		static const char *const over[] = { "773345877123563300000", "-9223372036854775809",
+						    "18446744073709551616" };
+
+		for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
+			assert_int_equal(cvm_json_parse(over[i], strlen(over[i]), 64, "n", &o, &e), 0);
+			assert_fails(cvm_jcs_serialize(o, &t, NULL, &e), e, -ERANGE,
+				     "integer beyond 64 bits");
+			json_object_put(o);
+		}
+	}
 	o = NULL;
 	/* NULL is json-c's null */
 	free(s);

@@ -113,12 +113,20 @@ int cvm_jwk_to_pkey(json_object *jwk, EVP_PKEY **ret_key, cvm_err *reterr);
  * RFC 8785 (JCS) serialization of @value: no whitespace, object members
  * sorted by the UTF-16 code units of their names, strings with only the
  * escapes JSON requires (\" \\ \b \f \n \r \t, other controls as \u00xx),
- * numbers in ECMAScript form (integers up to 2^53 in magnitude; doubles as
- * the shortest string that reads back, "1e+30", "4.5", "1e-7").
+ * numbers in ECMAScript form: doubles as the shortest text that reads back
+ * ("1e+30", "4.5", "1e-7"), integers as they are up to 2^53 in magnitude and
+ * beyond only when that text is also the ECMAScript form of the double.
+ * @value NULL is JSON null (json-c's form). json-c holds member names as C
+ * strings and keeps the last of duplicate names, so a parsed document whose
+ * names contain U+0000 or repeat (both outside I-JSON, which RFC 8785
+ * requires) is not what its text said: check such input before signing.
  * Returns 0 with a new NUL-terminated string in *ret_str (free()) and its
  * length in *ret_len (may be NULL); -EBADMSG for a string that is not valid
- * UTF-8 (a lone surrogate too), -ERANGE for NaN, an infinity or an integer
- * beyond 2^53 or nesting deeper than CVM_JCS_DEPTH_MAX; -ENOMEM.
+ * UTF-8 (a lone surrogate too); -ERANGE for NaN, an infinity, an integer
+ * that no double holds (2^53 + 1) or that json-c saturated (integer text
+ * beyond 64 bits, as JCS prints doubles from 1e20 to 1e21), nesting deeper
+ * than CVM_JCS_DEPTH_MAX;
+ * -ENOMEM.
  */
 int cvm_jcs_serialize(json_object *value, char **ret_str, size_t *ret_len, cvm_err *reterr);
 
