@@ -284,6 +284,7 @@ int cmd_build(int argc, char **argv)
 	}
 	if (a.pass.env)
 		unsetenv(a.pass.env); /* no child inherits it */
+	o->templates_dir = cli_templates_dir();
 	progress_init(&prog);
 	o->progress = progress_update;
 	o->progress_userdata = &prog;

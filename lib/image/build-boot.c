@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cvmimg/cleanup.h>
 #include <cvmimg/initrd.h>
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
 #include "image/build.h"
+#include "image/rootconf.h"
 #include "disk/esp.h"
 #include "util/file.h"
 #include "util/hash.h"
@@ -120,11 +122,12 @@ static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_er
 static int make_cmdline(struct build *b, cvm_err *reterr)
 {
 	const char *extra = b->o->cmdline;
+	CVM_CLEANUP_FREE char *base = NULL;
+	int r;
 
-	if (asprintf(&b->cmdline,
-		     "root=/dev/mapper/root cryptopts=target=root,source=UUID=%s,luks "
-		     "rd.luks.name=%s=root rw%s%s",
-		     b->luks.uuid, b->luks.uuid, extra && *extra ? " " : "",
+	if ((r = cvm_rootconf_cmdline(b->o->templates_dir, b->luks.uuid, &base, reterr)) < 0)
+		return r;
+	if (asprintf(&b->cmdline, "%s%s%s", base, extra && *extra ? " " : "",
 		     extra ? extra : "") < 0) {
 		b->cmdline = NULL;
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
@@ -166,12 +169,12 @@ static int make_names(struct build *b, const struct cvm_boot_parts *bp, cvm_err 
 static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
-	struct cvm_uki_blob initrd = {bp->initrd, bp->initrd_len};
+	struct cvm_uki_blob initrds[2] = {{bp->initrd, bp->initrd_len}};
 	struct timespec ts[2] = {{.tv_sec = (time_t)b->now}, {.tv_sec = (time_t)b->now}};
 	struct cvm_uki_input in = {
 	    .stub_path = o->stub_path,
 	    .kernel = {bp->kernel, bp->kernel_len},
-	    .initrds = &initrd,
+	    .initrds = initrds,
 	    .n_initrds = 1,
 	    .cmdline = b->cmdline,
 	    .osrel = {bp->osrel, bp->osrel_len},
@@ -181,6 +184,12 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 	struct cvm_uki_result res;
 	int fd, r;
 
+	/* the build's own files, as a second archive the kernel lays over the first */
+	if (cvm_cpio_count(b->overlay)) {
+		if ((r = cvm_cpio_finish(b->overlay, &initrds[1].data, &initrds[1].len, reterr)) < 0)
+			return r;
+		in.n_initrds = 2;
+	}
 	b->uki_i = cvm_outputs_add(&b->out, "uki.efi", 0644, reterr);
 	if (b->uki_i < 0)
 		return b->uki_i;
@@ -234,6 +243,7 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 	record(b, &bp);
 	/* the parts live on inside the UKI: drop them before the ESP, GPT and digests */
 	b->boot = cvm_bootfiles_free(b->boot);
+	b->overlay = cvm_cpio_free(b->overlay);
 	free(b->host_kernel);
 	free(b->host_initrd);
 	b->host_kernel = b->host_initrd = NULL;

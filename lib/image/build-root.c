@@ -90,7 +90,7 @@ static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
 	};
 	int r;
 
-	if ((r = cvm_rootconf_make(b->luks_uuid, &rc, reterr)) < 0)
+	if ((r = cvm_rootconf_make(b->o->templates_dir, b->luks_uuid, &rc, reterr)) < 0)
 		return r;
 	struct cvm_populate_overlay ov[] = {
 	    {"etc/crypttab", rc.crypttab},

@@ -17,6 +17,7 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
+#include "boot/cpio.h"
 #include "image/build.h"
 #include "crypt/io-manager.h"
 #include "util/macro.h"
@@ -68,6 +69,7 @@ static void build_cleanup(struct build *b)
 	free(b->host_initrd);
 	free(b->uki);
 	free(b->cmdline);
+	cvm_cpio_free(b->overlay);
 }
 
 static bool label_ok(const char *s, size_t max)

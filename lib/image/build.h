@@ -8,6 +8,7 @@
 
 #include <cvmimg/image.h>
 
+#include "boot/cpio.h"
 #include "image/bootfiles.h"
 #include "image/ids.h"
 #include "image/scan.h"
@@ -39,6 +40,7 @@ struct build {
 	size_t uki_len;
 	char uki_name[128];
 	char *cmdline;
+	struct cvm_cpio *overlay; /* files laid over the initrd (NULL: none), boot/cpio.h */
 	char os_name[128];
 	char kernel_source[300], initrd_source[300], kernel_version[128];
 	struct cvm_manifest m;

@@ -91,6 +91,7 @@ struct cvm_build_options {
 	uint64_t max_entries; /* 0: CVM_IMAGE_DEFAULT_MAX_ENTRIES */
 	const char *kbs_url;  /* hints stored in the cvmimg-kbs token */
 	const char *kbs_resource;
+	const char *templates_dir; /* templates/ to read; NULL: the installed copy */
 	cvm_build_progress_func progress;
 	void *progress_userdata;
 };
