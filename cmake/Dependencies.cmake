@@ -22,8 +22,17 @@ cvm_require(FDISK "fdisk" libfdisk-dev)
 cvm_require(JSONC "json-c" libjson-c-dev)
 cvm_require(EXT2FS "ext2fs" libext2fs-dev)
 cvm_require(COMERR "com_err" comerr-dev)
-cvm_require(GUESTFS "libguestfs" libguestfs-dev)
-cvm_require(CURL "libcurl" libcurl4-openssl-dev)
+# libguestfs is dlopened by cvmimg inspect; without its headers, inspect reads
+# raw images only and says so for qcow2 images and passphrases.
+pkg_check_modules(GUESTFS QUIET libguestfs)
+if(GUESTFS_FOUND)
+	message(STATUS "found libguestfs ${GUESTFS_VERSION} (headers only: dlopened)")
+else()
+	message(STATUS "libguestfs headers not found (Debian: libguestfs-dev): "
+		"cvmimg inspect will not open qcow2 images or the root")
+endif()
+# libcurl: found here, linked only by the targets that talk HTTP.
+pkg_check_modules(CURL QUIET IMPORTED_TARGET libcurl)
 if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
 	cvm_require(CMOCKA "cmocka" libcmocka-dev)
 endif()

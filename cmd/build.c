@@ -210,29 +210,29 @@ static int print_result(const char *dir, const struct cvm_build_result *res, boo
 	return CLI_EXIT_OK;
 }
 
-int cmd_build(int argc, char **argv)
+/* The command line into @a: CLI_GO_ON, or the exit code. */
+static int parse_args(struct build_args *a, int argc, char **argv)
 {
-	struct build_args a = { .o = { .rootfs_fd = -1 } };
-	struct cvm_build_options *o = &a.o;
+	struct cvm_build_options *o = &a->o;
 	struct cli_option options[] = {
 		CLI_STRING("rootfs", 'r', "FILE", &o->rootfs_path,
 			   "root filesystem tarball (any compression; - for stdin)"),
 		CLI_STRING("output", 'o', "DIR", &o->output_dir,
 			   "directory for the outputs (created if missing)"),
-		CLI_STRING("format", 'f', "FMT", &a.format, "raw (default, sparse) or qcow2"),
-		CLI_STRING("size", 's', "SIZE", &a.size,
+		CLI_STRING("format", 'f', "FMT", &a->format, "raw (default, sparse) or qcow2"),
+		CLI_STRING("size", 's', "SIZE", &a->size,
 			   "disk size: auto (default) or e.g. 4G, a multiple of 1M"),
 		CLI_CALLBACK("esp-size", 0, "SIZE", set_esp_size, &o->esp_size,
 			     "EFI system partition size (default 256M)"),
 		CLI_STRING("seed", 0, "STRING", &o->seed,
 			   "derive GUIDs and UUIDs from this (default: random)"),
-		CLI_STRING("passphrase-file", 0, "FILE", &a.pass.file,
+		CLI_STRING("passphrase-file", 0, "FILE", &a->pass.file,
 			   "recovery passphrase from FILE (- = stdin)"),
-		CLI_STRING("passphrase-fd", 0, "N", &a.pass.fd,
+		CLI_STRING("passphrase-fd", 0, "N", &a->pass.fd,
 			   "recovery passphrase from file descriptor N"),
-		CLI_STRING("passphrase-env", 0, "VAR", &a.pass.env,
+		CLI_STRING("passphrase-env", 0, "VAR", &a->pass.env,
 			   "recovery passphrase from environment VAR"),
-		CLI_FLAG("generate-passphrase", 0, &a.generate,
+		CLI_FLAG("generate-passphrase", 0, &a->generate,
 			 "generate one into DIR/passphrase (0600)"),
 		CLI_U32("pbkdf-memory", 0, "KIB", &o->pbkdf_memory_kb, 32, 4u << 20,
 			"argon2id memory cost of the passphrase"),
@@ -251,9 +251,9 @@ int cmd_build(int argc, char **argv)
 		CLI_STRING("initrd", 0, "FILE", &o->initrd_path, "initrd instead of the tarball's"),
 		CLI_STRING("cmdline", 0, "STRING", &o->cmdline,
 			   "appended to the kernel command line"),
-		CLI_CALLBACK("cmdline-extra", 0, "STRING", add_extra, &a,
+		CLI_CALLBACK("cmdline-extra", 0, "STRING", add_extra, a,
 			     "appended after --cmdline (repeatable)"),
-		CLI_CALLBACK("console", 0, "DEV", add_console, &a,
+		CLI_CALLBACK("console", 0, "DEV", add_console, a,
 			     "add console=DEV, e.g. ttyS0 (repeatable)"),
 		CLI_FLAG("skip-initrd-check", 0, &o->skip_initrd_check,
 			 "pack an initrd that seems unable to unlock LUKS"),
@@ -267,16 +267,24 @@ int cmd_build(int argc, char **argv)
 			   "key broker URL, a hint in the LUKS2 token"),
 		CLI_STRING("kbs-resource", 0, "PATH", &o->kbs_resource,
 			   "key broker resource, a token hint"),
-		CLI_JSON(&a.json),
+		CLI_JSON(&a->json),
 		CLI_END,
 	};
+
+	return cli_parse(&build_cmd, options, argc, argv, NULL, NULL);
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_args a = { .o = { .rootfs_fd = -1 } };
+	struct cvm_build_options *o = &a.o;
 	CVM_CLEANUP(cvm_build_resultp) struct cvm_build_result *res = NULL;
 	struct progress prog;
 	char *pass = NULL;
 	cvm_err err = { 0 };
 	int r;
 
-	r = cli_parse(&build_cmd, options, argc, argv, NULL, NULL);
+	r = parse_args(&a, argc, argv);
 	if (r == CLI_GO_ON && !(r = convert(&a)) && !(r = check_args(&a)) &&
 	    !(r = join_cmdline(&a)) && !(r = read_epoch(o)) && !(r = get_passphrase(&a, &pass)))
 		r = CLI_GO_ON;

@@ -16,6 +16,7 @@
 #include "util/log-internal.h"
 #include "archive/acl.h"
 #include "archive/reader.h"
+#include "util/macro.h"
 
 #define READ_CHUNK (256u << 10)
 #define MAX_XATTRS 256
@@ -114,11 +115,11 @@ int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_
 	if (fd < 0) {
 		t->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (t->fd < 0)
-			return cvm_err_set_errno(reterr, -errno, "cannot open '%s'", path);
+			return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 		t->own_fd = true;
 	}
 	if (fstat(t->fd, &st) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot stat '%s'", t->name);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot stat '%s'", t->name);
 	if (S_ISDIR(st.st_mode))
 		return cvm_err_set(reterr, -EISDIR, "'%s' is a directory, not an archive", t->name);
 	t->seekable = S_ISREG(st.st_mode);
@@ -348,7 +349,7 @@ int cvm_tar_digest(struct cvm_tar *t, uint8_t out[32], cvm_err *reterr)
 	while ((n = read_cb(t->a, t, &buf)) > 0)
 		;
 	if (n < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot read '%s'", t->name);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot read '%s'", t->name);
 	if (cvm_hash_final(t->hash, out) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", t->name);
 	return 0;

@@ -29,14 +29,6 @@ bool cvm_check(struct cvm_attest_result *r, const char *name, bool ok, const cha
 	return ok;
 }
 
-bool cvm_check_failed(const struct cvm_attest_result *r, const char *name)
-{
-	for (unsigned i = 0; i < r->n_checks; i++)
-		if (!strcmp(r->checks[i].name, name) && !r->checks[i].ok)
-			return true;
-	return false;
-}
-
 void cvm_result_finish(struct cvm_attest_result *r)
 {
 	r->valid = r->n_checks > 0;

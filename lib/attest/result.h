@@ -11,9 +11,6 @@
 bool cvm_check(struct cvm_attest_result *r, const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Whether check @name was recorded and failed. */
-bool cvm_check_failed(const struct cvm_attest_result *r, const char *name);
-
 /* valid = at least one check, and none failed. */
 void cvm_result_finish(struct cvm_attest_result *r);
 

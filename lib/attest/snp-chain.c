@@ -9,6 +9,7 @@
 #include "attest/result.h"
 #include "attest/snp-chain.h"
 #include "util/x509.h"
+#include "util/ossl.h"
 
 static const char *const cert_names[CVM_SNP_PRODUCT__COUNT] = {
 	[CVM_SNP_MILAN] = "Milan",
@@ -134,8 +135,8 @@ static bool chain_shape_ok(const struct snp_chain_input *in, STACK_OF(X509) *cha
 bool cvm_snp_check_chain(const struct snp_chain_input *in, X509 **ret_intermediate,
 			 struct cvm_attest_result *r)
 {
-	CVM_CLEANUP(cvm_x509_shallow_stack_freep) STACK_OF(X509) *untrusted = sk_X509_new_null();
-	CVM_CLEANUP(cvm_x509_stack_freep) STACK_OF(X509) *chain = NULL;
+	CVM_CLEANUP(cvm_x509_shallow_stackp) STACK_OF(X509) *untrusted = sk_X509_new_null();
+	CVM_CLEANUP(cvm_x509_stackp) STACK_OF(X509) *chain = NULL;
 	X509 *ark;
 	char detail[160], leaf_cn[64], inter_cn[64], ark_cn[64], when[32];
 

@@ -452,13 +452,3 @@ int cvm_amd_roots_builtin(const struct amd_roots **ret, cvm_err *reterr)
 	*ret = &loaded;
 	return 0;
 }
-
-void cvm_amd_roots_free(struct amd_roots *r)
-{
-	if (!r)
-		return;
-	for (int p = 0; p < CVM_SNP_PRODUCT__COUNT; p++)
-		for (int role = 0; role < AMD_ROLE__COUNT; role++)
-			X509_free(r->cert[p][role]);
-	free(r);
-}

@@ -25,7 +25,4 @@ struct amd_roots {
 /* The built-in set (shared, never freed). -EBADMSG if a PEM does not match its pin. */
 int cvm_amd_roots_builtin(const struct amd_roots **ret, cvm_err *reterr);
 
-/* Free a set made by a caller (not the built-in one). */
-void cvm_amd_roots_free(struct amd_roots *r);
-
 #endif

@@ -15,12 +15,10 @@
 
 #include "attest/snp-chain.h"
 #include "util/x509.h"
+#include "util/ossl.h"
 
 #define AMD_OID "1.3.6.1.4.1.3704.1."
 
-CVM_DEFINE_CLEANUP(ASN1_INTEGER, ASN1_INTEGER_free, cvm_asn1_integer_free)
-CVM_DEFINE_CLEANUP(ASN1_IA5STRING, ASN1_IA5STRING_free, cvm_asn1_ia5_free)
-CVM_DEFINE_CLEANUP(ASN1_OCTET_STRING, ASN1_OCTET_STRING_free, cvm_asn1_octet_free)
 
 /*
  * A DER INTEGER in 0..255, in its canonical encoding only: a value >= 0x80 is
@@ -29,7 +27,7 @@ CVM_DEFINE_CLEANUP(ASN1_OCTET_STRING, ASN1_OCTET_STRING_free, cvm_asn1_octet_fre
  */
 static int ext_u8(X509 *x, const char *oid, int *ret)
 {
-	CVM_CLEANUP(cvm_asn1_integer_freep) ASN1_INTEGER *i = NULL;
+	CVM_CLEANUP(cvm_asn1_integerp) ASN1_INTEGER *i = NULL;
 	size_t len;
 	const uint8_t *data = cvm_x509_ext_data(x, oid, &len), *p = data;
 	uint8_t *der = NULL;
@@ -55,7 +53,7 @@ static int ext_u8(X509 *x, const char *oid, int *ret)
 
 static int ext_ia5(X509 *x, const char *oid, char *buf, size_t buflen)
 {
-	CVM_CLEANUP(cvm_asn1_ia5_freep) ASN1_IA5STRING *s = NULL;
+	CVM_CLEANUP(cvm_asn1_ia5stringp) ASN1_IA5STRING *s = NULL;
 	size_t len;
 	const uint8_t *data = cvm_x509_ext_data(x, oid, &len), *p = data;
 	int sl;
@@ -83,7 +81,7 @@ static int ext_ia5(X509 *x, const char *oid, char *buf, size_t buflen)
  */
 static int ext_hwid(X509 *x, uint8_t out[64], size_t *ret_len)
 {
-	CVM_CLEANUP(cvm_asn1_octet_freep) ASN1_OCTET_STRING *o = NULL;
+	CVM_CLEANUP(cvm_asn1_octet_stringp) ASN1_OCTET_STRING *o = NULL;
 	size_t len;
 	const uint8_t *data = cvm_x509_ext_data(x, AMD_OID "4", &len), *p = data;
 	int ol;

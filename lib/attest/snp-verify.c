@@ -22,6 +22,7 @@
 #include "util/x509.h"
 #include "util/log-internal.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 struct snp_inputs {
 	uint8_t *buf; /* the report, possibly followed by a certificate table */
@@ -330,7 +331,7 @@ static void verify_parsed(const struct cvm_snp_evidence *ev, const struct snp_in
 		.ark = in->ark, .ark_name = in->ark_name, .roots = roots,
 		.at = ev->have_time ? ev->at_time : (int64_t)time(NULL),
 	};
-	CVM_CLEANUP(cvm_x509_freep) X509 *intermediate = NULL;
+	CVM_CLEANUP(cvm_x509p) X509 *intermediate = NULL;
 	char vek_err[128];
 
 	cvm_snp_vek_parse(in->leaf, info, vek_err, sizeof(vek_err));

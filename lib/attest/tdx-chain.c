@@ -12,13 +12,9 @@
 #include "attest/result.h"
 #include "attest/tdx-chain.h"
 #include "util/x509.h"
+#include "util/ossl.h"
 
 #define SGX_EXT "1.2.840.113741.1.13.1"
-
-static inline void cvm_asn1_seq_freep(STACK_OF(ASN1_TYPE) **p)
-{
-	sk_ASN1_TYPE_pop_free(*p, ASN1_TYPE_free);
-}
 
 /* The built-in root, or a copy of it: same key, and it signs itself. */
 static bool is_pinned_root(X509 *x, X509 *root)
@@ -33,7 +29,7 @@ static bool is_pinned_root(X509 *x, X509 *root)
 bool cvm_tdx_check_pck_chain(STACK_OF(X509) *certs, X509 *root, int64_t at,
 			     struct cvm_attest_result *r)
 {
-	CVM_CLEANUP(cvm_x509_shallow_stack_freep) STACK_OF(X509) *untrusted = sk_X509_new_null();
+	CVM_CLEANUP(cvm_x509_shallow_stackp) STACK_OF(X509) *untrusted = sk_X509_new_null();
 	char leaf_cn[64], inter_cn[64], detail[160], when[32];
 	X509 *leaf, *inter;
 
@@ -111,7 +107,7 @@ static int as_octets(const ASN1_TYPE *v, uint8_t *out, size_t len)
 /* The TCB sequence: .2.1 .. .2.16 component SVNs, .2.17 PCESVN, .2.18 CPUSVN. */
 static int parse_tcb(const ASN1_TYPE *v, struct cvm_tdx_info *info, unsigned *seen)
 {
-	CVM_CLEANUP(cvm_asn1_seq_freep) STACK_OF(ASN1_TYPE) *seq = NULL;
+	CVM_CLEANUP(cvm_asn1_type_stackp) STACK_OF(ASN1_TYPE) *seq = NULL;
 	const uint8_t *p;
 
 	if (v->type != V_ASN1_SEQUENCE)
@@ -123,7 +119,7 @@ static int parse_tcb(const ASN1_TYPE *v, struct cvm_tdx_info *info, unsigned *se
 		return -EBADMSG;
 	}
 	for (int i = 0; i < sk_ASN1_TYPE_num(seq); i++) {
-		CVM_CLEANUP(cvm_asn1_seq_freep) STACK_OF(ASN1_TYPE) *pair = NULL;
+		CVM_CLEANUP(cvm_asn1_type_stackp) STACK_OF(ASN1_TYPE) *pair = NULL;
 		char oid[64];
 		const ASN1_TYPE *val;
 		int n = 0, k;
@@ -155,7 +151,7 @@ static int parse_tcb(const ASN1_TYPE *v, struct cvm_tdx_info *info, unsigned *se
 
 static int parse_item(const ASN1_TYPE *item, struct cvm_tdx_info *info, unsigned *seen)
 {
-	CVM_CLEANUP(cvm_asn1_seq_freep) STACK_OF(ASN1_TYPE) *pair = NULL;
+	CVM_CLEANUP(cvm_asn1_type_stackp) STACK_OF(ASN1_TYPE) *pair = NULL;
 	char oid[64];
 	const ASN1_TYPE *val;
 
@@ -177,7 +173,7 @@ static int parse_item(const ASN1_TYPE *item, struct cvm_tdx_info *info, unsigned
 
 int cvm_tdx_pck_parse(X509 *leaf, struct cvm_tdx_info *info, char *err, size_t errlen)
 {
-	CVM_CLEANUP(cvm_asn1_seq_freep) STACK_OF(ASN1_TYPE) *seq = NULL;
+	CVM_CLEANUP(cvm_asn1_type_stackp) STACK_OF(ASN1_TYPE) *seq = NULL;
 	size_t len;
 	const uint8_t *data = cvm_x509_ext_data(leaf, SGX_EXT, &len), *p = data;
 	unsigned seen = 0;

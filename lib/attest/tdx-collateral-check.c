@@ -12,12 +12,13 @@
 #include "attest/tdx-collateral-check.h"
 #include "util/x509.h"
 #include "util/log-internal.h"
+#include "util/ossl.h"
 
 /* The TCB Signing certificate, verified to the built-in root; NULL with a reason. */
 static X509 *signing_cert(const struct tdx_collateral *c, X509 *root, int64_t at, char *why,
 			  size_t len)
 {
-	CVM_CLEANUP(cvm_x509_shallow_stack_freep) STACK_OF(X509) *untrusted = sk_X509_new_null();
+	CVM_CLEANUP(cvm_x509_shallow_stackp) STACK_OF(X509) *untrusted = sk_X509_new_null();
 	char detail[160], cn[64];
 	X509 *x;
 

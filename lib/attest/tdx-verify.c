@@ -17,6 +17,7 @@
 #include "attest/tdx-quote.h"
 #include "util/x509.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 static void collateral_freep(struct tdx_collateral **c)
 {
@@ -60,7 +61,7 @@ static void check_ak_binding(const struct tdx_quote *q, struct cvm_attest_result
 static void check_quote_sig(const struct tdx_quote *q, const uint8_t *buf,
 			    struct cvm_attest_result *r)
 {
-	CVM_CLEANUP(cvm_pkey_freep) EVP_PKEY *ak = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *ak = NULL;
 	int v;
 
 	if (cvm_ec_p256_key(q->att_key, &ak) < 0) {
@@ -135,7 +136,7 @@ CVM_PUBLIC int cvm_tdx_verify(const struct cvm_tdx_evidence *evidence,
 			      cvm_err *reterr)
 {
 	CVM_CLEANUP(collateral_freep) struct tdx_collateral *coll = NULL;
-	CVM_CLEANUP(cvm_x509_stack_freep) STACK_OF(X509) *pck = NULL;
+	CVM_CLEANUP(cvm_x509_stackp) STACK_OF(X509) *pck = NULL;
 	struct cvm_tdx_evidence e;
 	const struct cvm_tdx_evidence *ev = &e;
 	struct tdx_quote q = { 0 };

@@ -11,8 +11,8 @@
 
 #include "boot/keys.h"
 #include "util/hash.h"
+#include "util/ossl.h"
 
-CVM_DEFINE_CLEANUP(BIO, BIO_free, boot_bio_free)
 
 /* The library never prompts: an encrypted key is refused instead. */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
@@ -50,8 +50,8 @@ static int read_secret_file(const char *path, uint8_t **ret, size_t *ret_len, cv
 int boot_load_private_key(const char *path, bool rsa_only, EVP_PKEY **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *pem = NULL;
-	CVM_CLEANUP(boot_bio_freep) BIO *bio = NULL;
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_biop) BIO *bio = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	size_t len = 0;
 	int r;
 
@@ -75,8 +75,8 @@ int boot_load_private_key(const char *path, bool rsa_only, EVP_PKEY **ret, cvm_e
 int boot_load_public_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE uint8_t *pem = NULL;
-	CVM_CLEANUP(boot_bio_freep) BIO *bio = NULL;
-	CVM_CLEANUP(boot_x509_freep) X509 *x = NULL;
+	CVM_CLEANUP(cvm_biop) BIO *bio = NULL;
+	CVM_CLEANUP(cvm_x509p) X509 *x = NULL;
 	EVP_PKEY *k;
 	size_t len = 0;
 	int r;
@@ -101,7 +101,7 @@ int boot_load_public_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 int boot_load_cert(const char *path, X509 **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE uint8_t *buf = NULL;
-	CVM_CLEANUP(boot_bio_freep) BIO *bio = NULL;
+	CVM_CLEANUP(cvm_biop) BIO *bio = NULL;
 	const unsigned char *p;
 	X509 *x;
 	size_t len = 0;

@@ -8,11 +8,10 @@
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/err.h>
+#include "util/ossl.h"
 
 #define BOOT_KEY_MAX_SIZE (1u << 20) /* key and certificate files */
 
-CVM_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free, boot_pkey_free)
-CVM_DEFINE_CLEANUP(X509, X509_free, boot_x509_free)
 
 /*
  * An unencrypted PEM private key. The file passes through locked memory that is

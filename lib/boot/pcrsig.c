@@ -17,8 +17,8 @@
 #include "boot/keys.h"
 #include "boot/pcr.h"
 #include "boot/pcrsig.h"
+#include "util/ossl.h"
 
-CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, pcrsig_md_ctx_free)
 
 /* SHA-256 of the key as i2d_PublicKey() writes it (PKCS#1 RSAPublicKey for RSA). */
 static int key_fingerprint(EVP_PKEY *pub, uint8_t out[CVM_SHA256_LEN], cvm_err *reterr)
@@ -35,7 +35,7 @@ static int key_fingerprint(EVP_PKEY *pub, uint8_t out[CVM_SHA256_LEN], cvm_err *
 static int sign_policy(EVP_PKEY *key, const uint8_t pol[CVM_SHA256_LEN], char **ret,
 		       cvm_err *reterr)
 {
-	CVM_CLEANUP(pcrsig_md_ctx_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+	CVM_CLEANUP(cvm_evp_md_ctxp) EVP_MD_CTX *md = EVP_MD_CTX_new();
 	CVM_CLEANUP_FREE uint8_t *sig = NULL;
 	size_t len = 0;
 
@@ -84,8 +84,8 @@ static int phase_entry(EVP_PKEY *key, const uint8_t pkfp[CVM_SHA256_LEN], const 
 static int load_pair(const char *priv_path, const char *pub_path, EVP_PKEY **ret_priv,
 		     EVP_PKEY **ret_pub, cvm_err *reterr)
 {
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *priv = NULL;
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *pub = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *priv = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *pub = NULL;
 	int r;
 
 	r = boot_load_private_key(priv_path, true, &priv, reterr);
@@ -100,8 +100,8 @@ static int load_pair(const char *priv_path, const char *pub_path, EVP_PKEY **ret
 int uki_pcrsig_build(const uint8_t pcr[CVM_UKI_PHASES + 1][CVM_SHA512_LEN], const char *priv_path,
 		     const char *pub_path, char **ret_json, size_t *ret_len, cvm_err *reterr)
 {
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *priv = NULL;
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *pub = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *priv = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *pub = NULL;
 	CVM_CLEANUP(cvm_jsonp) json_object *root = json_object_new_object();
 	json_object *bank = json_object_new_array();
 	uint8_t pkfp[CVM_SHA256_LEN];

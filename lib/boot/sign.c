@@ -21,6 +21,7 @@
 #include "boot/sign.h"
 #include "util/endian.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
 #define OID_SPC_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
@@ -35,7 +36,6 @@
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 #define WIN_CERT_HDR 8
 
-CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, sign_md_ctx_free)
 
 /* "<<<Obsolete>>>" as a BMPString: what every signer puts in SpcPeImageData. */
 static const uint8_t obsolete_bmp[] = { 0, '<', 0, '<', 0, '<', 0, 'O', 0, 'b', 0, 's', 0, 'o',
@@ -147,7 +147,7 @@ static void put_attributes(struct der *d, const uint8_t idc_digest[CVM_SHA256_LE
 static int sign_bytes(EVP_PKEY *key, const uint8_t *msg, size_t n, uint8_t **ret,
 		      size_t *ret_len, cvm_err *reterr)
 {
-	CVM_CLEANUP(sign_md_ctx_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+	CVM_CLEANUP(cvm_evp_md_ctxp) EVP_MD_CTX *md = EVP_MD_CTX_new();
 	CVM_CLEANUP_FREE uint8_t *sig = NULL;
 	size_t len = 0;
 
@@ -256,8 +256,8 @@ static int make_pkcs7(EVP_PKEY *key, X509 *cert, const uint8_t digest[CVM_SHA256
 int uki_signer_load(const char *key_path, const char *cert_path, struct uki_signer *ret,
 		    cvm_err *reterr)
 {
-	CVM_CLEANUP(boot_pkey_freep) EVP_PKEY *key = NULL;
-	CVM_CLEANUP(boot_x509_freep) X509 *cert = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *key = NULL;
+	CVM_CLEANUP(cvm_x509p) X509 *cert = NULL;
 	int r;
 
 	r = boot_load_private_key(key_path, true, &key, reterr);

@@ -14,21 +14,14 @@
 #include "boot/sigparse.h"
 #include "util/endian.h"
 #include "util/hash.h"
+#include "util/ossl.h"
 
 #define WIN_CERT_HDR 8
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 
-CVM_DEFINE_CLEANUP(PKCS7, PKCS7_free, sig_pkcs7_free)
-CVM_DEFINE_CLEANUP(BIO, BIO_free, sig_bio_free)
-
-static void x509_stack_freep(STACK_OF(X509) **s)
-{
-	sk_X509_free(*s); /* the certificates belong to the PKCS7 */
-}
-
 static char *name_string(const X509_NAME *name)
 {
-	CVM_CLEANUP(sig_bio_freep) BIO *b = BIO_new(BIO_s_mem());
+	CVM_CLEANUP(cvm_biop) BIO *b = BIO_new(BIO_s_mem());
 	char *data, *s;
 	long n;
 
@@ -68,7 +61,7 @@ static bool indirect_digest(const PKCS7 *p7, const uint8_t **ret, size_t *ret_le
 
 static int describe_p7(const PKCS7 *p7, struct cvm_uki_info *info, cvm_err *reterr)
 {
-	CVM_CLEANUP(x509_stack_freep) STACK_OF(X509) *signers = NULL;
+	CVM_CLEANUP(cvm_x509_shallow_stackp) STACK_OF(X509) *signers = NULL; /* certificates of the PKCS7 */
 	const uint8_t *digest;
 	size_t n;
 	X509 *cert;
@@ -93,7 +86,7 @@ static int describe_p7(const PKCS7 *p7, struct cvm_uki_info *info, cvm_err *rete
 
 int uki_signature_describe(const struct pe_image *pe, struct cvm_uki_info *info, cvm_err *reterr)
 {
-	CVM_CLEANUP(sig_pkcs7_freep) PKCS7 *p7 = NULL;
+	CVM_CLEANUP(cvm_pkcs7p) PKCS7 *p7 = NULL;
 	const unsigned char *p;
 	uint32_t off, size, len;
 

@@ -380,7 +380,7 @@ CVM_PUBLIC int cvm_uki_write(const struct cvm_uki_input *in, int fd, struct cvm_
 	CVM_CHECK_ARG(in && fd >= 0, reterr);
 	sink.name = in->output_name ? in->output_name : "UKI";
 	if (fstat(fd, &st) < 0 || (flags = fcntl(fd, F_GETFL)) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot examine '%s'", sink.name);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot examine '%s'", sink.name);
 	/* pwrite() needs a regular file; with O_APPEND, Linux would append anyway */
 	if (!S_ISREG(st.st_mode) || (flags & O_APPEND) || (flags & O_ACCMODE) == O_RDONLY)
 		return cvm_err_set(reterr, -EINVAL,
@@ -390,7 +390,7 @@ CVM_PUBLIC int cvm_uki_write(const struct cvm_uki_input *in, int fd, struct cvm_
 	if (r < 0)
 		return r;
 	if ((uint64_t)st.st_size > done.size && ftruncate(fd, (off_t)done.size) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot truncate '%s'", sink.name);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot truncate '%s'", sink.name);
 	if (ret) {
 		*ret = (struct cvm_uki_result){ .size = done.size };
 		memcpy(ret->authenticode_sha256, done.sha256, sizeof(done.sha256));

@@ -16,6 +16,7 @@
 #include "util/log-internal.h"
 #include "crypt/luks.h"
 #include "util/pio.h"
+#include "util/macro.h"
 
 CVM_DEFINE_CLEANUP(struct crypt_device, crypt_free, cvm_crypt)
 
@@ -69,13 +70,13 @@ static int make_tmp(struct tmpfile *t, const char *dir, uint64_t size, cvm_err *
 	}
 	t->fd = mkostemp(t->path, O_CLOEXEC);
 	if (t->fd < 0) {
-		int r = -errno;
+		int r = cvm_negative_errno();
 
 		t->path[0] = '\0';
 		return cvm_err_set_errno(reterr, r, "cannot create a temporary file in '%s'", dir);
 	}
 	if (ftruncate(t->fd, (off_t)size) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot size '%s'", t->path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot size '%s'", t->path);
 	return 0;
 }
 

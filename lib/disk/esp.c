@@ -11,6 +11,7 @@
 
 #include "disk/esp.h"
 #include "util/spawn.h"
+#include "util/macro.h"
 
 /* The staging tree: DIR/.esp.tmp-XXXXXX/EFI/{BOOT/BOOTX64.EFI,Linux/<name>.efi} */
 struct stage {
@@ -32,7 +33,7 @@ static int pin_time(const char *path, int64_t t, cvm_err *reterr)
 	struct timespec ts[2] = {{.tv_sec = (time_t)t}, {.tv_sec = (time_t)t}};
 
 	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'", path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot set the time of '%s'", path);
 	return 0;
 }
 
@@ -41,23 +42,23 @@ static int make_stage(struct stage *s, const struct cvm_esp_params *p, cvm_err *
 	snprintf(s->root, sizeof(s->root), "%s/.esp.tmp-XXXXXX", p->tmp_dir);
 	if (!mkdtemp(s->root)) {
 		s->root[0] = '\0';
-		return cvm_err_set_errno(reterr, -errno, "cannot create a directory in '%s'",
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot create a directory in '%s'",
 					 p->tmp_dir);
 	}
 	snprintf(s->efi, sizeof(s->efi), "%s/EFI", s->root);
 	snprintf(s->boot, sizeof(s->boot), "%s/BOOT", s->efi);
 	snprintf(s->linux_dir, sizeof(s->linux_dir), "%s/Linux", s->efi);
 	if (mkdir(s->efi, 0700) < 0 || mkdir(s->boot, 0700) < 0 || mkdir(s->linux_dir, 0700) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot create '%s'", s->efi);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot create '%s'", s->efi);
 	snprintf(s->f1, sizeof(s->f1), "%s/BOOTX64.EFI", s->boot);
 	if (link(p->uki_path, s->f1) < 0) {
 		s->f1[0] = '\0';
-		return cvm_err_set_errno(reterr, -errno, "cannot link '%s'", p->uki_path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot link '%s'", p->uki_path);
 	}
 	snprintf(s->f2, sizeof(s->f2), "%s/%s.efi", s->linux_dir, p->uki_name);
 	if (link(p->uki_path, s->f2) < 0) {
 		s->f2[0] = '\0';
-		return cvm_err_set_errno(reterr, -errno, "cannot link '%s'", p->uki_path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot link '%s'", p->uki_path);
 	}
 	/* files first: linking changes the directories' times */
 	const char *order[] = {s->f1, s->boot, s->linux_dir, s->efi};

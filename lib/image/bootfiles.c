@@ -65,11 +65,6 @@ struct cvm_bootfiles *cvm_bootfiles_free(struct cvm_bootfiles *b)
 	return NULL;
 }
 
-void cvm_bootfiles_freep(struct cvm_bootfiles **b)
-{
-	cvm_bootfiles_free(*b);
-}
-
 /* "<prefix><version><suffix>" with a non-empty version and no '/' in it. */
 static char *match(const char *path, const char *prefix, const char *suffix)
 {

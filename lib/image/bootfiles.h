@@ -28,7 +28,6 @@ struct cvm_capture;
 
 struct cvm_bootfiles *cvm_bootfiles_new(bool want_kernel, bool want_initrd);
 struct cvm_bootfiles *cvm_bootfiles_free(struct cvm_bootfiles *b);
-void cvm_bootfiles_freep(struct cvm_bootfiles **b);
 
 /*
  * Offer an entry. *ret is a sink for its data when it is wanted, else NULL.

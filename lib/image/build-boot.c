@@ -17,6 +17,7 @@
 #include "disk/esp.h"
 #include "util/file.h"
 #include "util/hash.h"
+#include "util/macro.h"
 
 /* KEY=value or KEY="value" from os-release, unquoted, into @out. */
 static bool osrel_value(const uint8_t *buf, size_t len, const char *key, char *out, size_t size)
@@ -202,7 +203,7 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 	/* what build.json says of uki.efi is read back from the file (build-finish.c) */
 	b->uki_len = (size_t)res.size;
 	if (futimens(fd, ts) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'",
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot set the time of '%s'",
 					 b->out.item[b->uki_i].tmp);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "disk/gpt.h"
 #include "util/hash.h"
 #include "disk/qcow2.h"
+#include "util/macro.h"
 
 static int write_gpt(struct build *b, cvm_err *reterr)
 {
@@ -52,7 +53,7 @@ static int hash_sparse(int fd, uint64_t size, uint8_t out[32])
 			ssize_t got = pread(fd, buf, n, (off_t)off);
 
 			if (got <= 0)
-				return got < 0 ? -errno : -EIO;
+				return got < 0 ? cvm_negative_errno() : -EIO;
 			cvm_hash_update(h, buf, (size_t)got);
 			off += (uint64_t)got;
 		}
@@ -70,7 +71,7 @@ static int add_artifact(struct build *b, int i, const char *name, unsigned mode,
 	int r;
 
 	if (fstat(it->fd, &st) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot stat '%s'", it->tmp);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot stat '%s'", it->tmp);
 	*a = (struct cvm_build_artifact){.size = (uint64_t)st.st_size,
 					 .allocated = (uint64_t)st.st_blocks * 512,
 					 .has_sha256 = digest,

@@ -13,6 +13,7 @@
 #include "image/populate.h"
 #include "image/rootconf.h"
 #include "archive/reader.h"
+#include "util/macro.h"
 
 static int write_header(struct build *b, int fd, cvm_err *reterr)
 {
@@ -151,7 +152,7 @@ int cvm_build_root(struct build *b, cvm_err *reterr)
 		return b->disk_i;
 	fd = b->out.item[b->disk_i].fd;
 	if (ftruncate(fd, (off_t)b->layout.disk_size) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot size '%s'",
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot size '%s'",
 					 b->out.item[b->disk_i].tmp);
 	if ((r = write_header(b, fd, reterr)) < 0)
 		return r;

@@ -114,9 +114,9 @@ static int prepare_dir(const char *dir, cvm_err *reterr)
 	if (mkdir(dir, 0755) == 0)
 		return 0;
 	if (errno != EEXIST)
-		return cvm_err_set_errno(reterr, -errno, "cannot create '%s'", dir);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot create '%s'", dir);
 	if (stat(dir, &st) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot use '%s'", dir);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot use '%s'", dir);
 	if (!S_ISDIR(st.st_mode))
 		return cvm_err_set(reterr, -ENOTDIR, "'%s' is not a directory", dir);
 	return 0;

@@ -5,6 +5,7 @@
  * environment (LIBGUESTFS_BACKEND_SETTINGS=force_tcg where KVM is unusable);
  * its messages are kept for our errors, never printed.
  */
+#ifdef CVMIMG_HAVE_GUESTFS
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -429,3 +430,44 @@ int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list,
 	gfs.guestfs_cryptsetup_close(g->g, "/dev/mapper/" ROOT_MAP);
 	return 0;
 }
+
+#else /* built without libguestfs's headers: raw images are still read directly */
+
+#include <errno.h>
+
+#include "image/inspect.h"
+
+int cvm_gfs_open(const char *path, bool qcow2, struct cvm_gfs **ret, cvm_err *reterr)
+{
+	(void)path;
+	(void)qcow2;
+	(void)ret;
+	return cvm_err_set(reterr, -EOPNOTSUPP,
+			   "this cvmimg was built without libguestfs: it reads raw images only, and "
+			   "cannot open qcow2 images or the root");
+}
+
+void cvm_gfs_close(struct cvm_gfs *g)
+{
+	(void)g;
+}
+
+int cvm_gfs_disk(struct cvm_gfs *g, struct cvm_inspect_result *res, cvm_err *reterr)
+{
+	(void)g;
+	(void)res;
+	return cvm_err_set(reterr, -EOPNOTSUPP, "built without libguestfs");
+}
+
+int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list,
+		 struct cvm_inspect_root *root, cvm_err *reterr)
+{
+	(void)g;
+	(void)pass;
+	(void)len;
+	(void)list;
+	(void)root;
+	return cvm_err_set(reterr, -EOPNOTSUPP, "built without libguestfs");
+}
+
+#endif

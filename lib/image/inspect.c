@@ -80,7 +80,7 @@ static int inspect_raw(const char *path, struct cvm_inspect_result *res, cvm_err
 		return cvm_err_set(reterr, -EBADMSG, "'%s' has no ESP or no x86-64 root partition",
 				   path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot open '%s'", path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 	if ((r = cvm_luks_header_read(fd, root->start, &res->luks, reterr)) < 0)
 		return r;
 	return raw_esp(path, esp->start, res, reterr);
@@ -92,7 +92,7 @@ static int is_qcow2(const char *path, bool *ret, cvm_err *reterr)
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
 	if (fd < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot open '%s'", path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 	r = cvm_pread_full(fd, magic, 4, 0);
 	close(fd);
 	if (r < 0)

@@ -6,6 +6,7 @@
 
 #include "util/file.h"
 #include "image/outputs.h"
+#include "util/macro.h"
 
 int cvm_outputs_add(struct cvm_outputs *o, const char *name, unsigned mode, cvm_err *reterr)
 {
@@ -48,7 +49,7 @@ int cvm_outputs_commit(struct cvm_outputs *o, cvm_err *reterr)
 	/* make every file durable before the first rename, so a crash shows all or none */
 	for (size_t i = 0; i < o->n; i++)
 		if (o->item[i].final && fsync(o->item[i].fd) < 0)
-			return cvm_err_set_errno(reterr, -errno, "cannot write '%s'",
+			return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot write '%s'",
 						 o->item[i].final);
 	for (size_t i = 0; i < o->n; i++) {
 		struct cvm_output *it = &o->item[i];

@@ -13,14 +13,10 @@
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/err.h>
+#include "util/ossl.h"
 
 #define JOSE_P256_COORD 32 /* bytes of x, y, d and of the ECDH shared secret */
 
-CVM_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free, jose_pkey_free)
-CVM_DEFINE_CLEANUP(EVP_PKEY_CTX, EVP_PKEY_CTX_free, jose_pkey_ctx_free)
-CVM_DEFINE_CLEANUP(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free, jose_cipher_ctx_free)
-CVM_DEFINE_CLEANUP(BIGNUM, BN_free, jose_bn_free)
-CVM_DEFINE_CLEANUP(BIGNUM, BN_clear_free, jose_bn_clear_free)
 
 /* Whether @key is an EC key on P-256 (public or private). */
 bool jose_is_p256(EVP_PKEY *key);

@@ -28,6 +28,7 @@
 #include "jose/jose.h"
 #include "util/hash.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 #define KEY_LEN 32      /* Z, KEK and CEK */
 #define WRAPPED_LEN 40  /* the CEK after AES key wrap */
@@ -48,7 +49,7 @@ static void put_be32(uint8_t *p, uint32_t v)
 /* Z = ECDH(@priv, @peer) into secret memory. */
 static int ecdh(EVP_PKEY *priv, EVP_PKEY *peer, uint8_t **ret_z)
 {
-	CVM_CLEANUP(jose_pkey_ctx_freep) EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(priv, NULL);
+	CVM_CLEANUP(cvm_evp_pkey_ctxp) EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(priv, NULL);
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *z = cvm_secret_alloc(KEY_LEN);
 	size_t len = KEY_LEN;
 
@@ -91,7 +92,7 @@ static int concat_kdf(const uint8_t *z, uint8_t **ret_kek)
 static int key_wrap(bool enc, const uint8_t *kek, const uint8_t *in, size_t in_len, uint8_t *out,
 		    size_t out_len)
 {
-	CVM_CLEANUP(jose_cipher_ctx_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	CVM_CLEANUP(cvm_evp_cipher_ctxp) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, fin = 0;
 
 	if (!ctx)
@@ -113,7 +114,7 @@ static int key_wrap(bool enc, const uint8_t *kek, const uint8_t *in, size_t in_l
 static int gcm(bool enc, const uint8_t *cek, const uint8_t iv[IV_LEN], const char *aad,
 	       size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[TAG_LEN])
 {
-	CVM_CLEANUP(jose_cipher_ctx_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	CVM_CLEANUP(cvm_evp_cipher_ctxp) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, fin = 0;
 
 	if (!ctx)
@@ -204,7 +205,7 @@ static int serialize(char *const parts[PART__COUNT], char **ret_compact, json_ob
 static int new_content_key(EVP_PKEY *recipient, EVP_PKEY **ret_epk, uint8_t **ret_cek,
 			   uint8_t wrapped[WRAPPED_LEN], cvm_err *reterr)
 {
-	CVM_CLEANUP(jose_pkey_freep) EVP_PKEY *epk = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *epk = NULL;
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *z = NULL;
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *kek = NULL;
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *cek = cvm_secret_alloc(KEY_LEN);
@@ -227,7 +228,7 @@ static int new_content_key(EVP_PKEY *recipient, EVP_PKEY **ret_epk, uint8_t **re
 CVM_PUBLIC int cvm_jwe_encrypt(EVP_PKEY *recipient, const uint8_t *payload, size_t len,
 			       char **ret_compact, json_object **ret_flat, cvm_err *reterr)
 {
-	CVM_CLEANUP(jose_pkey_freep) EVP_PKEY *epk = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *epk = NULL;
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *cek = NULL;
 	CVM_CLEANUP_FREE uint8_t *ct = NULL;
 	CVM_CLEANUP(free_parts) char *parts[PART__COUNT] = { NULL };
@@ -464,7 +465,7 @@ static int decrypt_parts(EVP_PKEY *key, EVP_PKEY *epk, const struct jwe_in *in,
 
 static bool has_private_part(EVP_PKEY *key)
 {
-	CVM_CLEANUP(jose_bn_clear_freep) BIGNUM *d = NULL;
+	CVM_CLEANUP(cvm_bn_clearp) BIGNUM *d = NULL;
 	bool ok = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1;
 
 	ERR_clear_error();
@@ -488,7 +489,7 @@ CVM_PUBLIC int cvm_jwe_decrypt(EVP_PKEY *key, const char *jwe, size_t len, uint8
 			       size_t *ret_len, cvm_err *reterr)
 {
 	CVM_CLEANUP(jwe_in_done) struct jwe_in in = { 0 };
-	CVM_CLEANUP(jose_pkey_freep) EVP_PKEY *epk = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *epk = NULL;
 	CVM_CLEANUP_FREE uint8_t *wrapped = NULL;
 	CVM_CLEANUP_FREE uint8_t *iv = NULL;
 	CVM_CLEANUP_FREE uint8_t *ct = NULL;

@@ -18,6 +18,7 @@
 #include "jose/jose.h"
 #include "util/macro.h"
 #include "util/x509.h"
+#include "util/ossl.h"
 
 static const char *const key_type_names[CVM_KEY__COUNT] = {
 	[CVM_KEY_P256] = "p256",
@@ -49,7 +50,7 @@ static enum cvm_key_type key_type(EVP_PKEY *k)
 CVM_PUBLIC int cvm_key_load_pem(const char *path, bool private_key, EVP_PKEY **ret_key,
 				enum cvm_key_type *ret_type, cvm_err *reterr)
 {
-	CVM_CLEANUP(jose_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	enum cvm_key_type t;
 	char group[32];
 	int r;
@@ -89,7 +90,7 @@ CVM_PUBLIC int cvm_key_generate(enum cvm_key_type type, EVP_PKEY **ret_key, cvm_
 /* The base64url of one 32-byte coordinate (@param: OSSL_PKEY_PARAM_EC_PUB_X or _Y). */
 static json_object *coordinate(EVP_PKEY *key, const char *param)
 {
-	CVM_CLEANUP(jose_bn_freep) BIGNUM *bn = NULL;
+	CVM_CLEANUP(cvm_bnp) BIGNUM *bn = NULL;
 	CVM_CLEANUP_FREE char *s = NULL;
 	uint8_t buf[JOSE_P256_COORD];
 

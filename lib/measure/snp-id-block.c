@@ -17,6 +17,7 @@
 #include "util/endian.h"
 #include "util/hash.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 /* Layout of SNP_LAUNCH_FINISH's ID block and ID authentication structure (SNP ABI). */
 #define ID_BLOCK_FAMILY_ID 0x30
@@ -36,10 +37,6 @@
 #define CURVE_P384 2
 #define COORD_LEN 72 /* each coordinate/scalar, little-endian, zero-extended */
 
-CVM_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free, cvm_evp_pkey_free)
-CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, cvm_evp_md_ctx_free)
-CVM_DEFINE_CLEANUP(BIGNUM, BN_free, cvm_bn_free)
-CVM_DEFINE_CLEANUP(ECDSA_SIG, ECDSA_SIG_free, cvm_ecdsa_sig_free)
 
 CVM_PUBLIC void cvm_snp_id_block_params_init(struct cvm_snp_id_block_params *p)
 {
@@ -61,11 +58,11 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 static int load_p384_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP_FCLOSE FILE *f = fopen(path, "re");
-	CVM_CLEANUP(cvm_evp_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	char group[64] = "";
 
 	if (!f)
-		return cvm_err_set_errno(reterr, -errno, "cannot open '%s'", path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 	k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
 	if (!k) {
 		ERR_clear_error();
@@ -89,8 +86,8 @@ static int put_le_bn(uint8_t *out, const BIGNUM *bn)
 
 static int encode_pubkey(EVP_PKEY *k, uint8_t out[CVM_SNP_PUBKEY_SIZE])
 {
-	CVM_CLEANUP(cvm_bn_freep) BIGNUM *x = NULL;
-	CVM_CLEANUP(cvm_bn_freep) BIGNUM *y = NULL;
+	CVM_CLEANUP(cvm_bnp) BIGNUM *x = NULL;
+	CVM_CLEANUP(cvm_bnp) BIGNUM *y = NULL;
 
 	memset(out, 0, CVM_SNP_PUBKEY_SIZE);
 	if (!EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
@@ -104,8 +101,8 @@ static int encode_pubkey(EVP_PKEY *k, uint8_t out[CVM_SNP_PUBKEY_SIZE])
 
 static int sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t out[512], cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_evp_md_ctx_freep) EVP_MD_CTX *c = EVP_MD_CTX_new();
-	CVM_CLEANUP(cvm_ecdsa_sig_freep) ECDSA_SIG *sig = NULL;
+	CVM_CLEANUP(cvm_evp_md_ctxp) EVP_MD_CTX *c = EVP_MD_CTX_new();
+	CVM_CLEANUP(cvm_ecdsa_sigp) ECDSA_SIG *sig = NULL;
 	uint8_t der[160];
 	const uint8_t *p = der;
 	size_t derlen = sizeof(der);
@@ -139,8 +136,8 @@ CVM_PUBLIC int cvm_snp_id_create(const uint8_t digest[48], const struct cvm_snp_
 				 const char *id_key_path, const char *author_key_path,
 				 struct cvm_snp_id *ret, cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_evp_pkey_freep) EVP_PKEY *id_key = NULL;
-	CVM_CLEANUP(cvm_evp_pkey_freep) EVP_PKEY *author_key = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *id_key = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *author_key = NULL;
 	struct cvm_snp_id out;
 	uint8_t *auth = out.id_auth;
 	int r;

@@ -15,7 +15,7 @@ static void flatten(char *msg)
 			*p = ' ';
 }
 
-CVM_PUBLIC int cvm_err_set(cvm_err *e, int code, const char *fmt, ...)
+CVM_PUBLIC int(cvm_err_set)(cvm_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,7 +29,7 @@ CVM_PUBLIC int cvm_err_set(cvm_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-CVM_PUBLIC int cvm_err_set_errno(cvm_err *e, int code, const char *fmt, ...)
+CVM_PUBLIC int(cvm_err_set_errno)(cvm_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;

@@ -21,9 +21,9 @@ int cvm_open_input(const char *path, struct stat *ret_st, cvm_err *reterr)
 	struct stat st;
 
 	if (fd < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot open '%s'", path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 	if (fstat(fd, &st) < 0) {
-		int r = -errno;
+		int r = cvm_negative_errno();
 
 		close(fd);
 		return cvm_err_set_errno(reterr, r, "cannot stat '%s'", path);
@@ -47,7 +47,7 @@ int cvm_read_full(int fd, void *buf, size_t len, size_t *ret_done)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return cvm_negative_errno();
 		if (n == 0)
 			break;
 		done += (size_t)n;
@@ -66,7 +66,7 @@ int cvm_write_full(int fd, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return cvm_negative_errno();
 		done += (size_t)n;
 	}
 	return 0;
@@ -136,7 +136,7 @@ int cvm_map_file(const char *path, size_t max, struct cvm_mapped_file *ret, cvm_
 				   (long long)st.st_size, max);
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (p == MAP_FAILED)
-		return cvm_err_set_errno(reterr, -errno, "cannot map '%s'", path);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot map '%s'", path);
 	ret->data = p;
 	ret->len = (size_t)st.st_size;
 	ret->mapped = true;
@@ -163,10 +163,10 @@ int cvm_atomic_open(const char *path, unsigned mode, char **ret_tmp, cvm_err *re
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return cvm_err_set_errno(reterr, -errno, "cannot create a temporary file for '%s'",
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot create a temporary file for '%s'",
 					 path);
 	if (fchmod(fd, mode) < 0) {
-		int r = -errno;
+		int r = cvm_negative_errno();
 
 		close(fd);
 		unlink(tmp);
@@ -181,11 +181,11 @@ int cvm_atomic_commit(int fd, const char *tmp, const char *path, cvm_err *reterr
 	int r = 0;
 
 	if (fsync(fd) < 0)
-		r = cvm_err_set_errno(reterr, -errno, "cannot write '%s'", path);
+		r = cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot write '%s'", path);
 	if (close(fd) < 0 && r == 0)
-		r = cvm_err_set_errno(reterr, -errno, "cannot write '%s'", path);
+		r = cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot write '%s'", path);
 	if (r == 0 && rename(tmp, path) < 0)
-		r = cvm_err_set_errno(reterr, -errno, "cannot rename '%s' to '%s'", tmp, path);
+		r = cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot rename '%s' to '%s'", tmp, path);
 	if (r < 0)
 		unlink(tmp);
 	return r;

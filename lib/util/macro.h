@@ -2,8 +2,20 @@
 #ifndef CVM_UTIL_MACRO_H
 #define CVM_UTIL_MACRO_H
 
+#include <errno.h>
+
 /* Marks a definition exported from libcvmimg (built with -fvisibility=hidden). */
 #define CVM_PUBLIC __attribute__((visibility("default")))
+
+/*
+ * -errno after a failed call, as the code the library returns: never 0, so
+ * that a call that failed without setting errno cannot pass for a success
+ * (and so the compiler sees the failure path return a negative value).
+ */
+static inline int cvm_negative_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
 
 #define CVM_MIB (1ull << 20)
 

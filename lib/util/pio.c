@@ -8,6 +8,7 @@
 #include <cvmimg/cleanup.h>
 
 #include "util/pio.h"
+#include "util/macro.h"
 
 int cvm_pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -19,7 +20,7 @@ int cvm_pread_full(int fd, void *buf, size_t len, uint64_t off)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return cvm_negative_errno();
 		if (n == 0)
 			return -EIO;
 		done += (size_t)n;
@@ -38,7 +39,7 @@ int cvm_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return cvm_negative_errno();
 		if (n == 0)
 			return -EIO;
 		done += (size_t)n;

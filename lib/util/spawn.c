@@ -13,6 +13,7 @@
 
 #include "util/log-internal.h"
 #include "util/spawn.h"
+#include "util/macro.h"
 
 const char *cvm_find_tool(const char *tool, char *buf, size_t size)
 {
@@ -128,7 +129,7 @@ static int spawn(const char *const *argv, const char *package, size_t max, uint8
 				   argv[0], package);
 	log_command(argv);
 	if (pipe2(errpipe, O_CLOEXEC) < 0 || (ret && pipe2(outpipe, O_CLOEXEC) < 0))
-		return cvm_err_set_errno(reterr, -errno, "cannot run '%s'", argv[0]);
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot run '%s'", argv[0]);
 	r = run(path, argv, errpipe, outpipe[1], &pid);
 	close(errpipe[1]);
 	if (outpipe[1] >= 0)
@@ -146,7 +147,7 @@ static int spawn(const char *const *argv, const char *package, size_t max, uint8
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			free(buf);
-			return cvm_err_set_errno(reterr, -errno, "cannot wait for '%s'", argv[0]);
+			return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot wait for '%s'", argv[0]);
 		}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		free(buf);

@@ -18,18 +18,12 @@
 #include <cvmimg/util.h>
 
 #include "util/x509.h"
+#include "util/ossl.h"
 
-CVM_DEFINE_CLEANUP(BIO, BIO_free, cvm_bio_free)
-CVM_DEFINE_CLEANUP(X509_STORE, X509_STORE_free, cvm_x509_store_free)
-CVM_DEFINE_CLEANUP(X509_STORE_CTX, X509_STORE_CTX_free, cvm_x509_store_ctx_free)
-CVM_DEFINE_CLEANUP(ECDSA_SIG, ECDSA_SIG_free, cvm_ecdsa_sig_free)
-CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, cvm_evp_md_ctx_free)
-CVM_DEFINE_CLEANUP(EVP_PKEY_CTX, EVP_PKEY_CTX_free, cvm_evp_pkey_ctx_free)
-CVM_DEFINE_CLEANUP(ASN1_OBJECT, ASN1_OBJECT_free, cvm_asn1_object_free)
 
 X509 *cvm_x509_from_pem_string(const char *pem)
 {
-	CVM_CLEANUP(cvm_bio_freep) BIO *b = BIO_new_mem_buf(pem, -1);
+	CVM_CLEANUP(cvm_biop) BIO *b = BIO_new_mem_buf(pem, -1);
 	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 
 	ERR_clear_error();
@@ -44,7 +38,7 @@ static bool has_pem(const uint8_t *buf, size_t len)
 static int load_pem(const uint8_t *buf, size_t len, const char *name, STACK_OF(X509) *out,
 		    cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_bio_freep) BIO *b = BIO_new_mem_buf(buf, (int)len);
+	CVM_CLEANUP(cvm_biop) BIO *b = BIO_new_mem_buf(buf, (int)len);
 
 	if (!b)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
@@ -73,7 +67,7 @@ static int load_pem(const uint8_t *buf, size_t len, const char *name, STACK_OF(X
 int cvm_x509_load_all(const uint8_t *buf, size_t len, const char *name, STACK_OF(X509) **ret,
 		      cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_x509_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
+	CVM_CLEANUP(cvm_x509_stackp) STACK_OF(X509) *sk = sk_X509_new_null();
 	int r;
 
 	if (!sk)
@@ -109,7 +103,7 @@ int cvm_x509_load_all(const uint8_t *buf, size_t len, const char *name, STACK_OF
 int cvm_x509_load_one(const uint8_t *buf, size_t len, const char *name, X509 **ret,
 		      cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_x509_stack_freep) STACK_OF(X509) *sk = NULL;
+	CVM_CLEANUP(cvm_x509_stackp) STACK_OF(X509) *sk = NULL;
 	int r = cvm_x509_load_all(buf, len, name, &sk, reterr);
 
 	if (r < 0)
@@ -224,7 +218,7 @@ void cvm_format_time(int64_t t, char *buf, size_t len)
 
 const uint8_t *cvm_x509_ext_data(X509 *x, const char *oid, size_t *ret_len)
 {
-	CVM_CLEANUP(cvm_asn1_object_freep) ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	CVM_CLEANUP(cvm_asn1_objectp) ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
 	const ASN1_OCTET_STRING *d;
 	int i = obj ? X509_get_ext_by_OBJ(x, obj, -1) : -1;
 
@@ -239,8 +233,8 @@ const uint8_t *cvm_x509_ext_data(X509 *x, const char *oid, size_t *ret_len)
 int cvm_x509_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, X509 *anchor, int64_t at,
 			  STACK_OF(X509) **ret_chain, char *detail, size_t dlen)
 {
-	CVM_CLEANUP(cvm_x509_store_freep) X509_STORE *store = X509_STORE_new();
-	CVM_CLEANUP(cvm_x509_store_ctx_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	CVM_CLEANUP(cvm_x509_storep) X509_STORE *store = X509_STORE_new();
+	CVM_CLEANUP(cvm_x509_store_ctxp) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	char cn[64];
 
 	if (!store || !ctx || !X509_STORE_add_cert(store, anchor) ||
@@ -306,7 +300,7 @@ int cvm_crl_load(const uint8_t *buf, size_t len, const char *name, X509_CRL **re
 	if (len > CVM_ATTEST_INPUT_MAX)
 		return cvm_err_set(reterr, -EFBIG, "'%s' is too large", name);
 	if (has_pem(buf, len)) {
-		CVM_CLEANUP(cvm_bio_freep) BIO *b = BIO_new_mem_buf(buf, (int)len);
+		CVM_CLEANUP(cvm_biop) BIO *b = BIO_new_mem_buf(buf, (int)len);
 
 		crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
 	} else {
@@ -403,8 +397,8 @@ static const char *md_name(enum cvm_hash_alg alg)
 int cvm_ecdsa_verify_raw(EVP_PKEY *key, enum cvm_hash_alg alg, const uint8_t *r,
 			 const uint8_t *s, size_t coord, bool le, const void *msg, size_t len)
 {
-	CVM_CLEANUP(cvm_ecdsa_sig_freep) ECDSA_SIG *sig = ECDSA_SIG_new();
-	CVM_CLEANUP(cvm_evp_md_ctx_freep) EVP_MD_CTX *c = EVP_MD_CTX_new();
+	CVM_CLEANUP(cvm_ecdsa_sigp) ECDSA_SIG *sig = ECDSA_SIG_new();
+	CVM_CLEANUP(cvm_evp_md_ctxp) EVP_MD_CTX *c = EVP_MD_CTX_new();
 	BIGNUM *br = le ? BN_lebin2bn(r, (int)coord, NULL) : BN_bin2bn(r, (int)coord, NULL);
 	BIGNUM *bs = le ? BN_lebin2bn(s, (int)coord, NULL) : BN_bin2bn(s, (int)coord, NULL);
 	uint8_t *der = NULL;
@@ -431,10 +425,10 @@ int cvm_ecdsa_verify_raw(EVP_PKEY *key, enum cvm_hash_alg alg, const uint8_t *r,
 
 int cvm_ec_p256_key(const uint8_t xy[64], EVP_PKEY **ret)
 {
-	CVM_CLEANUP(cvm_evp_pkey_ctx_freep) EVP_PKEY_CTX *pc =
+	CVM_CLEANUP(cvm_evp_pkey_ctxp) EVP_PKEY_CTX *pc =
 		EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	CVM_CLEANUP(cvm_evp_pkey_ctx_freep) EVP_PKEY_CTX *check = NULL;
-	CVM_CLEANUP(cvm_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkey_ctxp) EVP_PKEY_CTX *check = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	uint8_t point[65];
 	char group[] = "prime256v1";
 	OSSL_PARAM params[] = {

@@ -17,32 +17,7 @@
 #include <cvmimg/err.h>
 
 #include "util/hash.h"
-
-static inline void cvm_x509_freep(X509 **p)
-{
-	X509_free(*p);
-}
-
-static inline void cvm_x509_stack_freep(STACK_OF(X509) **p)
-{
-	sk_X509_pop_free(*p, X509_free);
-}
-
-/* A stack whose certificates are borrowed: frees the stack only. */
-static inline void cvm_x509_shallow_stack_freep(STACK_OF(X509) **p)
-{
-	sk_X509_free(*p);
-}
-
-static inline void cvm_x509_crl_freep(X509_CRL **p)
-{
-	X509_CRL_free(*p);
-}
-
-static inline void cvm_pkey_freep(EVP_PKEY **p)
-{
-	EVP_PKEY_free(*p);
-}
+#include "util/ossl.h"
 
 /* One certificate from a NUL-terminated PEM string (the built-in ones); NULL if bad. */
 X509 *cvm_x509_from_pem_string(const char *pem);
