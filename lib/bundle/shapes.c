@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The measurements document and its VM shapes (cvmimg-bundle(5), MEASUREMENTS):
+ *
+ *   {"measurements": [
+ *     {"shape": "snp/4xEPYC-Milan", "tee": "snp",
+ *      "launch": {"vcpus": 4, "vcpu_type": "EPYC-Milan", ...},
+ *      "expected": {"measurement": "<96 hex>"}, "unknown": {},
+ *      "measurement": {...}}, ...]}
+ *
+ * One shape is one way of launching the image (TEE, vCPUs, vCPU type, memory,
+ * firmware...) with the launch measurement it gives. Expected values are
+ * lowercase hex; a TDX register that cannot be computed ahead is null, and
+ * "unknown" says why. The same checks run on measurements.json when a bundle
+ * is created and on the predicate of every bundle read.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cvmimg/bundle.h>
+#include <cvmimg/json.h>
+
+#include "bundle/shapes.h"
+#include "util/macro.h"
+
+static const struct tee_info {
+	const char *name;
+	const char *const *registers; /* expected keys, in order */
+	size_t len;		      /* bytes of each */
+	bool may_be_unknown;
+} tees[] = {
+	{ "sev", (const char *const[]){ "measurement", NULL }, 32, false },
+	{ "sev-es", (const char *const[]){ "measurement", NULL }, 32, false },
+	{ "snp", (const char *const[]){ "measurement", NULL }, 48, false },
+	{ "tdx", (const char *const[]){ "mr_td", "rtmr_0", "rtmr_1", "rtmr_2", "rtmr_3", NULL }, 48,
+	  true },
+};
+
+static const struct tee_info *tee_info(const char *name)
+{
+	for (size_t i = 0; i < CVM_ARRAY_SIZE(tees); i++)
+		if (!strcmp(name, tees[i].name))
+			return &tees[i];
+	return NULL;
+}
+
+const char *const *bundle_tee_registers(const char *tee, size_t *ret_len)
+{
+	const struct tee_info *t = tee_info(tee);
+
+	if (!t)
+		return NULL;
+	if (ret_len)
+		*ret_len = t->len;
+	return t->registers;
+}
+
+bool bundle_is_hex(const char *s, size_t bytes)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 2 * bytes;
+}
+
+/* Where a value is: "'measurements.json': measurements[2].expected.mr_td". */
+struct where {
+	const char *doc;
+	const char *list;
+	size_t i;
+	cvm_err *err;
+};
+
+static int bad(const struct where *w, const char *key, const char *what)
+{
+	return cvm_err_set(w->err, -EBADMSG, "%s: %s[%zu]%s%s: %s", w->doc, w->list, w->i,
+			   key ? "." : "", key ? key : "", what);
+}
+
+/* A member of type @t: required, or optional (absent or null gives NULL). */
+static int member(const struct where *w, json_object *o, const char *key, json_type t,
+		  bool required, json_object **ret)
+{
+	static const char *const names[] = {
+		[json_type_null] = "null",     [json_type_boolean] = "a boolean",
+		[json_type_double] = "a number", [json_type_int] = "an integer",
+		[json_type_object] = "an object", [json_type_array] = "an array",
+		[json_type_string] = "a string",
+	};
+	char what[48];
+
+	*ret = NULL;
+	if (!json_object_object_get_ex(o, key, ret) || !*ret) {
+		*ret = NULL;
+		return required ? bad(w, key, "missing") : 0;
+	}
+	if (!json_object_is_type(*ret, t)) {
+		snprintf(what, sizeof(what), "expected %s", names[t]);
+		return bad(w, key, what);
+	}
+	return 0;
+}
+
+static int check_expected(const struct where *w, const struct tee_info *t, json_object *expected,
+			  json_object *unknown)
+{
+	char key[64], what[96];
+	size_t known = 0;
+
+	json_object_object_foreach(expected, name, v) {
+		bool listed = false;
+
+		for (const char *const *r = t->registers; *r; r++)
+			listed |= !strcmp(*r, name);
+		snprintf(key, sizeof(key), "expected.%s", name);
+		if (!listed)
+			return bad(w, key, "not an expected value of this TEE");
+		if (json_object_is_type(v, json_type_null)) {
+			if (!t->may_be_unknown)
+				return bad(w, key, "cannot be unknown");
+			if (!unknown || !json_object_object_get_ex(unknown, name, NULL))
+				return bad(w, key, "null without a reason in \"unknown\"");
+			continue;
+		}
+		snprintf(what, sizeof(what), "expected %zu lowercase hex digits", 2 * t->len);
+		if (!json_object_is_type(v, json_type_string) ||
+		    !bundle_is_hex(json_object_get_string(v), t->len))
+			return bad(w, key, what);
+		known++;
+	}
+	for (const char *const *r = t->registers; *r; r++)
+		if (!json_object_object_get_ex(expected, *r, NULL)) {
+			snprintf(key, sizeof(key), "expected.%s", *r);
+			return bad(w, key, "missing (null with a reason if unknown)");
+		}
+	if (!known)
+		return bad(w, "expected", "no value is known");
+	return 0;
+}
+
+static int check_unknown(const struct where *w, json_object *expected, json_object *unknown)
+{
+	char key[64];
+
+	json_object_object_foreach(unknown, name, why) {
+		json_object *v = NULL;
+
+		snprintf(key, sizeof(key), "unknown.%s", name);
+		if (!json_object_is_type(why, json_type_string) || !json_object_get_string_len(why))
+			return bad(w, key, "expected a reason (a string)");
+		if (!json_object_object_get_ex(expected, name, &v) || v)
+			return bad(w, key, "names no null expected value");
+	}
+	return 0;
+}
+
+static int check_shape(const struct where *w, json_object *s)
+{
+	json_object *name, *tee, *launch, *expected, *unknown, *m;
+	const struct tee_info *t;
+	int r;
+
+	if (!json_object_is_type(s, json_type_object))
+		return bad(w, NULL, "expected an object");
+	if ((r = member(w, s, "shape", json_type_string, true, &name)) < 0 ||
+	    (r = member(w, s, "tee", json_type_string, true, &tee)) < 0 ||
+	    (r = member(w, s, "launch", json_type_object, true, &launch)) < 0 ||
+	    (r = member(w, s, "expected", json_type_object, true, &expected)) < 0 ||
+	    (r = member(w, s, "unknown", json_type_object, false, &unknown)) < 0 ||
+	    (r = member(w, s, "measurement", json_type_object, false, &m)) < 0)
+		return r;
+	if (!json_object_get_string_len(name) || json_object_get_string_len(name) > 128)
+		return bad(w, "shape", "expected a name of 1 to 128 characters");
+	if (!(t = tee_info(json_object_get_string(tee))))
+		return bad(w, "tee", "expected sev, sev-es, snp or tdx");
+	if ((r = check_expected(w, t, expected, unknown)) < 0)
+		return r;
+	return unknown ? check_unknown(w, expected, unknown) : 0;
+}
+
+int bundle_check_shapes(json_object *list, const char *doc, const char *list_name,
+			cvm_err *reterr)
+{
+	struct where w = { .doc = doc, .list = list_name, .err = reterr };
+	size_t n;
+	int r;
+
+	if (!list || !json_object_is_type(list, json_type_array))
+		return cvm_err_set(reterr, -EBADMSG, "%s: %s: expected an array of VM shapes", doc,
+				   list_name);
+	n = json_object_array_length(list);
+	if (n == 0)
+		return cvm_err_set(reterr, -EBADMSG, "%s: %s: no measurements", doc, list_name);
+	if (n > CVM_BUNDLE_MAX_SHAPES)
+		return cvm_err_set(reterr, -EFBIG, "%s: %s: more than %d VM shapes", doc,
+				   list_name, CVM_BUNDLE_MAX_SHAPES);
+	for (w.i = 0; w.i < n; w.i++) {
+		json_object *s = json_object_array_get_idx(list, w.i);
+
+		if ((r = check_shape(&w, s)) < 0)
+			return r;
+		for (size_t j = 0; j < w.i; j++)
+			if (!strcmp(bundle_shape_name(s),
+				    bundle_shape_name(json_object_array_get_idx(list, j))))
+				return bad(&w, "shape", "the same name as an earlier shape");
+	}
+	return 0;
+}
+
+const char *bundle_shape_name(json_object *shape)
+{
+	return json_object_get_string(json_object_object_get(shape, "shape"));
+}
+
+const char *bundle_shape_tee(json_object *shape)
+{
+	return json_object_get_string(json_object_object_get(shape, "tee"));
+}
+
+const char *bundle_shape_value(json_object *shape, const char *reg)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(json_object_object_get(shape, "expected"), reg, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+CVM_PUBLIC int cvm_bundle_measurements_load(const char *text, size_t len, const char *name,
+					    json_object **ret, cvm_err *reterr)
+{
+	CVM_CLEANUP(cvm_jsonp) json_object *doc = NULL;
+	char quoted[300];
+	int r;
+
+	CVM_CHECK_ARG(text && name && ret, reterr);
+	snprintf(quoted, sizeof(quoted), "'%s'", name);
+	if ((r = cvm_json_parse(text, len, CVM_BUNDLE_MAX_SIZE, quoted, &doc, reterr)) < 0)
+		return r;
+	if (!json_object_is_type(doc, json_type_object))
+		return cvm_err_set(reterr, -EBADMSG, "%s: expected a JSON object", quoted);
+	if ((r = bundle_check_shapes(json_object_object_get(doc, "measurements"), quoted,
+				     "measurements", reterr)) < 0)
+		return r;
+	*ret = CVM_TAKE_PTR(doc);
+	return 0;
+}
