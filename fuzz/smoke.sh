@@ -11,7 +11,8 @@ VEC=${CVMIMG_VECTORS:-$(dirname "$0")/../../shared/vectors}
 corpus=$(mktemp -d)
 max_len=16384
 runs=${FUZZ_RUNS:-5000}
-trap 'rm -rf "$corpus"' EXIT
+gen=$corpus.gen
+trap 'rm -rf "$corpus" "$gen"' EXIT
 
 case "$name" in
 fuzz-ovmf) seeds=("$VEC"/snp/ovmf_*.bin) ;;
@@ -24,6 +25,31 @@ fuzz-tdx-collateral)
 	seeds=("$VEC"/attest/tdx/phala-dcap-qvl/tdx_quote_collateral.json
 		"$VEC"/attest/tdx/*/*.json "$VEC"/attest/tdx/go-tdx-guest/sample_*
 		"$(dirname "$0")"/../policies/*.json) ;;
+fuzz-bundle)
+	# made here with the cvmimg of this build: a signed bundle (with a TDX shape
+	# that has unknown registers), its measurements.json, the rule template and
+	# the payload alone; FUZZ_BUNDLE_KEY lets the harness check signatures too
+	cvmimg=${CVMIMG_BUILD_DIR}/cvmimg
+	[ -x "$cvmimg" ] || { echo "SKIP: $cvmimg not built"; exit 77; }
+	mkdir -p "$gen"
+	h() { printf "$1%.0s" $(seq 48); }
+	printf '{"measurements": [{"shape": "snp/4", "tee": "snp", "launch": {"vcpus": 4},
+	  "expected": {"measurement": "%s"}}, {"shape": "tdx/2", "tee": "tdx", "launch": {},
+	  "expected": {"mr_td": "%s", "rtmr_0": null, "rtmr_1": "%s", "rtmr_2": "%s",
+	  "rtmr_3": null}, "unknown": {"rtmr_0": "acpi", "rtmr_3": "run time"}}]}\n' \
+		"$(h a1)" "$(h b2)" "$(h c3)" "$(h d4)" >"$gen/measurements.json"
+	head -c 32 /dev/urandom >"$gen/broker.key"
+	head -c 64 /dev/urandom >"$gen/disk.raw"
+	"$cvmimg" keygen -t ecdsa-p256 -o "$gen/sign.pem" --public-out "$gen/sign.pub" >/dev/null &&
+		"$cvmimg" keygen -t ecdh-p256 -o "$gen/op.pem" --public-out "$gen/op.pub" >/dev/null &&
+		"$cvmimg" bundle create -m "$gen/measurements.json" --name fuzz --image "$gen/disk.raw" \
+			--signing-key "$gen/sign.pem" --broker-key "$gen/broker.key" \
+			--broker-public-key "$gen/op.pub" -o "$gen/bundle.json" || exit 1
+	sed -n 's/.*"payload": "\(.*\)",/\1/p' "$gen/bundle.json" | base64 -d >"$gen/payload.json"
+	export FUZZ_BUNDLE_KEY=$gen/sign.pub
+	max_len=65536
+	seeds=("$gen/bundle.json" "$gen/payload.json" "$gen/measurements.json"
+		"$(dirname "$0")"/../policies/trustee-resource-rule.rego) ;;
 *) echo "fuzz/smoke.sh: no seeds for '$name'" >&2; exit 1 ;;
 esac
 n=0
