@@ -80,12 +80,18 @@ int bundle_print_verified(const struct bundle_file *f, const char *image, const 
 
 void bundle_print_shape_values(json_object *shape, const char *indent)
 {
-	json_object_object_foreach(get(shape, "expected"), reg, v) {
+	static const char *const regs[] = { "measurement", "mrtd",  "rtmr0",
+					     "rtmr1",	    "rtmr2", "rtmr3" };
+	json_object *m = get(shape, "measurement"), *v = NULL;
+
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		if (!json_object_object_get_ex(m, regs[i], &v))
+			continue;
 		if (v)
-			printf("%s%-12s %s\n", indent, reg, json_object_get_string(v));
+			printf("%s%-12s %s\n", indent, regs[i], json_object_get_string(v));
 		else
-			printf("%s%-12s unknown: %s\n", indent, reg,
-			       str(get(shape, "unknown"), reg));
+			printf("%s%-12s unknown: %s\n", indent, regs[i],
+			       str(get(m, "unknown"), regs[i]));
 	}
 }
 
@@ -97,7 +103,7 @@ static void print_shapes(json_object *st)
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *s = json_object_array_get_idx(list, i);
 
-		printf("  %s (%s)\n", str(s, "shape"), str(s, "tee"));
+		printf("  %s (%s)\n", str(s, "shape"), str(s, "measurement.tee"));
 		bundle_print_shape_values(s, "    ");
 	}
 }

@@ -69,8 +69,8 @@ static void explain(const struct cvm_bundle_match *m, const struct cvm_bundle_ev
 {
 	const uint8_t *vals[] = { ev->measurement, ev->mr_td, ev->rtmr[0], ev->rtmr[1],
 				  ev->rtmr[2], ev->rtmr[3] };
-	const char *regs[] = { "measurement", "mr_td", "rtmr_0", "rtmr_1", "rtmr_2", "rtmr_3" };
-	json_object *expected = json_object_object_get(m->shape, "expected");
+	const char *regs[] = { "measurement", "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+	json_object *expected = json_object_object_get(m->shape, "measurement");
 
 	for (size_t i = 0; i < 6; i++) {
 		json_object *want = NULL;

@@ -33,10 +33,11 @@ fuzz-bundle)
 	[ -x "$cvmimg" ] || { echo "SKIP: $cvmimg not built"; exit 77; }
 	mkdir -p "$gen"
 	h() { printf "$1%.0s" $(seq 48); }
-	printf '{"measurements": [{"shape": "snp/4", "tee": "snp", "launch": {"vcpus": 4},
-	  "expected": {"measurement": "%s"}}, {"shape": "tdx/2", "tee": "tdx", "launch": {},
-	  "expected": {"mr_td": "%s", "rtmr_0": null, "rtmr_1": "%s", "rtmr_2": "%s",
-	  "rtmr_3": null}, "unknown": {"rtmr_0": "acpi", "rtmr_3": "run time"}}]}\n' \
+	printf '{"measurements": [{"shape": "snp/4", "launch": {"vcpu_type": "EPYC-v4"},
+	  "measurement": {"tee": "snp", "measurement": "%s", "inputs": {"vcpus": 4}}},
+	  {"shape": "tdx/2", "measurement": {"tee": "tdx", "mrtd": "%s", "rtmr0": null,
+	  "rtmr1": "%s", "rtmr2": "%s", "rtmr3": null,
+	  "unknown": {"rtmr0": "acpi", "rtmr3": "run time"}}}]}\n' \
 		"$(h a1)" "$(h b2)" "$(h c3)" "$(h d4)" >"$gen/measurements.json"
 	head -c 32 /dev/urandom >"$gen/broker.key"
 	head -c 64 /dev/urandom >"$gen/disk.raw"

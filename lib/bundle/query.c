@@ -95,12 +95,12 @@ CVM_PUBLIC int cvm_bundle_check_artifact(const struct cvm_bundle *b, const char 
 static bool evidence_hex(const struct cvm_bundle_evidence *ev, const char *reg, size_t len,
 			 char *hex)
 {
-	static const char *const rtmr[] = { "rtmr_0", "rtmr_1", "rtmr_2", "rtmr_3" };
+	static const char *const rtmr[] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
 	const uint8_t *v = NULL;
 
 	if (!strcmp(reg, "measurement"))
 		v = ev->measurement;
-	else if (!strcmp(reg, "mr_td"))
+	else if (!strcmp(reg, "mrtd"))
 		v = ev->mr_td;
 	for (size_t i = 0; i < 4; i++)
 		if (!strcmp(reg, rtmr[i]))

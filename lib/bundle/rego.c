@@ -187,7 +187,7 @@ static char *snp_set(json_object *shapes)
 
 static int tdx_parts(FILE *out, json_object *shapes, struct subst *s, cvm_err *reterr)
 {
-	static const char *const regs[] = { "mr_td", "rtmr_0", "rtmr_1", "rtmr_2", "rtmr_3" };
+	static const char *const regs[] = { "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
 	static const char *const names[] = { "MR_TD", "RTMR_0", "RTMR_1", "RTMR_2", "RTMR_3" };
 	size_t base = s->n;
 	int r;

@@ -3,16 +3,19 @@
  * The measurements document and its VM shapes (cvmimg-bundle(5), MEASUREMENTS):
  *
  *   {"measurements": [
- *     {"shape": "snp/4xEPYC-Milan", "tee": "snp",
- *      "launch": {"vcpus": 4, "vcpu_type": "EPYC-Milan", ...},
- *      "expected": {"measurement": "<96 hex>"}, "unknown": {},
- *      "measurement": {...}}, ...]}
+ *     {"shape": "snp/4xEPYC-Milan", "launch": {"vcpu_type": "EPYC-Milan", ...},
+ *      "measurement": {"tee": "snp", "measurement": "<96 hex>", "inputs": {...}}},
+ *     {"shape": "tdx/2", "launch": {...},
+ *      "measurement": {"tee": "tdx", "mrtd": "<hex>", "rtmr0": null, ...,
+ *                      "unknown": {"rtmr0": "why"}, "inputs": {...}, "events": [...]}}]}
  *
- * One shape is one way of launching the image (TEE, vCPUs, vCPU type, memory,
- * firmware...) with the launch measurement it gives. Expected values are
- * lowercase hex; a TDX register that cannot be computed ahead is null, and
- * "unknown" says why. The same checks run on measurements.json when a bundle
- * is created and on the predicate of every bundle read.
+ * One shape is one way of launching the image with the measurement it gives.
+ * "measurement" is the measure library's object, as cvm_measurement_to_json()
+ * writes it and cvmimg measure --json prints it, carried unchanged; only the
+ * members that name the TEE and its values are read here. "launch" holds what
+ * the measurement object does not (a vCPU type's name, a memory size, a QEMU
+ * version). The same checks run on measurements.json when a bundle is made
+ * and on the predicate of every bundle read.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,21 +28,23 @@
 #include "util/macro.h"
 
 static const struct tee_info {
-	const char *name;
-	const char *const *registers; /* expected keys, in order */
-	size_t len;		      /* bytes of each */
+	const char *name;      /* as the measurement object names it */
+	const char *tee;       /* as a report names it: snp:svsm launches are snp */
+	const char *const *registers;
+	size_t len;	       /* bytes of each value */
 	bool may_be_unknown;
 } tees[] = {
-	{ "sev", (const char *const[]){ "measurement", NULL }, 32, false },
-	{ "sev-es", (const char *const[]){ "measurement", NULL }, 32, false },
-	{ "snp", (const char *const[]){ "measurement", NULL }, 48, false },
-	{ "tdx", (const char *const[]){ "mr_td", "rtmr_0", "rtmr_1", "rtmr_2", "rtmr_3", NULL }, 48,
-	  true },
+	{ "sev", "sev", (const char *const[]){ "measurement", NULL }, 32, false },
+	{ "sev-es", "sev-es", (const char *const[]){ "measurement", NULL }, 32, false },
+	{ "snp", "snp", (const char *const[]){ "measurement", NULL }, 48, false },
+	{ "snp:svsm", "snp", (const char *const[]){ "measurement", NULL }, 48, false },
+	{ "tdx", "tdx", (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL },
+	  48, true },
 };
 
 static const struct tee_info *tee_info(const char *name)
 {
-	for (size_t i = 0; i < CVM_ARRAY_SIZE(tees); i++)
+	for (size_t i = 0; name && i < CVM_ARRAY_SIZE(tees); i++)
 		if (!strcmp(name, tees[i].name))
 			return &tees[i];
 	return NULL;
@@ -66,7 +71,7 @@ bool bundle_is_hex(const char *s, size_t bytes)
 	return n == 2 * bytes;
 }
 
-/* Where a value is: "'measurements.json': measurements[2].expected.mr_td". */
+/* Where a value is: "'measurements.json': measurements[2].measurement.mrtd". */
 struct where {
 	const char *doc;
 	const char *list;
@@ -80,13 +85,13 @@ static int bad(const struct where *w, const char *key, const char *what)
 			   key ? "." : "", key ? key : "", what);
 }
 
-/* A member of type @t: required, or optional (absent or null gives NULL). */
-static int member(const struct where *w, json_object *o, const char *key, json_type t,
-		  bool required, json_object **ret)
+/* A member of type @t, named @label in messages: required, or optional (absent or null: NULL). */
+static int member(const struct where *w, json_object *o, const char *key, const char *label,
+		  json_type t, bool required, json_object **ret)
 {
 	static const char *const names[] = {
-		[json_type_null] = "null",     [json_type_boolean] = "a boolean",
-		[json_type_double] = "a number", [json_type_int] = "an integer",
+		[json_type_null] = "null",	  [json_type_boolean] = "a boolean",
+		[json_type_double] = "a number",  [json_type_int] = "an integer",
 		[json_type_object] = "an object", [json_type_array] = "an array",
 		[json_type_string] = "a string",
 	};
@@ -95,90 +100,84 @@ static int member(const struct where *w, json_object *o, const char *key, json_t
 	*ret = NULL;
 	if (!json_object_object_get_ex(o, key, ret) || !*ret) {
 		*ret = NULL;
-		return required ? bad(w, key, "missing") : 0;
+		return required ? bad(w, label, "missing") : 0;
 	}
 	if (!json_object_is_type(*ret, t)) {
 		snprintf(what, sizeof(what), "expected %s", names[t]);
-		return bad(w, key, what);
+		return bad(w, label, what);
 	}
 	return 0;
 }
 
-static int check_expected(const struct where *w, const struct tee_info *t, json_object *expected,
-			  json_object *unknown)
+/* One register of the measurement object: hex of the right length, or null with a reason. */
+static int check_value(const struct where *w, const struct tee_info *t, json_object *m,
+		       json_object *unknown, const char *reg)
 {
+	json_object *v = NULL, *why = NULL;
 	char key[64], what[96];
-	size_t known = 0;
 
-	json_object_object_foreach(expected, name, v) {
-		bool listed = false;
-
-		for (const char *const *r = t->registers; *r; r++)
-			listed |= !strcmp(*r, name);
-		snprintf(key, sizeof(key), "expected.%s", name);
-		if (!listed)
-			return bad(w, key, "not an expected value of this TEE");
-		if (json_object_is_type(v, json_type_null)) {
-			if (!t->may_be_unknown)
-				return bad(w, key, "cannot be unknown");
-			if (!unknown || !json_object_object_get_ex(unknown, name, NULL))
-				return bad(w, key, "null without a reason in \"unknown\"");
-			continue;
-		}
-		snprintf(what, sizeof(what), "expected %zu lowercase hex digits", 2 * t->len);
-		if (!json_object_is_type(v, json_type_string) ||
-		    !bundle_is_hex(json_object_get_string(v), t->len))
-			return bad(w, key, what);
-		known++;
+	snprintf(key, sizeof(key), "measurement.%s", reg);
+	if (!json_object_object_get_ex(m, reg, &v))
+		return bad(w, key, t->may_be_unknown ? "missing (null with a reason if unknown)"
+						     : "missing");
+	if (!v) {
+		if (!t->may_be_unknown)
+			return bad(w, key, "cannot be unknown");
+		if (!unknown || !json_object_object_get_ex(unknown, reg, &why) ||
+		    !json_object_is_type(why, json_type_string) ||
+		    !json_object_get_string_len(why))
+			return bad(w, key, "null without a reason in \"unknown\"");
+		return 0;
 	}
-	for (const char *const *r = t->registers; *r; r++)
-		if (!json_object_object_get_ex(expected, *r, NULL)) {
-			snprintf(key, sizeof(key), "expected.%s", *r);
-			return bad(w, key, "missing (null with a reason if unknown)");
-		}
-	if (!known)
-		return bad(w, "expected", "no value is known");
-	return 0;
+	snprintf(what, sizeof(what), "expected %zu lowercase hex digits", 2 * t->len);
+	if (!json_object_is_type(v, json_type_string) ||
+	    !bundle_is_hex(json_object_get_string(v), t->len))
+		return bad(w, key, what);
+	return 1;
 }
 
-static int check_unknown(const struct where *w, json_object *expected, json_object *unknown)
+static int check_measurement(const struct where *w, json_object *m)
 {
-	char key[64];
+	json_object *tee, *unknown, *inputs;
+	const struct tee_info *t;
+	int r, known = 0;
 
-	json_object_object_foreach(unknown, name, why) {
-		json_object *v = NULL;
-
-		snprintf(key, sizeof(key), "unknown.%s", name);
-		if (!json_object_is_type(why, json_type_string) || !json_object_get_string_len(why))
-			return bad(w, key, "expected a reason (a string)");
-		if (!json_object_object_get_ex(expected, name, &v) || v)
-			return bad(w, key, "names no null expected value");
+	if ((r = member(w, m, "tee", "measurement.tee", json_type_string, true, &tee)) < 0 ||
+	    (r = member(w, m, "unknown", "measurement.unknown", json_type_object, false,
+			&unknown)) < 0 ||
+	    (r = member(w, m, "inputs", "measurement.inputs", json_type_object, false, &inputs)) <
+		    0)
+		return r;
+	if (!(t = tee_info(json_object_get_string(tee))))
+		return bad(w, "measurement.tee", "expected sev, sev-es, snp, snp:svsm or tdx");
+	for (const char *const *reg = t->registers; *reg; reg++) {
+		if ((r = check_value(w, t, m, unknown, *reg)) < 0)
+			return r;
+		known += r;
 	}
+	if (!known)
+		return bad(w, "measurement", "no value is known");
 	return 0;
 }
 
 static int check_shape(const struct where *w, json_object *s)
 {
-	json_object *name, *tee, *launch, *expected, *unknown, *m;
-	const struct tee_info *t;
+	json_object *name, *launch, *m;
+	const char *n;
 	int r;
 
 	if (!json_object_is_type(s, json_type_object))
 		return bad(w, NULL, "expected an object");
-	if ((r = member(w, s, "shape", json_type_string, true, &name)) < 0 ||
-	    (r = member(w, s, "tee", json_type_string, true, &tee)) < 0 ||
-	    (r = member(w, s, "launch", json_type_object, true, &launch)) < 0 ||
-	    (r = member(w, s, "expected", json_type_object, true, &expected)) < 0 ||
-	    (r = member(w, s, "unknown", json_type_object, false, &unknown)) < 0 ||
-	    (r = member(w, s, "measurement", json_type_object, false, &m)) < 0)
+	if ((r = member(w, s, "shape", "shape", json_type_string, true, &name)) < 0 ||
+	    (r = member(w, s, "launch", "launch", json_type_object, false, &launch)) < 0 ||
+	    (r = member(w, s, "measurement", "measurement", json_type_object, true, &m)) < 0)
 		return r;
-	if (!json_object_get_string_len(name) || json_object_get_string_len(name) > 128)
-		return bad(w, "shape", "expected a name of 1 to 128 characters");
-	if (!(t = tee_info(json_object_get_string(tee))))
-		return bad(w, "tee", "expected sev, sev-es, snp or tdx");
-	if ((r = check_expected(w, t, expected, unknown)) < 0)
-		return r;
-	return unknown ? check_unknown(w, expected, unknown) : 0;
+	n = json_object_get_string(name);
+	if (!*n || strlen(n) > 128 || strspn(n, " !\"#$%&'()*+,-./0123456789:;<=>?@"
+						"ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+						"abcdefghijklmnopqrstuvwxyz{|}~") != strlen(n))
+		return bad(w, "shape", "expected 1 to 128 printable ASCII characters");
+	return check_measurement(w, m);
 }
 
 int bundle_check_shapes(json_object *list, const char *doc, const char *list_name,
@@ -217,14 +216,17 @@ const char *bundle_shape_name(json_object *shape)
 
 const char *bundle_shape_tee(json_object *shape)
 {
-	return json_object_get_string(json_object_object_get(shape, "tee"));
+	json_object *m = json_object_object_get(shape, "measurement");
+	const struct tee_info *t = tee_info(json_object_get_string(json_object_object_get(m, "tee")));
+
+	return t ? t->tee : NULL;
 }
 
 const char *bundle_shape_value(json_object *shape, const char *reg)
 {
 	json_object *v = NULL;
 
-	if (!json_object_object_get_ex(json_object_object_get(shape, "expected"), reg, &v) || !v)
+	if (!json_object_object_get_ex(json_object_object_get(shape, "measurement"), reg, &v) || !v)
 		return NULL;
 	return json_object_get_string(v);
 }

@@ -15,8 +15,8 @@ H48() { printf "$1%.0s" $(seq 48); }
 OTHER=$(H48 0f)
 cat >m.json <<EOF
 {"measurements": [
- {"shape": "snp/4", "tee": "snp", "launch": {}, "expected": {"measurement": "$(H48 a1)"}},
- {"shape": "snp/8", "tee": "snp", "launch": {}, "expected": {"measurement": "$(H48 a2)"}}]}
+ {"shape": "snp/4", "measurement": {"tee": "snp", "measurement": "$(H48 a1)"}},
+ {"shape": "snp/8", "measurement": {"tee": "snp", "measurement": "$(H48 a2)"}}]}
 EOF
 head -c 32 /dev/urandom >broker.key
 head -c 100 /dev/urandom >disk.raw

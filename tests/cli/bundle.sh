@@ -36,10 +36,10 @@ milan=$(jq -r '.snp[] | select(.report | endswith("report_milan.hex")) | .measur
 turin=$(jq -r '.snp[] | select(.report | endswith("turin_attestation_report.bin")) | .measurement' "$M")
 cat >m.json <<EOF
 {"measurements": [
- {"shape": "snp/4xEPYC-Milan", "tee": "snp", "launch": {"vcpus": 4, "vcpu_type": "EPYC-Milan"},
-  "expected": {"measurement": "$milan"}},
- {"shape": "snp/8xEPYC-Genoa", "tee": "snp", "launch": {"vcpus": 8, "vcpu_type": "EPYC-Genoa"},
-  "expected": {"measurement": "$turin"}}]}
+ {"shape": "snp/4xEPYC-Milan", "launch": {"vcpu_type": "EPYC-Milan"},
+  "measurement": {"tee": "snp", "measurement": "$milan", "inputs": {"vcpus": 4}}},
+ {"shape": "snp/8xEPYC-Genoa", "launch": {"vcpu_type": "EPYC-Genoa"},
+  "measurement": {"tee": "snp", "measurement": "$turin", "inputs": {"vcpus": 8}}}]}
 EOF
 head -c 32 /dev/urandom >broker.key
 head -c 100000 /dev/urandom >disk.raw

@@ -18,14 +18,13 @@ Q=tdx/go-tdx-guest/cos-113-tdx-quote.dat
 
 cat >m.json <<EOF
 {"measurements": [
- {"shape": "snp/4xEPYC-Milan", "tee": "snp", "launch": {"vcpus": 4},
-  "expected": {"measurement": "$milan"}},
- {"shape": "snp/2xEPYC-Milan", "tee": "snp", "launch": {"vcpus": 2},
-  "expected": {"measurement": "$(printf '%s' "$mstav" | tr 0-9 1-90)"}},
- {"shape": "tdx/cos", "tee": "tdx", "launch": {},
-  "expected": {"mr_td": "$(tdx $Q mr_td)", "rtmr_0": null, "rtmr_1": "$(tdx $Q rtmr1)",
-               "rtmr_2": "$(tdx $Q rtmr2)", "rtmr_3": null},
-  "unknown": {"rtmr_0": "the VMM's ACPI tables", "rtmr_3": "extended at run time"}}]}
+ {"shape": "snp/4xEPYC-Milan", "measurement": {"tee": "snp", "measurement": "$milan"}},
+ {"shape": "snp/2xEPYC-Milan",
+  "measurement": {"tee": "snp", "measurement": "$(printf '%s' "$mstav" | tr 0-9 1-90)"}},
+ {"shape": "tdx/cos", "measurement": {"tee": "tdx",
+  "mrtd": "$(tdx $Q mr_td)", "rtmr0": null, "rtmr1": "$(tdx $Q rtmr1)",
+  "rtmr2": "$(tdx $Q rtmr2)", "rtmr3": null,
+  "unknown": {"rtmr0": "the VMM's ACPI tables", "rtmr3": "extended at run time"}}}]}
 EOF
 head -c 100 /dev/urandom >disk.raw
 run 0 keygen -t ecdsa-p256 -o sign.pem --public-out sign.pub

@@ -45,14 +45,15 @@ static const char *tmp(int slot, const char *name)
 
 static const char shapes_doc[] =
 	"{\"measurements\": ["
-	"{\"shape\": \"snp/4\", \"tee\": \"snp\", \"launch\": {\"vcpus\": 4},"
-	" \"expected\": {\"measurement\": \"" SNP_A "\"}},"
-	"{\"shape\": \"snp/2\", \"tee\": \"snp\", \"launch\": {\"vcpus\": 2},"
-	" \"expected\": {\"measurement\": \"" SNP_B "\"}},"
-	"{\"shape\": \"tdx/2\", \"tee\": \"tdx\", \"launch\": {},"
-	" \"expected\": {\"mr_td\": \"" H48("aa") "\", \"rtmr_0\": null, \"rtmr_1\": \"" H48("bb")
-	"\", \"rtmr_2\": \"" H48("cc") "\", \"rtmr_3\": null},"
-	" \"unknown\": {\"rtmr_0\": \"ACPI tables\", \"rtmr_3\": \"run time\"}}]}";
+	"{\"shape\": \"snp/4\", \"launch\": {\"vcpu_type\": \"EPYC-v4\"},"
+	" \"measurement\": {\"tee\": \"snp\", \"measurement\": \"" SNP_A "\","
+	" \"inputs\": {\"vcpus\": 4}}},"
+	"{\"shape\": \"snp/2\", \"measurement\": {\"tee\": \"snp:svsm\","
+	" \"measurement\": \"" SNP_B "\"}},"
+	"{\"shape\": \"tdx/2\", \"measurement\": {\"tee\": \"tdx\","
+	" \"mrtd\": \"" H48("aa") "\", \"rtmr0\": null, \"rtmr1\": \"" H48("bb")
+	"\", \"rtmr2\": \"" H48("cc") "\", \"rtmr3\": null,"
+	" \"unknown\": {\"rtmr0\": \"ACPI tables\", \"rtmr3\": \"run time\"}}}]}";
 
 static void test_pae(void **state)
 {
@@ -238,36 +239,43 @@ static void test_shape_errors(void **state)
 	} bad[] = {
 		{ "{\"measurements\": []}", "no measurements" },
 		{ "{}", "expected an array of VM shapes" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"sgx\", \"launch\": {},"
-		  " \"expected\": {}}]}",
-		  "measurements[0].tee: expected sev, sev-es, snp or tdx" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"snp\", \"launch\": {},"
-		  " \"expected\": {\"measurement\": \"abcd\"}}]}",
-		  "measurements[0].expected.measurement: expected 96 lowercase hex digits" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"snp\", \"launch\": {},"
-		  " \"expected\": {\"measurement\": \"" H48("AB") "\"}}]}",
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"sgx\"}}]}",
+		  "measurements[0].measurement.tee: expected sev, sev-es, snp, snp:svsm or tdx" },
+		{ "{\"measurements\": [{\"shape\": \"a\"}]}", "measurements[0].measurement: missing" },
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {}}]}",
+		  "measurements[0].measurement.tee: missing" },
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"snp\","
+		  " \"measurement\": \"abcd\"}}]}",
+		  "measurements[0].measurement.measurement: expected 96 lowercase hex digits" },
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"snp\","
+		  " \"measurement\": \"" H48("AB") "\"}}]}",
 		  "expected 96 lowercase hex digits" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"sev\", \"launch\": {},"
-		  " \"expected\": {\"measurement\": \"" H48("ab") "\"}}]}",
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"sev\","
+		  " \"measurement\": \"" H48("ab") "\"}}]}",
 		  "expected 64 lowercase hex digits" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"snp\", \"launch\": {},"
-		  " \"expected\": {\"measurement\": null}}]}",
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"snp\","
+		  " \"measurement\": null}}]}",
 		  "cannot be unknown" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"tdx\", \"launch\": {},"
-		  " \"expected\": {\"mr_td\": \"" H48("ab") "\", \"rtmr_0\": null, \"rtmr_1\": null,"
-		  " \"rtmr_2\": null, \"rtmr_3\": null}, \"unknown\": {\"rtmr_0\": \"x\"}}]}",
-		  "expected.rtmr_1: null without a reason" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"tdx\", \"launch\": {},"
-		  " \"expected\": {\"mr_td\": \"" H48("ab") "\"}}]}",
-		  "expected.rtmr_0: missing" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"snp\", \"launch\": {},"
-		  " \"expected\": {\"measurement\": \"" H48("ab") "\"}},"
-		  " {\"shape\": \"a\", \"tee\": \"snp\", \"launch\": {},"
-		  " \"expected\": {\"measurement\": \"" H48("cd") "\"}}]}",
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"tdx\","
+		  " \"mrtd\": \"" H48("ab") "\", \"rtmr0\": null, \"rtmr1\": null,"
+		  " \"rtmr2\": null, \"rtmr3\": null, \"unknown\": {\"rtmr0\": \"x\"}}}]}",
+		  "measurement.rtmr1: null without a reason" },
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"tdx\","
+		  " \"mrtd\": \"" H48("ab") "\"}}]}",
+		  "measurement.rtmr0: missing" },
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"tdx\","
+		  " \"mrtd\": null, \"rtmr0\": null, \"rtmr1\": null, \"rtmr2\": null,"
+		  " \"rtmr3\": null, \"unknown\": {\"mrtd\": \"x\", \"rtmr0\": \"x\","
+		  " \"rtmr1\": \"x\", \"rtmr2\": \"x\", \"rtmr3\": \"x\"}}}]}",
+		  "measurements[0].measurement: no value is known" },
+		{ "{\"measurements\": [{\"shape\": \"a\", \"measurement\": {\"tee\": \"snp\","
+		  " \"measurement\": \"" H48("ab") "\"}},"
+		  " {\"shape\": \"a\", \"measurement\": {\"tee\": \"snp\","
+		  " \"measurement\": \"" H48("cd") "\"}}]}",
 		  "measurements[1].shape: the same name as an earlier shape" },
-		{ "{\"measurements\": [{\"shape\": \"a\", \"tee\": \"snp\","
-		  " \"expected\": {\"measurement\": \"" H48("ab") "\"}}]}",
-		  "measurements[0].launch: missing" },
+		{ "{\"measurements\": [{\"shape\": \"a\\nb\", \"measurement\": {\"tee\": \"snp\","
+		  " \"measurement\": \"" H48("ab") "\"}}]}",
+		  "measurements[0].shape: expected 1 to 128 printable ASCII characters" },
 		{ "{\"measurements\": [", "is not valid JSON" },
 	};
 
@@ -358,6 +366,7 @@ static void test_rule_and_merge(void **state)
 	assert_non_null(strstr(rule, "ev.snp.measurement in {\"" SNP_A "\", \"" SNP_B "\"}"));
 	assert_non_null(strstr(rule, "ev.tdx.quote.body.rtmr_1 == \"" H48("bb") "\""));
 	assert_null(strstr(rule, "rtmr_0"));
+	assert_null(strstr(rule, "rtmr_3"));
 	assert_null(strstr(rule, "@"));
 	assert_int_equal(bundle_trustee_rule("de mo", "cvmimg/demo/luks-key",
 					     json_object_object_get(doc, "measurements"), &out,

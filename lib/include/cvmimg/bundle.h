@@ -94,13 +94,13 @@ int cvm_dsse_verify(const char *envelope, size_t len, const char *payload_type,
 /*
  * Parse and check a measurements document (measurements.json, at most
  * CVM_BUNDLE_MAX_SIZE bytes): {"measurements": [<VM shape>, ...]}, each shape
- * {"shape": name, "tee": "sev"|"sev-es"|"snp"|"tdx", "launch": {...},
- * "expected": {...}, "unknown": {...}, "measurement": {...}} as
- * cvmimg-bundle(5) describes. @name names the file in messages. Returns 0
- * with the document in *@ret (json_object_put()); -EBADMSG naming the shape
- * and member at fault (no shape at all, a wrong TEE, a register of the wrong
- * length, an unknown value without a reason, two shapes of the same name);
- * -EFBIG over the limits.
+ * {"shape": name, "launch": {...}, "measurement": <the measure library's
+ * object>} as cvmimg-bundle(5) describes; of the measurement object only
+ * "tee", its values ("measurement"; "mrtd", "rtmr0".."rtmr3") and "unknown"
+ * are read. @name names the file in messages. Returns 0 with the document in
+ * *@ret (json_object_put()); -EBADMSG naming the shape and member at fault (no
+ * shape at all, a wrong TEE, a value of the wrong length, an unknown value
+ * without a reason, two shapes of the same name); -EFBIG over the limits.
  */
 int cvm_bundle_measurements_load(const char *text, size_t len, const char *name,
 				 json_object **ret, cvm_err *reterr);
