@@ -17,12 +17,12 @@
 #define NAME "broker"
 #define TOKEN_MAX 16384
 
-static const char *const synopsis[] = {
-	"export --format trustee [--bundle-key FILE] [--operator-key FILE] -o DIR BUNDLE",
-	"apply --kbs URL --bundle-key FILE --operator-key FILE "
-	"(--admin-key FILE | --admin-token FILE) [options] BUNDLE",
-	NULL,
-};
+#define EXPORT_USAGE "export --format trustee [--bundle-key FILE] [--operator-key FILE] -o DIR BUNDLE"
+#define APPLY_USAGE                                                                                \
+	"apply --kbs URL --bundle-key FILE --operator-key FILE "                                   \
+	"(--admin-key FILE | --admin-token FILE) [options] BUNDLE"
+
+static const char *const synopsis[] = { EXPORT_USAGE, APPLY_USAGE, NULL };
 
 static const struct cli_command broker_cmd = {
 	.name = NAME,
@@ -31,8 +31,8 @@ static const struct cli_command broker_cmd = {
 		   "or straight into a running KBS through its admin API.",
 };
 
-static const char *const export_synopsis[] = { synopsis[0], NULL };
-static const char *const apply_synopsis[] = { synopsis[1], NULL };
+static const char *const export_synopsis[] = { EXPORT_USAGE, NULL };
+static const char *const apply_synopsis[] = { APPLY_USAGE, NULL };
 
 static const struct cli_command export_cmd = {
 	.name = NAME,

@@ -23,12 +23,11 @@
 #define MAX_FILES 8
 #define BROKER_KEY_MAX 4096
 
-static const char *const synopsis[] = {
-	"create --measurements FILE --name NAME --signing-key FILE [options] -o FILE",
-	"verify --key FILE [--image FILE] [--at-time TIME] [--json] BUNDLE",
-	"show [--key FILE] [--json] BUNDLE",
-	NULL,
-};
+#define CREATE_USAGE "create --measurements FILE --name NAME --signing-key FILE [options] -o FILE"
+#define VERIFY_USAGE "verify --key FILE [--image FILE] [--at-time TIME] [--json] BUNDLE"
+#define SHOW_USAGE "show [--key FILE] [--json] BUNDLE"
+
+static const char *const synopsis[] = { CREATE_USAGE, VERIFY_USAGE, SHOW_USAGE, NULL };
 
 static const struct cli_command bundle_cmd = {
 	.name = NAME,
@@ -69,7 +68,7 @@ int bundle_time(const char *cmd, const char *arg, int64_t *ret)
 
 /* ---- create ------------------------------------------------------------------ */
 
-static const char *const create_synopsis[] = { synopsis[0], NULL };
+static const char *const create_synopsis[] = { CREATE_USAGE, NULL };
 
 static const struct cli_command create_cmd = {
 	.name = NAME,
@@ -272,8 +271,8 @@ static int bundle_create(int argc, char **argv)
 
 /* ---- verify and show ---------------------------------------------------------- */
 
-static const char *const verify_synopsis[] = { synopsis[1], NULL };
-static const char *const show_synopsis[] = { synopsis[2], NULL };
+static const char *const verify_synopsis[] = { VERIFY_USAGE, NULL };
+static const char *const show_synopsis[] = { SHOW_USAGE, NULL };
 
 static const struct cli_command verify_cmd = {
 	.name = NAME,
