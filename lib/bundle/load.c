@@ -177,22 +177,17 @@ static int check_statement(struct cvm_bundle *b, cvm_err *reterr)
 	return check_broker(b, reterr);
 }
 
-/* Verify the envelope with @key_path, or only read it; parse the statement. */
-static int open_envelope(struct cvm_bundle *b, const char *text, size_t len,
-			 const char *key_path, cvm_err *reterr)
+/* Verify the envelope with @k, or only read it (NULL); parse the statement. */
+static int open_envelope(struct cvm_bundle *b, const char *text, size_t len, EVP_PKEY *k,
+			 cvm_err *reterr)
 {
 	CVM_CLEANUP(dsse_env_done) struct dsse_env e = { 0 };
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
 	char payload_name[300];
 	int r;
 
-	if (key_path && (r = cvm_key_load_pem(key_path, false, &k, NULL, reterr)) < 0)
-		return r;
 	if ((r = dsse_env_parse(text, len, b->name, &e, reterr)) < 0)
 		return r;
-	if (strcmp(e.payload_type, CVM_DSSE_PAYLOAD_TYPE))
-		return cvm_err_set(reterr, -EBADMSG, "%s: payloadType is '%.64s', not '%s'",
-				   b->name, e.payload_type, CVM_DSSE_PAYLOAD_TYPE);
+	/* the signature first: a changed payloadType is a bad signature, not another type */
 	if (k) {
 		if ((r = dsse_env_verify(&e, k, b->name, reterr)) < 0)
 			return r;
@@ -200,6 +195,9 @@ static int open_envelope(struct cvm_bundle *b, const char *text, size_t len,
 			return cvm_err_set(reterr, -ENOMEM, "out of memory");
 		b->verified = true;
 	}
+	if (strcmp(e.payload_type, CVM_DSSE_PAYLOAD_TYPE))
+		return cvm_err_set(reterr, -EBADMSG, "%s: payloadType is '%.64s', not '%s'",
+				   b->name, e.payload_type, CVM_DSSE_PAYLOAD_TYPE);
 	snprintf(payload_name, sizeof(payload_name), "%s: the payload", b->name);
 	return cvm_json_parse((const char *)e.payload, e.payload_len, CVM_BUNDLE_MAX_SIZE,
 			      payload_name, &b->statement, reterr);
@@ -209,21 +207,26 @@ CVM_PUBLIC int cvm_bundle_load(const char *text, size_t len, const char *name,
 			       const char *public_key_path, struct cvm_bundle **ret,
 			       cvm_err *reterr)
 {
+	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
 	struct cvm_bundle *b;
 	int r;
 
 	CVM_CHECK_ARG(text && name && ret, reterr);
-	if (len > CVM_BUNDLE_MAX_SIZE)
-		return cvm_err_set(reterr, -EFBIG, "'%s' is larger than %u bytes", name,
-				   CVM_BUNDLE_MAX_SIZE);
+	if (public_key_path && (r = cvm_key_load_pem(public_key_path, false, &k, NULL, reterr)) < 0)
+		return r;
 	if (!(b = calloc(1, sizeof(*b))))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	snprintf(b->name, sizeof(b->name), "'%s'", name);
-	r = open_envelope(b, text, len, public_key_path, reterr);
+	r = len > CVM_BUNDLE_MAX_SIZE ? cvm_err_set(reterr, -EFBIG, "%s is larger than %u bytes",
+						     b->name, CVM_BUNDLE_MAX_SIZE)
+				      : open_envelope(b, text, len, k, reterr);
 	if (r >= 0)
 		r = check_statement(b, reterr);
 	if (r < 0) {
 		cvm_bundle_free(b);
+		/* what a verifier is told: this is not a valid bundle by that key */
+		if (k && (r == -EBADMSG || r == -EFBIG) && reterr)
+			reterr->code = r = -EKEYREJECTED;
 		return r;
 	}
 	*ret = b;

@@ -129,14 +129,22 @@ EOF
 	run 1 bundle verify --key ecdsa-p256.pub t.json
 	run 1 bundle verify --key ed25519.pub t.json
 done
+# with a key, whatever is wrong with the bundle is a failed check (exit 1)
 tamper t.json '.payloadType = "application/json"'
-run 3 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "payloadType is 'application/json'"
+run 1 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "does not verify"
 tamper t.json '.signatures = []'
-run 3 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "must hold 1 to 16 signatures"
+run 1 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "must hold 1 to 16 signatures"
 tamper t.json '.payload = "not base64!"'
-run 3 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "payload is not base64"
+run 1 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "payload is not base64"
 printf '{"payload": ' >t.json
-run 3 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "is not valid JSON"
+run 1 bundle verify --key ecdsa-p256.pub t.json && expect_in "$ERR" "is not valid JSON"
+run 3 bundle show t.json && expect_in "$ERR" "is not valid JSON"
+# a validly signed envelope of another payload type is not a bundle
+printf '{"a":1}' >other.txt
+printf '{"payload":"%s","payloadType":"text/plain","signatures":[{"sig":"%s"}]}' "$(base64 -w0 <other.txt)" \
+	"$(printf 'DSSEv1 10 text/plain 7 {"a":1}' | openssl dgst -sha256 -sign ecdsa-p256.pem | base64 -w0)" >other.json
+run 1 bundle verify --key ecdsa-p256.pub other.json && expect_in "$ERR" "payloadType is 'text/plain'"
+run 3 bundle verify --key missing.pub b.json
 
 # ---- show -----------------------------------------------------------------------
 run 0 bundle show b.json && expect_in "$OUT" "signature:  not checked (no --key)" &&

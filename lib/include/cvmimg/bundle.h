@@ -154,9 +154,11 @@ struct cvm_bundle;
  * messages). With @public_key_path, one signature must verify with that key
  * before the payload is parsed; NULL only parses (cvm_bundle_verified() then
  * says false). The statement and predicate are checked in full. Returns 0;
- * -EKEYREJECTED when no signature verifies; -EBADMSG for a malformed
- * envelope, statement or predicate, another payloadType or predicateType;
- * -EFBIG; key file errors as cvm_key_load_pem().
+ * key file errors as cvm_key_load_pem(); without a key -EBADMSG for a
+ * malformed envelope, statement or predicate, another payloadType or
+ * predicateType, -EFBIG over the limit; with a key, -EKEYREJECTED for those
+ * too (this file is not a valid bundle by that key), as for a signature that
+ * does not verify; the message says which.
  */
 int cvm_bundle_load(const char *text, size_t len, const char *name,
 		    const char *public_key_path, struct cvm_bundle **ret, cvm_err *reterr);
