@@ -63,6 +63,27 @@ static void note(const struct apply *a, const char *fmt, ...)
 	a->o->note(a->o->ctx, buf);
 }
 
+/*
+ * Whether an error answer is the KBS's "no such reference value": Trustee
+ * answers a GET of an unknown id with 401 and the RFC 7807 body
+ * {"type": ".../errors/RvpsError", "detail": "... No reference value found
+ * for the given id: <id>"} (kbs/src/error.rs, attestation/mod.rs).
+ */
+static bool no_such_rv(const struct cvm_http_response *resp)
+{
+	CVM_CLEANUP(cvm_jsonp) json_object *o = NULL;
+	const char *type, *detail;
+	size_t n;
+
+	if (!resp->body || cvm_json_parse(resp->body, resp->len, RESPONSE_MAX, "answer", &o, NULL) < 0)
+		return false;
+	type = json_object_get_string(json_object_object_get(o, "type"));
+	detail = json_object_get_string(json_object_object_get(o, "detail"));
+	n = type ? strlen(type) : 0;
+	return n >= 10 && !strcmp(type + n - 10, "/RvpsError") && detail &&
+	       strstr(detail, "No reference value found");
+}
+
 static int exchange(const struct apply *a, const char *method, const char *path,
 		    const char *type, const void *body, size_t len, bool secret,
 		    struct cvm_http_response *resp, cvm_err *reterr)
@@ -75,7 +96,7 @@ static int exchange(const struct apply *a, const char *method, const char *path,
 		return r;
 	if (resp->len > RESPONSE_MAX)
 		return cvm_err_set(reterr, -EFBIG, "%s %s: the response is too large", method, path);
-	if (resp->status == 401 || resp->status == 403)
+	if ((resp->status == 401 || resp->status == 403) && !no_such_rv(resp))
 		return cvm_err_set(reterr, -EACCES, "%s %s: HTTP %ld (admin token refused): %.200s",
 				   method, path, resp->status, resp->body ? resp->body : "");
 	return 0;
@@ -102,7 +123,7 @@ static int get_rv(const struct apply *a, const char *name, json_object **ret, cv
 
 	snprintf(path, sizeof(path), "/kbs/v0/reference-value/%s", name);
 	r = exchange(a, "GET", path, NULL, NULL, 0, false, &resp, reterr);
-	if (r >= 0 && resp.status == 404)
+	if (r >= 0 && (resp.status == 404 || no_such_rv(&resp)))
 		*ret = NULL;
 	else if (r >= 0 && resp.status != 200)
 		r = fail_status("GET", path, &resp, reterr);

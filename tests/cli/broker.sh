@@ -1,5 +1,6 @@
 # cvmimg broker apply against a mock of Trustee's admin API on 127.0.0.1
-# (tools/mock-trustee.py): the requests, their order, their bearer JWT (checked
+# (tools/mock-trustee.py, which answers an unknown reference value with 401
+# RvpsError as Trustee does): the requests, their order, their bearer JWT (checked
 # with Python's cryptography), the union of reference values with another
 # image's, the merge of the policy rule, refusals before any write; and
 # cvmimg broker export's files.
@@ -70,6 +71,7 @@ initial_state
 start_mock admin.pub
 run 0 "${APPLY[@]}" --kbs "$URL" --admin-key admin.pem b.json &&
 	expect_in "$OUT" "reference value snp_launch_measurement: 1 on the broker, 3 after the union" &&
+	expect_in "$OUT" "reference value snp_smt_enabled: 0 on the broker, 1 after the union" &&
 	expect_in "$OUT" "applied cvmimg/demo/luks-key to $URL"
 order=$(jq -r '.log[] | .method + " " + .path' state.json | tr '\n' ';')
 want="GET /kbs/v0/reference-value/snp_launch_measurement;GET /kbs/v0/reference-value/snp_bootloader;"
@@ -119,7 +121,8 @@ stop_mock
 # the admin key the broker does not know: 401
 initial_state
 start_mock admin256.pub
-run 3 "${APPLY[@]}" --kbs "$URL" --admin-key admin.pem b.json && expect_in "$ERR" "HTTP 401 (admin token refused)"
+run 3 "${APPLY[@]}" --kbs "$URL" --admin-key admin.pem b.json && expect_in "$ERR" "HTTP 401 (admin token refused)" &&
+	expect_in "$ERR" "errors/AdminAuthAccess"
 [ "$(posts)" = 0 ] || fail "a request was written after a 401"
 # ES256 tokens from a P-256 admin key are accepted (JWS r || s)
 run 0 "${APPLY[@]}" --kbs "$URL" --admin-key admin256.pem b.json

@@ -10,11 +10,13 @@ every request, with each request appended to "log" as
 {"method", "path", "auth": {"alg", "claims"} or the reason it was refused,
 "body"} (the body as text, or hex for a resource). ADMIN_PUB is the admin's
 public key (PEM): a request whose bearer JWT does not verify with it, or has
-no "role", or has expired, is answered 401 as Trustee does. The chosen port
+no "role", or has expired, is answered 401 with an AdminAuthAccess body, as
+Trustee does. The chosen port
 is written to PORTFILE.
 
 Endpoints, as Trustee serves them:
-  GET  /kbs/v0/reference-value/<id>   200 with the JSON value, or null
+  GET  /kbs/v0/reference-value/<id>   200 with the JSON value; an unknown id is
+                                      401 with an RvpsError body (kbs/src/error.rs)
   POST /kbs/v0/reference-value        {"version":"0.1.0","type":"sample","payload":b64}
                                       sets each value of the map (overwriting, as RVPS)
   GET  /kbs/v0/resource-policy        200 with base64url (no padding) of the Rego text
@@ -95,8 +97,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         s['log'].append(entry)
         if not auth:
             save(s)
-            return self.reply(401, json.dumps({'type': 'AdminAccessDenied',
-                                               'detail': why}).encode())
+            return self.reply(401, json.dumps({
+                'type': 'https://github.com/confidential-containers/kbs/errors/AdminAuthAccess',
+                'detail': 'admin access denied for endpoint %s: %s' % (self.path, why)}).encode())
         code, out, ctype = self.route(s, method, body)
         save(s)
         self.reply(code, out, ctype)
@@ -105,8 +108,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         p = self.path
         rv = '/kbs/v0/reference-value'
         if method == 'GET' and p.startswith(rv + '/'):
-            v = s['reference_values'].get(p[len(rv) + 1:])
-            return 200, json.dumps(v).encode(), 'application/json'
+            rid = p[len(rv) + 1:]
+            if rid not in s['reference_values']:
+                # as Trustee's KBS: an unknown id is an RvpsError, answered 401
+                return 401, json.dumps({
+                    'type': 'https://github.com/confidential-containers/kbs/errors/RvpsError',
+                    'detail': 'RVPS configuration failed: Failed to get reference_values: '
+                              'No reference value found for the given id: ' + rid}).encode(), \
+                    'application/json'
+            return 200, json.dumps(s['reference_values'][rid]).encode(), 'application/json'
         if method == 'POST' and p == rv:
             msg = json.loads(body)
             if msg.get('version') != '0.1.0' or msg.get('type') != 'sample':
