@@ -23,7 +23,9 @@
 #define MAX_FILES 8
 #define BROKER_KEY_MAX 4096
 
-#define CREATE_USAGE "create --measurements FILE --name NAME --signing-key FILE [options] -o FILE"
+#define CREATE_USAGE                                                                               \
+	"create (--measurements FILE | --measurement SHAPE=FILE ...) --name NAME --signing-key FILE "   \
+	"[options] -o FILE"
 #define VERIFY_USAGE "verify --key FILE [--image FILE] [--at-time TIME] [--json] BUNDLE"
 #define SHOW_USAGE "show [--key FILE] [--json] BUNDLE"
 
@@ -82,7 +84,7 @@ static const struct cli_command create_cmd = {
 struct create_args {
 	struct cvm_bundle_input in;
 	const char *measurements, *output, *image, *uki, *broker_key_path, *not_after;
-	struct cli_list firmware, signing, rvs;
+	struct cli_list firmware, signing, rvs, shapes;
 	uint64_t valid_days;
 	struct cvm_bundle_subject subjects[MAX_FILES];
 	uint8_t *broker_key;
@@ -93,6 +95,7 @@ static void create_args_done(struct create_args *a)
 	cli_list_free(&a->firmware);
 	cli_list_free(&a->signing);
 	cli_list_free(&a->rvs);
+	cli_list_free(&a->shapes);
 	cvm_secret_free(a->broker_key);
 	json_object_put(a->in.reference_values);
 }
@@ -174,9 +177,10 @@ static int create_inputs(struct create_args *a, const struct cli_option *opts)
 {
 	int r;
 
-	if (!a->measurements || !a->in.image_name || !a->signing.n || !a->output)
-		return cli_usage(NAME, "create needs --measurements, --name, --signing-key and "
-				       "--output");
+	if (!a->measurements == !a->shapes.n)
+		return cli_usage(NAME, "create needs --measurements or --measurement, not both");
+	if (!a->in.image_name || !a->signing.n || !a->output)
+		return cli_usage(NAME, "create needs --name, --signing-key and --output");
 	if (!a->broker_key_path != !a->in.operator_key_path)
 		return cli_usage(NAME, "--broker-key and --broker-public-key go together");
 	if (a->not_after && cli_given(opts, &a->valid_days))
@@ -206,6 +210,38 @@ static int create_inputs(struct create_args *a, const struct cli_option *opts)
 	return collect_rvs(a);
 }
 
+/* The shapes of --measurement SHAPE=FILE, FILE as cvmimg measure --json prints it. */
+static int shapes_of(const struct cli_list *l, json_object **ret)
+{
+	CVM_CLEANUP(cvm_jsonp) json_object *list = json_object_new_array();
+
+	if (!list)
+		return CLI_EXIT_SYSTEM;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *eq = strchr(l->items[i], '=');
+		CVM_CLEANUP_FREE char *name = NULL, *quoted = NULL;
+		CVM_CLEANUP_FREE uint8_t *text = NULL;
+		CVM_CLEANUP(cvm_jsonp) json_object *m = NULL;
+		json_object *s = NULL;
+		cvm_err e = { 0 };
+		size_t len = 0;
+
+		if (!eq || eq == l->items[i] || !eq[1])
+			return cli_usage(NAME, "--measurement needs SHAPE=FILE, not '%s'",
+					 l->items[i]);
+		if (!(name = strndup(l->items[i], (size_t)(eq - l->items[i]))) ||
+		    asprintf(&quoted, "'%s'", eq + 1) < 0)
+			return CLI_EXIT_SYSTEM;
+		if (cvm_read_file(eq + 1, CVM_BUNDLE_MAX_SIZE, &text, &len, &e) < 0 ||
+		    cvm_json_parse((const char *)text, len, CVM_BUNDLE_MAX_SIZE, quoted, &m, &e) < 0 ||
+		    cvm_bundle_shape_new(name, NULL, m, &s, &e) < 0)
+			return cli_fail(NAME, &e);
+		json_object_array_add(list, s);
+	}
+	*ret = CVM_TAKE_PTR(list);
+	return 0;
+}
+
 static int create_run(struct create_args *a)
 {
 	CVM_CLEANUP(cvm_jsonp) json_object *doc = NULL;
@@ -213,11 +249,19 @@ static int create_run(struct create_args *a)
 	CVM_CLEANUP_FREE char *out = NULL, *line = NULL;
 	cvm_err e = { 0 };
 	size_t len = 0;
+	int r;
 
-	if (cvm_read_file(a->measurements, CVM_BUNDLE_MAX_SIZE, &text, &len, &e) < 0 ||
-	    cvm_bundle_measurements_load((const char *)text, len, a->measurements, &doc, &e) < 0)
-		return cli_fail(NAME, &e);
-	a->in.shapes = json_object_object_get(doc, "measurements");
+	if (a->shapes.n) {
+		if ((r = shapes_of(&a->shapes, &doc)))
+			return r;
+		a->in.shapes = doc;
+	} else {
+		if (cvm_read_file(a->measurements, CVM_BUNDLE_MAX_SIZE, &text, &len, &e) < 0 ||
+		    cvm_bundle_measurements_load((const char *)text, len, a->measurements, &doc,
+						 &e) < 0)
+			return cli_fail(NAME, &e);
+		a->in.shapes = json_object_object_get(doc, "measurements");
+	}
 	if (cvm_bundle_create(&a->in, &out, &e) < 0)
 		return cli_fail(NAME, &e);
 	if (!(line = realloc(out, strlen(out) + 2)))
@@ -236,6 +280,8 @@ static int bundle_create(int argc, char **argv)
 	struct cli_option options[] = {
 		CLI_STRING("measurements", 'm', "FILE", &a.measurements,
 			   "the VM shapes and expected values (measurements.json)"),
+		CLI_LIST("measurement", 0, "SHAPE=FILE", &a.shapes,
+			 "or one shape: FILE from cvmimg measure --json (repeatable)"),
 		CLI_STRING("name", 0, "NAME", &in->image_name,
 			   "image name: [A-Za-z0-9._-], names the broker resource"),
 		CLI_STRING("image-version", 0, "TEXT", &in->image_version, "image version"),

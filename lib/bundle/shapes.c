@@ -250,3 +250,22 @@ CVM_PUBLIC int cvm_bundle_measurements_load(const char *text, size_t len, const 
 	*ret = CVM_TAKE_PTR(doc);
 	return 0;
 }
+
+CVM_PUBLIC int cvm_bundle_shape_new(const char *name, json_object *launch, json_object *measurement,
+				    json_object **ret, cvm_err *reterr)
+{
+	CVM_CLEANUP(cvm_jsonp) json_object *s = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *one = json_object_new_array();
+	int r;
+
+	CVM_CHECK_ARG(name && measurement && ret, reterr);
+	if (!s || !one || cvm_json_add(s, "shape", json_object_new_string(name)) < 0 ||
+	    (launch && cvm_json_add(s, "launch", json_object_get(launch)) < 0) ||
+	    cvm_json_add(s, "measurement", json_object_get(measurement)) < 0 ||
+	    json_object_array_add(one, json_object_get(s)) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((r = bundle_check_shapes(one, "the shape", "shapes", reterr)) < 0)
+		return r;
+	*ret = CVM_TAKE_PTR(s);
+	return 0;
+}

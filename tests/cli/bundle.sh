@@ -79,6 +79,26 @@ cmp -s jose.out broker.key || fail "jose decrypts to something else"
 grep -q "$(xxd -p -c 64 broker.key)" payload.json b.json && fail "the broker key is in clear"
 grep -qF "$(base64 -w0 <broker.key)" payload.json b.json && fail "the broker key is in clear (base64)"
 
+# shapes straight from cvmimg measure --json, carried unchanged
+OVMF=/usr/share/ovmf/OVMF.fd
+if [ -f "$OVMF" ]; then
+	for n in 2 4; do
+		"$CVMIMG" measure --tee snp --vcpus $n --vcpu-type EPYC-Milan --ovmf "$OVMF" --json >snp$n.json ||
+			fail "measure --json"
+	done
+	run 0 bundle create --measurement snp/2=snp2.json --measurement snp/4=snp4.json --name m \
+		--uki uki.efi --signing-key ed25519.pem -o m.bundle
+	$PY "$CHECK" payload m.bundle >m.payload
+	for n in 2 4; do
+		[ "$(jq -S -c ".predicate.launch[] | select(.shape == \"snp/$n\") | .measurement" m.payload)" = \
+			"$(jq -S -c . snp$n.json)" ] || fail "shape snp/$n is not measure's object"
+	done
+	run 2 bundle create --measurement snp/2=snp2.json -m m.json --name m --uki uki.efi \
+		--signing-key ed25519.pem -o x.json && expect_in "$ERR" "not both"
+	run 3 bundle create --measurement snp/2=m.json --name m --uki uki.efi \
+		--signing-key ed25519.pem -o x.json && expect_in "$ERR" "measurement.tee: missing"
+fi
+
 # ---- verify ----------------------------------------------------------------------
 run 0 bundle verify --key ecdsa-p256.pub --image disk.raw b.json && expect_in "$OUT" "verdict:    valid" &&
 	expect_in "$OUT" "artifact:   'disk.raw' is subject disk.raw"

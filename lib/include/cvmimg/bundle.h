@@ -105,6 +105,16 @@ int cvm_dsse_verify(const char *envelope, size_t len, const char *payload_type,
 int cvm_bundle_measurements_load(const char *text, size_t len, const char *name,
 				 json_object **ret, cvm_err *reterr);
 
+/*
+ * One VM shape, {"shape": @name, "launch": @launch, "measurement":
+ * @measurement}, checked as in a measurements document (the objects gain a
+ * reference; @launch may be NULL). @measurement is the measure library's
+ * object (cvmimg measure --json). Returns 0 with a new object; -EBADMSG as
+ * cvm_bundle_measurements_load() says.
+ */
+int cvm_bundle_shape_new(const char *name, json_object *launch, json_object *measurement,
+			 json_object **ret, cvm_err *reterr);
+
 /* ---- creating a bundle -------------------------------------------------------- */
 
 /* An artifact the statement names: a file to hash, or its SHA-256. */
