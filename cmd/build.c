@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
+#include <cvmimg/cleanup.h>
 #include <cvmimg/image.h>
+#include <cvmimg/json.h>
 #include <cvmimg/util.h>
 
 #include "cli.h"
@@ -27,6 +27,8 @@ static const struct cli_command build_cmd = {
 	       "passphrase keyslot and a broker keyslot. No root, no device-mapper, and\n"
 	       "the root filesystem's plaintext never touches the disk.",
 };
+
+CVM_DEFINE_CLEANUP(struct cvm_build_result, cvm_build_result_free, cvm_build_result)
 
 struct build_args {
 	struct cvm_build_options o;
@@ -183,30 +185,29 @@ static int get_passphrase(struct build_args *a, char **pass)
 	return 0;
 }
 
-static void print_summary(const char *dir, const char *manifest)
+static void print_summary(const char *dir, const struct cvm_build_result *res)
 {
-	json_object *m = json_tokener_parse(manifest), *v, *arts;
-
-	if (!m)
-		return;
-	if (json_object_object_get_ex(m, "artifacts", &arts))
-		for (size_t i = 0; i < json_object_array_length(arts); i++) {
-			json_object *it = json_object_array_get_idx(arts, i), *n, *s, *al;
-
-			json_object_object_get_ex(it, "name", &n);
-			json_object_object_get_ex(it, "size", &s);
-			json_object_object_get_ex(it, "allocated", &al);
-			printf("%s/%-12s %10llu bytes (%llu allocated)\n", dir,
-			       json_object_get_string(n),
-			       (unsigned long long)json_object_get_uint64(s),
-			       (unsigned long long)json_object_get_uint64(al));
-		}
+	for (size_t i = 0; i < res->n_artifacts; i++)
+		printf("%s/%-12s %10llu bytes (%llu allocated)\n", dir, res->artifacts[i].name,
+		       (unsigned long long)res->artifacts[i].size,
+		       (unsigned long long)res->artifacts[i].allocated);
 	printf("%s/build.json\n", dir);
-	if (json_object_object_get_ex(m, "luks", &v) && json_object_object_get_ex(v, "uuid", &v))
-		printf("LUKS UUID: %s\n", json_object_get_string(v));
-	if (json_object_object_get_ex(m, "boot", &v) && json_object_object_get_ex(v, "cmdline", &v))
-		printf("cmdline:   %s\n", json_object_get_string(v));
-	json_object_put(m);
+	printf("LUKS UUID: %s\n", res->luks.uuid);
+	printf("cmdline:   %s\n", res->boot.cmdline);
+}
+
+static int print_result(const char *dir, const struct cvm_build_result *res, bool json)
+{
+	CVM_CLEANUP(cvm_jsonp) json_object *o = NULL;
+
+	if (!json) {
+		print_summary(dir, res);
+		return CLI_EXIT_OK;
+	}
+	if (cvm_build_result_to_json(res, &o) < 0)
+		return cli_fail("build", &(cvm_err){ .code = -ENOMEM });
+	cli_print_json(o);
+	return CLI_EXIT_OK;
 }
 
 int cmd_build(int argc, char **argv)
@@ -269,8 +270,9 @@ int cmd_build(int argc, char **argv)
 		CLI_JSON(&a.json),
 		CLI_END,
 	};
+	CVM_CLEANUP(cvm_build_resultp) struct cvm_build_result *res = NULL;
 	struct progress prog;
-	char *pass = NULL, *manifest = NULL;
+	char *pass = NULL;
 	cvm_err err = { 0 };
 	int r;
 
@@ -284,24 +286,22 @@ int cmd_build(int argc, char **argv)
 	}
 	if (a.pass.env)
 		unsetenv(a.pass.env); /* no child inherits it */
+	o->templates_dir = cli_templates_dir();
 	progress_init(&prog);
 	o->progress = progress_update;
 	o->progress_userdata = &prog;
-	r = cvm_image_build(o, &manifest, &err);
+	r = cvm_image_build(o, &res, &err);
 	progress_done(&prog);
 	cvm_secret_free(pass);
 	free(a.extra);
 	if (r < 0)
 		return cli_fail("build", &err);
-	if (a.json)
-		puts(manifest);
-	else
-		print_summary(o->output_dir, manifest);
+	if ((r = print_result(o->output_dir, res, a.json)))
+		return r;
 	if (a.generate)
 		fprintf(stderr,
 			"cvmimg build: the recovery passphrase is in %s/passphrase; keep it "
 			"safe and delete the file\n",
 			o->output_dir);
-	free(manifest);
 	return CLI_EXIT_OK;
 }

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,26 @@ void cli_print_json(json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+const char *cli_templates_dir(void)
+{
+	const char *env = getenv("CVMIMG_TEMPLATES");
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return NULL;
+	*slash = '\0';
+	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
+	return access(probe, F_OK) == 0 ? CVMIMG_SOURCE_TEMPLATES : NULL;
 }
 
 int cli_close_stdout(int code)

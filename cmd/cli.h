@@ -169,6 +169,13 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t mi
 /* Print a JSON document on stdout (pretty, two-space indent, newline-terminated). */
 void cli_print_json(json_object *o);
 
+/*
+ * The templates/ directory the build reads: $CVMIMG_TEMPLATES, the source
+ * tree's when this binary runs from its build tree (CMakeCache.txt beside
+ * it), else NULL for the installed copy.
+ */
+const char *cli_templates_dir(void);
+
 /* Flush and close stdout; a write error (e.g. a full disk) turns into exit 4. */
 int cli_close_stdout(int code);
 

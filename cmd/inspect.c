@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg inspect: what a cvmimg disk image holds, and with a passphrase, its root filesystem. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
+#include <cvmimg/cleanup.h>
 #include <cvmimg/image.h>
+#include <cvmimg/json.h>
 #include <cvmimg/util.h>
 
 #include "cli.h"
@@ -29,87 +31,75 @@ static const struct cli_command inspect_cmd = {
     .missing_operand = "IMAGE is required",
 };
 
-static const char *str(json_object *o, const char *path)
+CVM_DEFINE_CLEANUP(struct cvm_inspect_result, cvm_inspect_result_free, cvm_inspect_result)
+
+static void print_luks(const struct cvm_luks_header *h)
 {
-	char key[64];
-	json_object *v = o;
+	printf("luks:   UUID %s label %s\n", h->uuid, h->label);
+	if (h->n_segments)
+		printf("        data %s at %s, %u-byte sectors\n", h->segments[0].encryption,
+		       h->segments[0].offset, h->segments[0].sector_size);
+	for (size_t i = 0; i < h->n_keyslots; i++) {
+		const struct cvm_luks_keyslot *k = &h->keyslots[i];
 
-	while (v && *path) {
-		size_t n = strcspn(path, ".");
-
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		if (!json_object_object_get_ex(v, key, &v))
-			return "-";
-		path += n + (path[n] == '.');
+		printf("        keyslot %u: %s %llu\n", k->id, k->kdf,
+		       (unsigned long long)(strcmp(k->kdf, "pbkdf2") ? k->memory : k->iterations));
 	}
-	return v ? json_object_get_string(v) : "-";
-}
+	for (size_t i = 0; i < h->n_tokens; i++) {
+		const struct cvm_luks_token *t = &h->tokens[i];
 
-static void print_disk(json_object *m)
-{
-	json_object *parts, *files, *secs, *slots, *tokens;
-
-	printf("image:  %s (%s)\n", str(m, "image"), str(m, "format"));
-	printf("disk:   GUID %s\n", str(m, "disk.guid"));
-	if (json_object_object_get_ex(json_object_object_get(m, "disk"), "partitions", &parts))
-		for (size_t i = 0; i < json_object_array_length(parts); i++) {
-			json_object *p = json_object_array_get_idx(parts, i);
-
-			printf("  %s %-5s type %s uuid %s start %s size %s\n", str(p, "number"),
-			       str(p, "name"), str(p, "type"), str(p, "uuid"), str(p, "start"),
-			       str(p, "size"));
-		}
-	if (json_object_object_get_ex(m, "esp_files", &files))
-		for (size_t i = 0; i < json_object_array_length(files); i++)
-			printf("esp:    %s\n",
-			       json_object_get_string(json_object_array_get_idx(files, i)));
-	printf("uki:    %s bytes, kernel %s, stub %s, authenticode sha256 %s\n", str(m, "uki.size"),
-	       str(m, "uki.uname"), str(m, "uki.stub_version"), str(m, "uki.authenticode_sha256"));
-	if (json_object_object_get_ex(json_object_object_get(m, "uki"), "sections", &secs)) {
-		printf("        sections");
-		for (size_t i = 0; i < json_object_array_length(secs); i++)
-			printf(" %s", str(json_object_array_get_idx(secs, i), "name"));
+		printf("        token %u: %s keyslots", t->id, t->type);
+		for (size_t k = 0; k < t->n_keyslots; k++)
+			printf(" %u", t->keyslots[k]);
 		printf("\n");
 	}
-	printf("luks:   UUID %s label %s\n", str(m, "luks.uuid"), str(m, "luks.label"));
-	printf("        data %s at %s, %s-byte sectors\n", str(m, "luks.segments.0.encryption"),
-	       str(m, "luks.segments.0.offset"), str(m, "luks.segments.0.sector_size"));
-	if (json_object_object_get_ex(json_object_object_get(m, "luks"), "keyslots", &slots)) {
-		json_object_object_foreach(slots, id, ks)
-		    printf("        keyslot %s: %s %s\n", id, str(ks, "kdf.type"),
-			   strcmp(str(ks, "kdf.type"), "pbkdf2") ? str(ks, "kdf.memory")
-								 : str(ks, "kdf.iterations"));
-	}
-	if (json_object_object_get_ex(json_object_object_get(m, "luks"), "tokens", &tokens)) {
-		json_object_object_foreach(tokens, id, t)
-		    printf("        token %s: %s %s\n", id, str(t, "type"),
-			   json_object_to_json_string(json_object_object_get(t, "keyslots")));
-	}
 }
 
-static void print_root(json_object *m, bool list)
+static void print_disk(const struct cvm_inspect_result *r)
 {
-	json_object *root, *entries;
+	const struct cvm_uki_info *u = r->uki;
+	char hex[65] = "-";
 
-	if (!json_object_object_get_ex(m, "root", &root))
-		return;
-	printf("root:   %s, ext4 UUID %s label %s\n", str(root, "os"), str(root, "uuid"),
-	       str(root, "label"));
-	printf("        %s bytes, %s free, %s entries, e2fsck %s\n", str(root, "size"),
-	       str(root, "free"), str(root, "entry_count"),
-	       json_object_get_boolean(json_object_object_get(root, "fsck_clean"))
-		   ? "clean"
-		   : "found errors");
-	if (!list || !json_object_object_get_ex(root, "entries", &entries))
-		return;
-	for (size_t i = 0; i < json_object_array_length(entries); i++) {
-		json_object *e = json_object_array_get_idx(entries, i), *t;
+	printf("image:  %s (%s)\n", r->image, cvm_image_format_to_string(r->format));
+	printf("disk:   GUID %s\n", r->disk.guid);
+	for (size_t i = 0; i < r->disk.n; i++) {
+		const struct cvm_gpt_partition *p = &r->disk.parts[i];
 
-		printf("%s %04o %s:%s %s %s /%s", str(e, "type"),
-		       json_object_get_int(json_object_object_get(e, "mode")), str(e, "uid"),
-		       str(e, "gid"), str(e, "mtime"), str(e, "size"), str(e, "path"));
-		if (json_object_object_get_ex(e, "target", &t))
-			printf(" -> %s", json_object_get_string(t));
+		printf("  %u %-5s type %s uuid %s start %llu size %llu\n", p->number, p->name,
+		       p->type, p->uuid, (unsigned long long)p->start,
+		       (unsigned long long)p->size);
+	}
+	for (size_t i = 0; i < r->n_esp_files; i++)
+		printf("esp:    %s\n", r->esp_files[i]);
+	if (u) {
+		cvm_hex_encode(u->authenticode_sha256, 32, hex);
+		printf("uki:    %llu bytes, kernel %s, stub %s, authenticode sha256 %s\n",
+		       (unsigned long long)u->size, u->uname ? u->uname : "-",
+		       u->stub_version ? u->stub_version : "-", hex);
+		printf("        sections");
+		for (size_t i = 0; i < u->n_sections; i++)
+			printf(" %s", u->sections[i].name);
+		printf("\n");
+	}
+	print_luks(&r->luks);
+}
+
+static void print_root(const struct cvm_inspect_root *root, bool list)
+{
+	if (!root)
+		return;
+	printf("root:   %s, ext4 UUID %s label %s\n", root->os[0] ? root->os : "-", root->uuid,
+	       root->label);
+	printf("        %llu bytes, %llu free, %llu entries, e2fsck %s\n",
+	       (unsigned long long)root->size, (unsigned long long)root->free,
+	       (unsigned long long)root->entry_count, root->fsck_exit ? "found errors" : "clean");
+	for (size_t i = 0; list && i < root->n_entries; i++) {
+		const struct cvm_inspect_entry *e = &root->entries[i];
+
+		printf("%c %04o %u:%u %lld %llu /%s", e->type, e->mode, e->uid, e->gid,
+		       (long long)e->mtime, (unsigned long long)e->size, e->path);
+		if (e->target)
+			printf(" -> %s", e->target);
 		printf("\n");
 	}
 }
@@ -130,9 +120,10 @@ int cmd_inspect(int argc, char **argv)
 		CLI_JSON(&json),
 		CLI_END,
 	};
-	char *pass = NULL, *out = NULL, **operands;
+	CVM_CLEANUP(cvm_inspect_resultp) struct cvm_inspect_result *res = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *j = NULL;
+	char *pass = NULL, **operands;
 	cvm_err err = { 0 };
-	json_object *m;
 	int r;
 
 	if ((r = cli_parse(&inspect_cmd, options, argc, argv, &operands, NULL)) != CLI_GO_ON)
@@ -151,17 +142,17 @@ int cmd_inspect(int argc, char **argv)
 		o.passphrase = pass;
 		o.passphrase_len = len;
 	}
-	r = cvm_image_inspect(&o, &out, &err);
+	r = cvm_image_inspect(&o, &res, &err);
 	cvm_secret_free(pass);
 	if (r < 0)
 		return cli_fail("inspect", &err);
-	if (json) {
-		puts(out);
-	} else if ((m = json_tokener_parse(out))) {
-		print_disk(m);
-		print_root(m, o.list);
-		json_object_put(m);
+	if (!json) {
+		print_disk(res);
+		print_root(res->root, o.list);
+		return CLI_EXIT_OK;
 	}
-	free(out);
+	if (cvm_inspect_result_to_json(res, &j) < 0)
+		return cli_fail("inspect", &(cvm_err){ .code = -ENOMEM });
+	cli_print_json(j);
 	return CLI_EXIT_OK;
 }

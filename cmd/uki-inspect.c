@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg uki inspect: sections, Authenticode digests, PCR 11 and signer of a UKI. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -74,77 +75,6 @@ static void print_text(const char *path, size_t len, const struct cvm_uki_info *
 		       in->signature_digest_matches ? "matches the image" : "DOES NOT MATCH");
 }
 
-static json_object *hex_string(const uint8_t *buf, size_t len)
-{
-	char hex[2 * 64 + 1];
-
-	cvm_hex_encode(buf, len, hex);
-	return json_object_new_string(hex);
-}
-
-static json_object *string_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *json_sections(const struct cvm_uki_info *in)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; a && i < in->n_sections; i++) {
-		const struct cvm_uki_section *s = &in->sections[i];
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "name", json_object_new_string(s->name));
-		json_object_object_add(o, "file_offset", json_object_new_int64(s->file_offset));
-		json_object_object_add(o, "file_size", json_object_new_int64(s->file_size));
-		json_object_object_add(o, "virtual_address",
-				       json_object_new_int64(s->virtual_address));
-		json_object_object_add(o, "virtual_size", json_object_new_int64(s->virtual_size));
-		json_object_object_add(o, "sha256", hex_string(s->sha256, 32));
-		json_object_object_add(o, "measured", json_object_new_boolean(s->measured));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-static json_object *json_pcr11(const struct cvm_uki_info *in)
-{
-	json_object *o = json_object_new_object(), *bank = json_object_new_object();
-
-	json_object_object_add(o, "sha256", bank);
-	json_object_object_add(bank, "sections", hex_string(in->pcr11_sha256[0], 32));
-	for (size_t i = 0; i < CVM_UKI_PHASES; i++)
-		json_object_object_add(bank, cvm_uki_phase_name(i),
-				       hex_string(in->pcr11_sha256[1 + i], 32));
-	return o;
-}
-
-static json_object *json_report(const char *path, size_t len, const struct cvm_uki_info *in)
-{
-	json_object *o = json_object_new_object(), *a = json_object_new_object(), *sig = NULL;
-
-	json_object_object_add(o, "file", json_object_new_string(path));
-	json_object_object_add(o, "size", json_object_new_int64((int64_t)len));
-	json_object_object_add(o, "is_uki", json_object_new_boolean(in->is_uki));
-	json_object_object_add(o, "stub", string_or_null(in->stub_version));
-	json_object_object_add(o, "uname", string_or_null(in->uname));
-	json_object_object_add(o, "sections", json_sections(in));
-	json_object_object_add(a, "sha256", hex_string(in->authenticode_sha256, 32));
-	json_object_object_add(a, "sha384", hex_string(in->authenticode_sha384, 48));
-	json_object_object_add(o, "authenticode", a);
-	json_object_object_add(o, "pcr11", in->is_uki ? json_pcr11(in) : NULL);
-	if (in->is_signed) {
-		sig = json_object_new_object();
-		json_object_object_add(sig, "subject", json_object_new_string(in->signer_subject));
-		json_object_object_add(sig, "issuer", json_object_new_string(in->signer_issuer));
-		json_object_object_add(sig, "digest_matches",
-				       json_object_new_boolean(in->signature_digest_matches));
-	}
-	json_object_object_add(o, "signature", sig);
-	return o;
-}
-
 int uki_report(const char *path, const uint8_t *data, size_t len, bool json)
 {
 	CVM_CLEANUP(uki_info_freep) struct cvm_uki_info *info = NULL;
@@ -159,11 +89,9 @@ int uki_report(const char *path, const uint8_t *data, size_t len, bool json)
 		print_text(path, len, info);
 		return CLI_EXIT_OK;
 	}
-	o = json_report(path, len, info);
-	if (!o) {
-		cli_error("uki", "out of memory");
-		return CLI_EXIT_SYSTEM;
-	}
+	if (cvm_uki_info_to_json(info, &o) < 0 ||
+	    cvm_json_add(o, "file", json_object_new_string(path)) < 0)
+		return cli_fail("uki", &(cvm_err){ .code = -ENOMEM });
 	cli_print_json(o);
 	return CLI_EXIT_OK;
 }

@@ -51,6 +51,22 @@ fuzz-bundle)
 	max_len=65536
 	seeds=("$gen/bundle.json" "$gen/payload.json" "$gen/measurements.json"
 		"$(dirname "$0")"/../policies/trustee-resource-rule.rego) ;;
+fuzz-jwe) # JWEs to a fresh key, which the harness decrypts with (FUZZ_JWE_KEY)
+	tool=$CVMIMG_BUILD_DIR/tests/cvm-jwe
+	[ -x "$tool" ] || { echo "SKIP: $tool not built (BUILD_TESTING)"; exit 77; }
+	gen=$(mktemp -d)
+	trap 'rm -rf "$corpus" "$gen"' EXIT
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$gen/key.pem" 2>/dev/null
+	openssl pkey -in "$gen/key.pem" -pubout -out "$gen/pub.pem"
+	export FUZZ_JWE_KEY=$gen/key.pem
+	: >"$gen/p0"
+	head -c 32 /dev/urandom >"$gen/p1"
+	printf '{"b":[1,2.5e-7,"\\u00e9x"],"a":{"n":null,"t":true}}' >"$gen/p2.json"
+	for p in p0 p1 p2.json; do
+		"$tool" encrypt "$gen/pub.pem" "$gen/$p" "$gen/$p.jwe" "$gen/$p.jwe.json" || exit 1
+	done
+	"$tool" jwk "$gen/pub.pem" >"$gen/jwk.json"
+	seeds=("$gen"/*.jwe "$gen"/*.json) ;;
 *) echo "fuzz/smoke.sh: no seeds for '$name'" >&2; exit 1 ;;
 esac
 n=0

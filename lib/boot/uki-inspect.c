@@ -11,6 +11,7 @@
 #include "boot/pcr.h"
 #include "boot/sections.h"
 #include "boot/sigparse.h"
+#include "util/hash.h"
 #include "util/macro.h"
 
 CVM_PUBLIC struct cvm_uki_info *cvm_uki_info_free(struct cvm_uki_info *info)
@@ -141,6 +142,9 @@ CVM_PUBLIC int cvm_uki_inspect(const uint8_t *data, size_t len, const char *name
 	r = uki_signature_describe(pe, info, reterr);
 	if (r < 0)
 		return r;
+	info->size = len;
+	if (cvm_sha256(data, len, info->sha256) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	*ret = CVM_TAKE_PTR(info);
 	return 0;
 }

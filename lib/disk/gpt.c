@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libfdisk/libfdisk.h>
 
@@ -10,6 +12,7 @@
 #include <cvmimg/log.h>
 
 #include "disk/gpt.h"
+#include "util/macro.h"
 #include "util/log-internal.h"
 
 static void unref_context(struct fdisk_context *c)
@@ -115,36 +118,54 @@ static void copy_str(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-int cvm_gpt_read(const char *path, struct cvm_gpt_info *ret, cvm_err *reterr)
+static void copy_lower(char *dst, size_t size, const char *src)
+{
+	copy_str(dst, size, src);
+	for (; *dst; dst++)
+		*dst = (char)tolower((unsigned char)*dst);
+}
+
+static void read_part(struct fdisk_partition *pa, struct cvm_gpt_partition *p)
+{
+	struct fdisk_parttype *t = fdisk_partition_get_type(pa);
+
+	p->number = (unsigned)fdisk_partition_get_partno(pa) + 1;
+	copy_str(p->name, sizeof(p->name), fdisk_partition_get_name(pa));
+	copy_lower(p->type, sizeof(p->type), t ? fdisk_parttype_get_string(t) : NULL);
+	copy_lower(p->uuid, sizeof(p->uuid), fdisk_partition_get_uuid(pa));
+	p->start = fdisk_partition_get_start(pa) * 512;
+	p->size = fdisk_partition_get_size(pa) * 512;
+}
+
+CVM_PUBLIC int cvm_gpt_read(const char *path, struct cvm_gpt *ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_fdiskp) struct fdisk_context *c = NULL;
 	CVM_CLEANUP(cvm_fdisk_tablep) struct fdisk_table *tb = NULL;
 	CVM_CLEANUP_FREE char *id = NULL;
+	struct cvm_gpt g = { 0 };
 	int r;
 
-	memset(ret, 0, sizeof(*ret));
+	CVM_CHECK_ARG(path && ret, reterr);
 	if ((r = open_disk(path, 1, &c, reterr)) < 0)
 		return r;
 	if (!fdisk_is_label(c, GPT))
 		return cvm_err_set(reterr, -EBADMSG, "'%s' has no GPT", path);
 	if (fdisk_get_disklabel_id(c, &id) == 0)
-		copy_str(ret->disk_guid, sizeof(ret->disk_guid), id);
+		copy_lower(g.guid, sizeof(g.guid), id);
+	g.size = fdisk_get_nsectors(c) * fdisk_get_sector_size(c);
 	if ((r = fdisk_get_partitions(c, &tb)) < 0)
 		return cvm_err_set_errno(reterr, r, "cannot read the GPT of '%s'", path);
-	for (size_t i = 0; i < fdisk_table_get_nents(tb) && ret->n < 16; i++) {
-		struct fdisk_partition *pa = fdisk_table_get_partition(tb, i);
-		struct fdisk_parttype *t = fdisk_partition_get_type(pa);
-
-		ret->parts[ret->n].number = (unsigned)fdisk_partition_get_partno(pa) + 1;
-		copy_str(ret->parts[ret->n].name, sizeof(ret->parts[0].name),
-			 fdisk_partition_get_name(pa));
-		copy_str(ret->parts[ret->n].type, sizeof(ret->parts[0].type),
-			 t ? fdisk_parttype_get_string(t) : NULL);
-		copy_str(ret->parts[ret->n].uuid, sizeof(ret->parts[0].uuid),
-			 fdisk_partition_get_uuid(pa));
-		ret->parts[ret->n].start = fdisk_partition_get_start(pa) * 512;
-		ret->parts[ret->n].size = fdisk_partition_get_size(pa) * 512;
-		ret->n++;
-	}
+	for (size_t i = 0; i < fdisk_table_get_nents(tb) && g.n < CVM_GPT_MAX_PARTS; i++)
+		read_part(fdisk_table_get_partition(tb, i), &g.parts[g.n++]);
+	*ret = g;
 	return 0;
+}
+
+CVM_PUBLIC const struct cvm_gpt_partition *cvm_gpt_find(const struct cvm_gpt *g,
+							const char *type_guid)
+{
+	for (size_t i = 0; g && type_guid && i < g->n; i++)
+		if (!strcasecmp(g->parts[i].type, type_guid))
+			return &g->parts[i];
+	return NULL;
 }

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cvmimg/cleanup.h>
 #include <cvmimg/initrd.h>
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
 #include "image/build.h"
+#include "image/rootconf.h"
 #include "disk/esp.h"
 #include "util/file.h"
 #include "util/hash.h"
@@ -103,11 +105,13 @@ static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_er
 			return 0;
 		return cvm_err_set(reterr, r, "cannot read the initrd '%s': %s", name, e.msg);
 	}
-	b->m.have_initrd_check = true;
-	b->m.initrd_can_unlock = cvm_initrd_can_unlock_luks(&info, &missing);
-	b->m.initrd_flavour = cvm_initrd_flavour_to_string(info.flavour);
-	b->m.initrd_compression = info.compression[info.segments - 1];
-	if (b->m.initrd_can_unlock || b->o->skip_initrd_check)
+	b->res->boot.initrd_checked = true;
+	b->res->boot.initrd_can_unlock = cvm_initrd_can_unlock_luks(&info, &missing);
+	snprintf(b->res->boot.initrd_flavour, sizeof(b->res->boot.initrd_flavour), "%s",
+		 cvm_initrd_flavour_to_string(info.flavour));
+	snprintf(b->res->boot.initrd_compression, sizeof(b->res->boot.initrd_compression), "%s",
+		 info.compression[info.segments - 1]);
+	if (b->res->boot.initrd_can_unlock || b->o->skip_initrd_check)
 		return 0;
 	return cvm_err_set(reterr, -EBADMSG,
 			   "the initrd '%s' cannot unlock the encrypted root (%s): install "
@@ -120,11 +124,12 @@ static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_er
 static int make_cmdline(struct build *b, cvm_err *reterr)
 {
 	const char *extra = b->o->cmdline;
+	CVM_CLEANUP_FREE char *base = NULL;
+	int r;
 
-	if (asprintf(&b->cmdline,
-		     "root=/dev/mapper/root cryptopts=target=root,source=UUID=%s,luks "
-		     "rd.luks.name=%s=root rw%s%s",
-		     b->luks.uuid, b->luks.uuid, extra && *extra ? " " : "",
+	if ((r = cvm_rootconf_cmdline(b->o->templates_dir, b->luks.uuid, &base, reterr)) < 0)
+		return r;
+	if (asprintf(&b->cmdline, "%s%s%s", base, extra && *extra ? " " : "",
 		     extra ? extra : "") < 0) {
 		b->cmdline = NULL;
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
@@ -166,12 +171,12 @@ static int make_names(struct build *b, const struct cvm_boot_parts *bp, cvm_err 
 static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
-	struct cvm_uki_blob initrd = {bp->initrd, bp->initrd_len};
+	struct cvm_uki_blob initrds[2] = {{bp->initrd, bp->initrd_len}};
 	struct timespec ts[2] = {{.tv_sec = (time_t)b->now}, {.tv_sec = (time_t)b->now}};
 	struct cvm_uki_input in = {
 	    .stub_path = o->stub_path,
 	    .kernel = {bp->kernel, bp->kernel_len},
-	    .initrds = &initrd,
+	    .initrds = initrds,
 	    .n_initrds = 1,
 	    .cmdline = b->cmdline,
 	    .osrel = {bp->osrel, bp->osrel_len},
@@ -181,6 +186,12 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 	struct cvm_uki_result res;
 	int fd, r;
 
+	/* the build's own files, as a second archive the kernel lays over the first */
+	if (cvm_cpio_count(b->overlay)) {
+		if ((r = cvm_cpio_finish(b->overlay, &initrds[1].data, &initrds[1].len, reterr)) < 0)
+			return r;
+		in.n_initrds = 2;
+	}
 	b->uki_i = cvm_outputs_add(&b->out, "uki.efi", 0644, reterr);
 	if (b->uki_i < 0)
 		return b->uki_i;
@@ -188,12 +199,8 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 	in.output_name = b->out.item[b->uki_i].tmp;
 	if ((r = cvm_uki_write(&in, fd, &res, reterr)) < 0)
 		return r;
-	/* b->uki stays NULL: build.json's digest of uki.efi is read back from the file */
+	/* what build.json says of uki.efi is read back from the file (build-finish.c) */
 	b->uki_len = (size_t)res.size;
-	memcpy(b->m.uki_authenticode_sha256, res.authenticode_sha256,
-	       sizeof(b->m.uki_authenticode_sha256));
-	memcpy(b->m.uki_authenticode_sha384, res.authenticode_sha384,
-	       sizeof(b->m.uki_authenticode_sha384));
 	if (futimens(fd, ts) < 0)
 		return cvm_err_set_errno(reterr, -errno, "cannot set the time of '%s'",
 					 b->out.item[b->uki_i].tmp);
@@ -203,20 +210,21 @@ static int write_uki(struct build *b, const struct cvm_boot_parts *bp, cvm_err *
 static void record(struct build *b, const struct cvm_boot_parts *bp)
 {
 	const struct cvm_build_options *o = b->o;
-	char *ksrc = b->kernel_source, *isrc = b->initrd_source;
+	struct cvm_build_boot *rb = &b->res->boot;
 
-	snprintf(ksrc, sizeof(b->kernel_source), "%s%s", o->kernel_path ? "file:" : "rootfs:/",
+	snprintf(rb->kernel_source, sizeof(rb->kernel_source), "%s%s",
+		 o->kernel_path ? "file:" : "rootfs:/",
 		 o->kernel_path ? o->kernel_path : bp->kernel_path);
-	snprintf(isrc, sizeof(b->initrd_source), "%s%s", o->initrd_path ? "file:" : "rootfs:/",
+	snprintf(rb->initrd_source, sizeof(rb->initrd_source), "%s%s",
+		 o->initrd_path ? "file:" : "rootfs:/",
 		 o->initrd_path ? o->initrd_path : bp->initrd_path);
-	b->m.kernel_source = ksrc;
-	b->m.initrd_source = isrc;
-	if (bp->version) {
-		snprintf(b->kernel_version, sizeof(b->kernel_version), "%s", bp->version);
-		b->m.kernel_version = b->kernel_version;
-	}
-	cvm_sha256(bp->kernel, bp->kernel_len, b->m.kernel_sha256);
-	cvm_sha256(bp->initrd, bp->initrd_len, b->m.initrd_sha256);
+	snprintf(rb->kernel_version, sizeof(rb->kernel_version), "%s",
+		 bp->version ? bp->version : "");
+	cvm_sha256(bp->kernel, bp->kernel_len, rb->kernel_sha256);
+	cvm_sha256(bp->initrd, bp->initrd_len, rb->initrd_sha256);
+	snprintf(rb->os, sizeof(rb->os), "%s", b->os_name);
+	snprintf(rb->esp_files[0], sizeof(rb->esp_files[0]), "EFI/BOOT/BOOTX64.EFI");
+	snprintf(rb->esp_files[1], sizeof(rb->esp_files[1]), "EFI/Linux/%s.efi", b->uki_name);
 }
 
 int cvm_build_boot(struct build *b, cvm_err *reterr)
@@ -234,6 +242,7 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 	record(b, &bp);
 	/* the parts live on inside the UKI: drop them before the ESP, GPT and digests */
 	b->boot = cvm_bootfiles_free(b->boot);
+	b->overlay = cvm_cpio_free(b->overlay);
 	free(b->host_kernel);
 	free(b->host_initrd);
 	b->host_kernel = b->host_initrd = NULL;

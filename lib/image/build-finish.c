@@ -8,6 +8,7 @@
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/image.h>
+#include <cvmimg/json.h>
 
 #include "image/build.h"
 #include "util/file.h"
@@ -59,27 +60,28 @@ static int hash_sparse(int fd, uint64_t size, uint8_t out[32])
 	return cvm_hash_final(h, out) < 0 ? -ENOMEM : 0;
 }
 
+/* An output's size and, unless a secret, its SHA-256 (given, or read from the file). */
 static int add_artifact(struct build *b, int i, const char *name, unsigned mode, bool digest,
-			const uint8_t *mem, size_t memlen, cvm_err *reterr)
+			const uint8_t *sha256, cvm_err *reterr)
 {
-	struct cvm_artifact *a = &b->m.artifacts[b->m.n_artifacts++];
+	struct cvm_build_artifact *a = &b->res->artifacts[b->res->n_artifacts++];
 	const struct cvm_output *it = &b->out.item[i];
 	struct stat st;
 	int r;
 
 	if (fstat(it->fd, &st) < 0)
 		return cvm_err_set_errno(reterr, -errno, "cannot stat '%s'", it->tmp);
-	*a = (struct cvm_artifact){.name = name,
-				   .size = (uint64_t)st.st_size,
-				   .allocated = (uint64_t)st.st_blocks * 512,
-				   .digest = digest,
-				   .mode = mode};
+	*a = (struct cvm_build_artifact){.size = (uint64_t)st.st_size,
+					 .allocated = (uint64_t)st.st_blocks * 512,
+					 .has_sha256 = digest,
+					 .mode = mode};
+	snprintf(a->name, sizeof(a->name), "%s", name);
 	if (!digest)
 		return 0;
-	if (mem)
-		return cvm_sha256(mem, memlen, a->sha256) < 0
-			   ? cvm_err_set(reterr, -ENOMEM, "cannot hash '%s'", name)
-			   : 0;
+	if (sha256) {
+		memcpy(a->sha256, sha256, sizeof(a->sha256));
+		return 0;
+	}
 	if ((r = hash_sparse(it->fd, (uint64_t)st.st_size, a->sha256)) < 0)
 		return cvm_err_set_errno(reterr, r, "cannot hash '%s'", it->tmp);
 	return 0;
@@ -94,7 +96,7 @@ static int secret_file(struct build *b, const char *name, const void *buf, size_
 		return i;
 	if ((r = cvm_write_full(b->out.item[i].fd, buf, len)) < 0)
 		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[i].tmp);
-	return add_artifact(b, i, name, 0600, false, NULL, 0, reterr);
+	return add_artifact(b, i, name, 0600, false, NULL, reterr);
 }
 
 static int disk_artifact(struct build *b, cvm_err *reterr)
@@ -102,7 +104,7 @@ static int disk_artifact(struct build *b, cvm_err *reterr)
 	int r, q;
 
 	if (b->o->format != CVM_IMAGE_QCOW2)
-		return add_artifact(b, b->disk_i, "disk.raw", 0644, true, NULL, 0, reterr);
+		return add_artifact(b, b->disk_i, "disk.raw", 0644, true, NULL, reterr);
 	q = cvm_outputs_add(&b->out, "disk.qcow2", 0644, reterr);
 	if (q < 0)
 		return q;
@@ -110,61 +112,94 @@ static int disk_artifact(struct build *b, cvm_err *reterr)
 	if (r < 0)
 		return r;
 	cvm_outputs_drop(&b->out, b->disk_i);
-	return add_artifact(b, q, "disk.qcow2", 0644, true, NULL, 0, reterr);
+	return add_artifact(b, q, "disk.qcow2", 0644, true, NULL, reterr);
 }
 
-static void fill_manifest(struct build *b)
+/*
+ * The GPT, the LUKS2 header and the UKI as written, read back the way
+ * `cvmimg inspect` reads them, so build.json and inspect agree by
+ * construction. The raw disk is read before any qcow2 conversion.
+ */
+static int read_back(struct build *b, cvm_err *reterr)
 {
-	struct cvm_manifest *m = &b->m;
+	const char *disk = b->out.item[b->disk_i].tmp, *uki = b->out.item[b->uki_i].tmp;
+	struct cvm_mapped_file m = {0};
+	const struct cvm_gpt_partition *root;
+	int r;
+
+	if ((r = cvm_gpt_read(disk, &b->res->disk, reterr)) < 0)
+		return r;
+	if (!(root = cvm_gpt_find(&b->res->disk, CVM_GPT_TYPE_ROOT_X86_64)))
+		return cvm_err_set(reterr, -EIO, "'%s' lost its root partition", disk);
+	if ((r = cvm_luks_header_read(b->out.item[b->disk_i].fd, root->start, &b->res->luks,
+				      reterr)) < 0)
+		return r;
+	/* the kernel and initrd are freed by now: the UKI mapped in their place */
+	if ((r = cvm_map_file(uki, CVM_UKI_MAX_SIZE, &m, reterr)) < 0)
+		return r;
+	r = cvm_uki_inspect(m.data, m.len, "uki.efi", &b->res->boot.uki, reterr);
+	cvm_unmap_file(&m);
+	return r;
+}
+
+static int fill_result(struct build *b, cvm_err *reterr)
+{
+	struct cvm_build_result *res = b->res;
 	const struct cvm_build_options *o = b->o;
 
-	m->format = cvm_image_format_to_string(o->format);
-	m->rootfs = o->rootfs_path ? o->rootfs_path : "-";
-	m->seed = b->seed;
-	m->seed_generated = b->seed_generated;
-	m->have_sde = o->have_source_date_epoch;
-	m->sde = o->source_date_epoch;
-	m->layout = &b->layout;
-	m->disk_guid = b->disk_guid;
-	m->esp_uuid = b->esp_uuid;
-	m->root_uuid = b->root_uuid;
-	m->luks = &b->luks;
-	m->luks_label = o->luks_label ? o->luks_label : "root";
-	m->wiped = o->wipe;
-	m->fs_uuid = b->fs_uuid;
-	m->fs_label = o->fs_label ? o->fs_label : "root";
-	m->cmdline = b->cmdline;
-	m->uki_name = b->uki_name;
-	m->os_pretty_name = b->os_name[0] ? b->os_name : NULL;
+	res->format = o->format;
+	res->inputs.rootfs = strdup(o->rootfs_path ? o->rootfs_path : "-");
+	snprintf(res->inputs.seed, sizeof(res->inputs.seed), "%s", b->seed);
+	res->inputs.seed_generated = b->seed_generated;
+	res->inputs.have_source_date_epoch = o->have_source_date_epoch;
+	res->inputs.source_date_epoch = o->source_date_epoch;
+	snprintf(res->filesystem.uuid, sizeof(res->filesystem.uuid), "%s", b->fs_uuid);
+	snprintf(res->filesystem.label, sizeof(res->filesystem.label), "%s",
+		 o->fs_label ? o->fs_label : "root");
+	res->filesystem.blocks = b->layout.fs_blocks;
+	res->filesystem.wiped = o->wipe;
+	res->boot.cmdline = CVM_TAKE_PTR(b->cmdline);
+	if (!res->inputs.rootfs)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	return 0;
 }
 
-int cvm_build_finish(struct build *b, char **ret_manifest, cvm_err *reterr)
+static int write_manifest(struct build *b, cvm_err *reterr)
 {
-	CVM_CLEANUP_FREE char *json = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *o = NULL;
+	const char *text;
 	int r, j;
+
+	if (cvm_build_result_to_json(b->res, &o) < 0 ||
+	    !(text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE)))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((j = cvm_outputs_add(&b->out, "build.json", 0644, reterr)) < 0)
+		return j;
+	if ((r = cvm_write_full(b->out.item[j].fd, text, strlen(text))) < 0 ||
+	    (r = cvm_write_full(b->out.item[j].fd, "\n", 1)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[j].tmp);
+	return 0;
+}
+
+int cvm_build_finish(struct build *b, cvm_err *reterr)
+{
+	int r;
 
 	if (cvm_build_report(b, CVM_BUILD_FINISH, 0, 0, 0, 0))
 		return cvm_err_set(reterr, -ECANCELED, "cancelled");
-	if ((r = write_gpt(b, reterr)) < 0 || (r = disk_artifact(b, reterr)) < 0 ||
-	    (r = add_artifact(b, b->uki_i, "uki.efi", 0644, true, b->uki, b->uki_len, reterr)) <
-		0 ||
+	if ((r = write_gpt(b, reterr)) < 0 || (r = read_back(b, reterr)) < 0 ||
+	    (r = disk_artifact(b, reterr)) < 0 ||
+	    (r = add_artifact(b, b->uki_i, "uki.efi", 0644, true, b->res->boot.uki->sha256,
+			      reterr)) < 0 ||
 	    (r = secret_file(b, "broker.key", b->broker_key, CVM_IMAGE_BROKER_KEY_SIZE, reterr)) <
 		0)
 		return r;
 	if (b->o->write_passphrase &&
 	    (r = secret_file(b, "passphrase", b->o->passphrase, b->o->passphrase_len, reterr)) < 0)
 		return r;
-	fill_manifest(b);
-	if (!(json = cvm_manifest_json(&b->m)))
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	if ((j = cvm_outputs_add(&b->out, "build.json", 0644, reterr)) < 0)
-		return j;
-	if ((r = cvm_write_full(b->out.item[j].fd, json, strlen(json))) < 0 ||
-	    (r = cvm_write_full(b->out.item[j].fd, "\n", 1)) < 0)
-		return cvm_err_set_errno(reterr, r, "cannot write '%s'", b->out.item[j].tmp);
-	if ((r = cvm_outputs_commit(&b->out, reterr)) < 0)
+	if ((r = fill_result(b, reterr)) < 0 || (r = write_manifest(b, reterr)) < 0)
 		return r;
-	if (ret_manifest)
-		*ret_manifest = CVM_TAKE_PTR(json);
-	return 0;
+	return cvm_outputs_commit(&b->out, reterr);
 }

@@ -66,12 +66,12 @@ static int populate(struct build *b, struct cvm_populate *p, cvm_err *reterr)
 	p->tar = t;
 	if ((r = cvm_populate_run(p, reterr)) < 0)
 		return r;
-	b->m.entries = p->entries;
-	b->m.data_bytes = p->data_bytes;
-	b->m.root_files_replaced = p->replaced;
-	if ((r = cvm_tar_digest(t, b->m.rootfs_sha256, reterr)) < 0)
+	b->res->filesystem.entries = p->entries;
+	b->res->filesystem.data_bytes = p->data_bytes;
+	b->res->filesystem.replaced = p->replaced;
+	if ((r = cvm_tar_digest(t, b->res->inputs.rootfs_sha256, reterr)) < 0)
 		return r;
-	b->m.have_rootfs_sha256 = true;
+	b->res->inputs.have_rootfs_sha256 = true;
 	return 0;
 }
 
@@ -90,7 +90,7 @@ static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
 	};
 	int r;
 
-	if ((r = cvm_rootconf_make(b->luks_uuid, &rc, reterr)) < 0)
+	if ((r = cvm_rootconf_make(b->o->templates_dir, b->luks_uuid, &rc, reterr)) < 0)
 		return r;
 	struct cvm_populate_overlay ov[] = {
 	    {"etc/crypttab", rc.crypttab},
@@ -131,7 +131,8 @@ static int write_fs(struct build *b, int fd, cvm_err *reterr)
 	if (b->o->wipe &&
 	    (r = cvm_crypt_io_wipe(cvm_ext4_channel(fs), wipe_progress, b, reterr)) < 0)
 		return r;
-	cvm_ext4_usage(fs, &b->m.fs_blocks_used, &b->m.fs_inodes_used, &b->m.fs_inodes);
+	cvm_ext4_usage(fs, &b->res->filesystem.blocks_used, &b->res->filesystem.inodes_used,
+		       &b->res->filesystem.inodes);
 	r = cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
 	/*
 	 * The filesystem's many small allocations are free now; hand the pages

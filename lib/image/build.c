@@ -17,6 +17,7 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
+#include "boot/cpio.h"
 #include "image/build.h"
 #include "crypt/io-manager.h"
 #include "util/macro.h"
@@ -66,8 +67,9 @@ static void build_cleanup(struct build *b)
 	cvm_bootfiles_free(b->boot);
 	free(b->host_kernel);
 	free(b->host_initrd);
-	free(b->uki);
 	free(b->cmdline);
+	cvm_cpio_free(b->overlay);
+	cvm_build_result_free(b->res);
 }
 
 static bool label_ok(const char *s, size_t max)
@@ -211,7 +213,7 @@ static int plan(struct build *b, cvm_err *reterr)
 				  &b->layout, reterr);
 }
 
-CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, char **ret_manifest,
+CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, struct cvm_build_result **ret,
 			       cvm_err *reterr)
 {
 	CVM_CLEANUP(build_cleanup) struct build b = {.o = o, .disk_i = -1, .uki_i = -1};
@@ -219,11 +221,17 @@ CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, char **ret_man
 
 	if ((r = check_options(o, reterr)) < 0)
 		return r;
+	if (!(b.res = calloc(1, sizeof(*b.res))))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	b.out.dir = o->output_dir;
 	b.now = o->have_source_date_epoch ? o->source_date_epoch : (int64_t)time(NULL);
 	if ((r = prepare_dir(o->output_dir, reterr)) < 0 || (r = make_ids(&b, reterr)) < 0 ||
 	    (r = make_keys(&b, reterr)) < 0 || (r = plan(&b, reterr)) < 0 ||
 	    (r = cvm_build_root(&b, reterr)) < 0 || (r = cvm_build_boot(&b, reterr)) < 0)
 		return r;
-	return cvm_build_finish(&b, ret_manifest, reterr);
+	if ((r = cvm_build_finish(&b, reterr)) < 0)
+		return r;
+	if (ret)
+		*ret = CVM_TAKE_PTR(b.res);
+	return 0;
 }

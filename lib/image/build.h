@@ -8,11 +8,11 @@
 
 #include <cvmimg/image.h>
 
+#include "boot/cpio.h"
 #include "image/bootfiles.h"
 #include "image/ids.h"
 #include "image/scan.h"
 #include "crypt/luks.h"
-#include "image/manifest.h"
 #include "image/outputs.h"
 
 struct build {
@@ -35,13 +35,12 @@ struct build {
 	struct cvm_bootfiles *boot;
 	uint8_t *host_kernel, *host_initrd;
 	size_t host_kernel_len, host_initrd_len;
-	uint8_t *uki;
 	size_t uki_len;
 	char uki_name[128];
 	char *cmdline;
+	struct cvm_cpio *overlay; /* files laid over the initrd (NULL: none), boot/cpio.h */
 	char os_name[128];
-	char kernel_source[300], initrd_source[300], kernel_version[128];
-	struct cvm_manifest m;
+	struct cvm_build_result *res; /* filled as the steps go */
 	uint64_t entries_total, bytes_total;
 };
 
@@ -56,6 +55,6 @@ int cvm_build_root(struct build *b, cvm_err *reterr);
 int cvm_build_boot(struct build *b, cvm_err *reterr);
 
 /* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */
-int cvm_build_finish(struct build *b, char **ret_manifest, cvm_err *reterr);
+int cvm_build_finish(struct build *b, cvm_err *reterr);
 
 #endif

@@ -5,6 +5,7 @@
  * environment (LIBGUESTFS_BACKEND_SETTINGS=force_tcg where KVM is unusable);
  * its messages are kept for our errors, never printed.
  */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <guestfs.h>
 
 #include <cvmimg/cleanup.h>
+#include <cvmimg/image.h>
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
@@ -35,6 +37,7 @@ struct cvm_gfs {
  */
 #define GFS_SYMBOLS(X)                                                                             \
 	X(guestfs_add_drive_opts)                                                                  \
+	X(guestfs_blockdev_getsize64)                                                              \
 	X(guestfs_cat)                                                                             \
 	X(guestfs_close)                                                                           \
 	X(guestfs_create)                                                                          \
@@ -137,58 +140,54 @@ static char *sh(struct cvm_gfs *g, const char *cmd)
 	return gfs.guestfs_debug(g->g, "sh", args);
 }
 
-static json_object *str_or_null(char *s)
+/* Copy a string libguestfs returned (and free it). */
+static void take(char *dst, size_t size, char *s)
 {
-	json_object *o = s ? json_object_new_string(s) : NULL;
-
+	snprintf(dst, size, "%s", s ? s : "");
 	free(s);
-	return o;
 }
 
-static int partitions(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static int partitions(struct cvm_gfs *g, struct cvm_gpt *disk, cvm_err *reterr)
 {
 	struct guestfs_partition_list *pl = gfs.guestfs_part_list(g->g, "/dev/sda");
-	json_object *disk = json_object_new_object(), *parts = json_object_new_array();
+	int64_t size = gfs.guestfs_blockdev_getsize64(g->g, "/dev/sda");
 
-	json_object_object_add(out, "disk", disk);
-	json_object_object_add(disk, "guid",
-			       str_or_null(gfs.guestfs_part_get_disk_guid(g->g, "/dev/sda")));
-	json_object_object_add(disk, "partitions", parts);
 	if (!pl)
 		return gfs_err(g, reterr, -EBADMSG, "cannot read the partition table");
-	for (uint32_t i = 0; i < pl->len; i++) {
+	take(disk->guid, sizeof(disk->guid), gfs.guestfs_part_get_disk_guid(g->g, "/dev/sda"));
+	lower(disk->guid);
+	disk->size = size > 0 ? (uint64_t)size : 0;
+	for (uint32_t i = 0; i < pl->len && disk->n < CVM_GPT_MAX_PARTS; i++) {
+		struct cvm_gpt_partition *p = &disk->parts[disk->n++];
 		int n = pl->val[i].part_num;
-		json_object *p = json_object_new_object();
 
-		json_object_object_add(p, "number", json_object_new_int(n));
-		json_object_object_add(p, "name",
-				       str_or_null(gfs.guestfs_part_get_name(g->g, "/dev/sda", n)));
-		json_object_object_add(
-		    p, "type", str_or_null(gfs.guestfs_part_get_gpt_type(g->g, "/dev/sda", n)));
-		json_object_object_add(
-		    p, "uuid", str_or_null(gfs.guestfs_part_get_gpt_guid(g->g, "/dev/sda", n)));
-		json_object_object_add(p, "start", json_object_new_uint64(pl->val[i].part_start));
-		json_object_object_add(p, "size", json_object_new_uint64(pl->val[i].part_size));
-		json_object_array_add(parts, p);
+		p->number = (unsigned)n;
+		take(p->name, sizeof(p->name), gfs.guestfs_part_get_name(g->g, "/dev/sda", n));
+		take(p->type, sizeof(p->type), gfs.guestfs_part_get_gpt_type(g->g, "/dev/sda", n));
+		take(p->uuid, sizeof(p->uuid), gfs.guestfs_part_get_gpt_guid(g->g, "/dev/sda", n));
+		lower(p->type);
+		lower(p->uuid);
+		p->start = (uint64_t)pl->val[i].part_start;
+		p->size = (uint64_t)pl->val[i].part_size;
 	}
 	gfs.guestfs_free_partition_list(pl);
 	return 0;
 }
 
-static int luks(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
+static int luks(struct cvm_gfs *g, struct cvm_luks_header *ret, cvm_err *reterr)
 {
 	size_t n = 0;
 	CVM_CLEANUP_FREE char *hdr = gfs.guestfs_pread_device(g->g, "/dev/sda2", 65536, 0, &n);
-	json_object *meta = NULL;
-	int r;
 
 	if (!hdr)
 		return gfs_err(g, reterr, -EIO, "cannot read the root partition");
-	if ((r = cvm_inspect_luks_parse((const uint8_t *)hdr, n, &meta, reterr)) < 0)
-		return r;
-	json_object_object_add(out, "luks", cvm_inspect_luks_summary(meta));
-	json_object_put(meta);
-	return 0;
+	return cvm_luks_header_parse((const uint8_t *)hdr, n, ret, reterr);
 }
 
 /* A whole file of the mounted filesystem, read in chunks (messages are limited to 4 MiB). */
@@ -222,15 +221,14 @@ static int read_all(struct cvm_gfs *g, const char *path, uint8_t **ret, size_t *
 	return 0;
 }
 
-static int esp(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
+static int esp(struct cvm_gfs *g, struct cvm_inspect_result *res, cvm_err *reterr)
 {
-	json_object *files = json_object_new_array(), *u;
 	CVM_CLEANUP_FREE uint8_t *uki = NULL;
 	size_t len = 0;
+	bool nomem = false;
 	char **all;
 	int r;
 
-	json_object_object_add(out, "esp_files", files);
 	if (gfs.guestfs_mount_ro(g->g, "/dev/sda1", "/") < 0)
 		return gfs_err(g, reterr, -EBADMSG, "cannot mount the ESP");
 	if (!(all = gfs.guestfs_find(g->g, "/")))
@@ -239,28 +237,29 @@ static int esp(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
 		char path[4200];
 
 		snprintf(path, sizeof(path), "/%s", *p);
-		if (gfs.guestfs_is_file(g->g, path) > 0)
-			json_object_array_add(files, json_object_new_string(*p));
+		if (gfs.guestfs_is_file(g->g, path) > 0 && cvm_inspect_add_esp_file(res, *p) < 0)
+			nomem = true;
 		free(*p);
 	}
 	free(all);
+	if (nomem) {
+		gfs.guestfs_umount_all(g->g);
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	}
 	r = read_all(g, "/EFI/BOOT/BOOTX64.EFI", &uki, &len, reterr);
 	gfs.guestfs_umount_all(g->g);
 	if (r < 0)
 		return r;
-	if (!(u = cvm_inspect_uki_json(uki, len, reterr)))
-		return reterr ? reterr->code : -EBADMSG;
-	json_object_object_add(out, "uki", u);
-	return 0;
+	return cvm_uki_inspect(uki, len, "EFI/BOOT/BOOTX64.EFI", &res->uki, reterr);
 }
 
-int cvm_gfs_disk(struct cvm_gfs *g, json_object *out, cvm_err *reterr)
+int cvm_gfs_disk(struct cvm_gfs *g, struct cvm_inspect_result *res, cvm_err *reterr)
 {
 	int r;
 
-	if ((r = partitions(g, out, reterr)) < 0 || (r = luks(g, out, reterr)) < 0)
+	if ((r = partitions(g, &res->disk, reterr)) < 0 || (r = luks(g, &res->luks, reterr)) < 0)
 		return r;
-	return esp(g, out, reterr);
+	return esp(g, res, reterr);
 }
 
 /* Undo sed -n 'l 0' in place: octal and C escapes; the trailing '$' is dropped. */
@@ -291,51 +290,50 @@ static size_t sed_unescape(char *s)
 	return o;
 }
 
-static json_object *entry_json(char *rec)
+/* One line of find's -printf below, fields split at tabs. */
+static int parse_entry(char *rec, struct cvm_inspect_entry *e)
 {
-	static const char *const keys[] = {"type",  "mode", "uid",  "gid",
-					   "mtime", "size", "path", "target"};
-	json_object *o = json_object_new_object();
 	char *f[8] = {0};
 	size_t n = 0;
 
-	for (char *p = rec; n < 8; n++) {
+	for (char *p = rec; p && n < 8; n++) {
 		f[n] = p;
-		p = n < 7 ? strchr(p, '\t') : NULL;
-		if (!p) {
-			n++;
-			break;
-		}
-		*p++ = '\0';
+		if ((p = n < 7 ? strchr(p, '\t') : NULL))
+			*p++ = '\0';
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (i == 1)
-			json_object_object_add(o, keys[i],
-					       json_object_new_int((int)strtol(f[i], NULL, 8)));
-		else if (i == 2 || i == 3 || i == 5)
-			json_object_object_add(o, keys[i],
-					       json_object_new_uint64(strtoull(f[i], NULL, 10)));
-		else if (i == 7 && !*f[i])
-			continue;
-		else
-			json_object_object_add(o, keys[i], json_object_new_string(f[i]));
-	}
-	return o;
+	if (n < 7)
+		return -EBADMSG;
+	e->type = f[0][0];
+	e->mode = (unsigned)strtoul(f[1], NULL, 8);
+	e->uid = (uint32_t)strtoul(f[2], NULL, 10);
+	e->gid = (uint32_t)strtoul(f[3], NULL, 10);
+	e->mtime = strtoll(f[4], NULL, 10);
+	e->size = strtoull(f[5], NULL, 10);
+	if (!(e->path = strdup(f[6])))
+		return -ENOMEM;
+	if (n == 8 && *f[7] && !(e->target = strdup(f[7])))
+		return -ENOMEM;
+	return 0;
 }
 
-static int list_entries(struct cvm_gfs *g, json_object *root, cvm_err *reterr)
+static int list_entries(struct cvm_gfs *g, struct cvm_inspect_root *root, cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE char *out = sh(g, "cd /sysroot && find . -xdev -printf "
 					   "'%y\\t%m\\t%U\\t%G\\t%T@\\t%s\\t%P\\t%l\\n' | "
 					   "sed -n 'l 0'");
-	json_object *list = json_object_new_array();
+	size_t lines = 0;
 
-	json_object_object_add(root, "entries", list);
 	if (!out)
 		return gfs_err(g, reterr, -EIO, "cannot list the root filesystem");
+	for (const char *p = out; *p; p++)
+		lines += *p == '\n';
+	if (!(root->entries = calloc(lines + 1, sizeof(*root->entries))))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
 		sed_unescape(line);
-		json_object_array_add(list, entry_json(line));
+		if (parse_entry(line, &root->entries[root->n_entries]) < 0)
+			return cvm_err_set(reterr, -EIO, "cannot read the listing of the root");
+		root->n_entries++;
 	}
 	return 0;
 }
@@ -380,62 +378,51 @@ static int open_luks(struct cvm_gfs *g, const char *pass, size_t len, cvm_err *r
 	return gfs_err(g, reterr, -EIO, "cannot open the root partition");
 }
 
-static void fs_summary(struct cvm_gfs *g, json_object *root)
+static void fs_summary(struct cvm_gfs *g, struct cvm_inspect_root *root)
 {
 	struct guestfs_statvfs *v = gfs.guestfs_statvfs(g->g, "/");
-	char *os = gfs.guestfs_cat(g->g, "/etc/os-release"), pretty[200], **boot;
-	json_object *kernels = json_object_new_array();
+	char *os = gfs.guestfs_cat(g->g, "/etc/os-release"), **boot;
 
-	json_object_object_add(root, "label",
-			       str_or_null(gfs.guestfs_vfs_label(g->g, "/dev/mapper/" ROOT_MAP)));
-	json_object_object_add(root, "uuid",
-			       str_or_null(gfs.guestfs_vfs_uuid(g->g, "/dev/mapper/" ROOT_MAP)));
+	take(root->label, sizeof(root->label),
+	     gfs.guestfs_vfs_label(g->g, "/dev/mapper/" ROOT_MAP));
+	take(root->uuid, sizeof(root->uuid), gfs.guestfs_vfs_uuid(g->g, "/dev/mapper/" ROOT_MAP));
 	if (v) {
-		json_object_object_add(
-		    root, "size",
-		    json_object_new_uint64((uint64_t)v->blocks * (uint64_t)v->frsize));
-		json_object_object_add(
-		    root, "free", json_object_new_uint64((uint64_t)v->bfree * (uint64_t)v->frsize));
-		json_object_object_add(root, "inodes_used",
-				       json_object_new_uint64((uint64_t)(v->files - v->ffree)));
+		root->size = (uint64_t)v->blocks * (uint64_t)v->frsize;
+		root->free = (uint64_t)v->bfree * (uint64_t)v->frsize;
+		root->inodes_used = (uint64_t)(v->files - v->ffree);
 		gfs.guestfs_free_statvfs(v);
 	}
-	if (os && osrel_pretty(os, pretty, sizeof(pretty)))
-		json_object_object_add(root, "os", json_object_new_string(pretty));
+	if (os)
+		osrel_pretty(os, root->os, sizeof(root->os));
 	free(os);
 	if ((boot = gfs.guestfs_ls(g->g, "/boot"))) {
 		for (char **p = boot; *p; p++) {
-			if (!strncmp(*p, "vmlinuz-", 8))
-				json_object_array_add(kernels, json_object_new_string(*p + 8));
+			if (!strncmp(*p, "vmlinuz-", 8) && root->n_kernels < 8)
+				snprintf(root->kernels[root->n_kernels++],
+					 sizeof(root->kernels[0]), "%s", *p + 8);
 			free(*p);
 		}
 		free(boot);
 	}
-	json_object_object_add(root, "kernels", kernels);
 }
 
-int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list, json_object *out,
-		 cvm_err *reterr)
+int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list,
+		 struct cvm_inspect_root *root, cvm_err *reterr)
 {
-	json_object *root = json_object_new_object();
 	CVM_CLEANUP_FREE char *fsck = NULL, *count = NULL;
 	int r;
 
-	json_object_object_add(out, "root", root);
 	if ((r = open_luks(g, pass, len, reterr)) < 0)
 		return r;
 	fsck = sh(g, "e2fsck -fn /dev/mapper/" ROOT_MAP " >/tmp/fsck 2>&1; echo $?; cat /tmp/fsck");
 	if (!fsck)
 		return gfs_err(g, reterr, -EIO, "cannot run e2fsck in the appliance");
-	json_object_object_add(root, "fsck_exit", json_object_new_int(atoi(fsck)));
-	json_object_object_add(root, "fsck_clean", json_object_new_boolean(atoi(fsck) == 0));
+	root->fsck_exit = atoi(fsck);
 	if (gfs.guestfs_mount_ro(g->g, "/dev/mapper/" ROOT_MAP, "/") < 0)
 		return gfs_err(g, reterr, -EBADMSG, "cannot mount the root filesystem");
 	fs_summary(g, root);
-	count = sh(g, "find /sysroot -xdev | wc -l");
-	if (count)
-		json_object_object_add(root, "entry_count",
-				       json_object_new_uint64(strtoull(count, NULL, 10)));
+	if ((count = sh(g, "find /sysroot -xdev | wc -l")))
+		root->entry_count = strtoull(count, NULL, 10);
 	if (list && (r = list_entries(g, root, reterr)) < 0)
 		return r;
 	gfs.guestfs_umount_all(g->g);

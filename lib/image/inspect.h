@@ -7,25 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
 #include <cvmimg/err.h>
+#include <cvmimg/image.h>
 
-#define CVM_INSPECT_LUKS_JSON_MAX (4u << 20)
 #define CVM_INSPECT_UKI_MAX	  (512u << 20)
+#define CVM_INSPECT_ESP_FILES_MAX 4096
 
-/* The LUKS2 JSON metadata (with "uuid" and "label" added) of a header at @offset of @fd. */
-int cvm_inspect_luks(int fd, uint64_t offset, json_object **ret, cvm_err *reterr);
+void cvm_inspect_result_freep(struct cvm_inspect_result **r);
 
-/* The same from a buffer holding the header; the header's size (0 if none) from its first 4 KiB. */
-int cvm_inspect_luks_parse(const uint8_t *buf, size_t len, json_object **ret, cvm_err *reterr);
-uint64_t cvm_inspect_luks_size(const uint8_t hdr[4096]);
-
-/* Keep what a reader needs from LUKS2 JSON metadata (drops salts and digests). */
-json_object *cvm_inspect_luks_summary(json_object *meta);
-
-/* The UKI's description (cvm_uki_inspect) as JSON. */
-json_object *cvm_inspect_uki_json(const uint8_t *uki, size_t len, cvm_err *reterr);
+/* Append a path to the ESP's file list. -ENOMEM, or -EFBIG past CVM_INSPECT_ESP_FILES_MAX. */
+int cvm_inspect_add_esp_file(struct cvm_inspect_result *res, const char *path);
 
 struct cvm_gfs;
 
@@ -33,15 +24,15 @@ struct cvm_gfs;
 int cvm_gfs_open(const char *path, bool qcow2, struct cvm_gfs **ret, cvm_err *reterr);
 void cvm_gfs_close(struct cvm_gfs *g);
 
-/* GPT, LUKS2 metadata, ESP files and UKI of the attached disk (for qcow2). */
-int cvm_gfs_disk(struct cvm_gfs *g, json_object *out, cvm_err *reterr);
+/* GPT, LUKS2 header, ESP files and UKI of the attached disk (for qcow2). */
+int cvm_gfs_disk(struct cvm_gfs *g, struct cvm_inspect_result *res, cvm_err *reterr);
 
 /*
  * Open partition 2 with @pass under the appliance's kernel, run e2fsck -fn,
  * mount it read-only and describe it; with @list, every entry.
  * -EKEYREJECTED for a wrong passphrase.
  */
-int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list, json_object *out,
-		 cvm_err *reterr);
+int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list,
+		 struct cvm_inspect_root *root, cvm_err *reterr);
 
 #endif

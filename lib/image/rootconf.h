@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The files the build writes into the image's root so that it boots from the
- * encrypted root on any distribution: /etc/crypttab names the LUKS2 device
- * and /etc/fstab mounts its mapping as /. They replace the archive's own.
+ * What the build writes so that the image boots from the encrypted root on
+ * any distribution: /etc/crypttab names the LUKS2 device and /etc/fstab
+ * mounts its mapping as / (they replace the archive's own), and the start of
+ * the kernel command line. All three come from templates/ (util/template.h);
+ * @templates is their directory, NULL for the installed one.
  */
 #ifndef CVM_IMAGE_ROOTCONF_H
 #define CVM_IMAGE_ROOTCONF_H
@@ -16,7 +18,11 @@ struct cvm_rootconf {
 	char *fstab;
 };
 
-int cvm_rootconf_make(const char *luks_uuid, struct cvm_rootconf *ret, cvm_err *reterr);
+int cvm_rootconf_make(const char *templates, const char *luks_uuid, struct cvm_rootconf *ret,
+		      cvm_err *reterr);
 void cvm_rootconf_done(struct cvm_rootconf *rc);
+
+/* The command line the encrypted root needs (caller frees). */
+int cvm_rootconf_cmdline(const char *templates, const char *luks_uuid, char **ret, cvm_err *reterr);
 
 #endif

@@ -161,7 +161,7 @@ quick_build "$TMP/w" "$TMP/small.tar" --size 320M --wipe >/dev/null 2>"$ERR" || 
 root_part "$TMP/w/disk.raw" "$TMP/w.img" # sparse copy: only all-zero blocks become holes
 [ $(($(stat -c %b "$TMP/w.img") * 512)) -ge "$(stat -c %s "$TMP/w.img")" ] ||
 	fail "the wiped partition still has zero blocks"
-jq -e .luks.wiped "$TMP/w/build.json" >/dev/null || fail "build.json does not say wiped"
+jq -e .filesystem.wiped "$TMP/w/build.json" >/dev/null || fail "build.json does not say wiped"
 decrypt_root "$TMP/w.img" "$PASS" && e2fsck -fn "$TMP/w.img" >/dev/null 2>&1 || fail "e2fsck after --wipe"
 rm -rf "$TMP/w" "$TMP/w.img"*
 

@@ -41,6 +41,31 @@ objcopy -O binary --only-section=.cmdline "$TMP/o/uki.efi" "$TMP/cmdline.bin"
 [ "$(jq -r .boot.initrd.can_unlock_luks "$TMP/o.json")" = true ] &&
 	[ "$(jq -r .boot.initrd.flavour "$TMP/o.json")" = initramfs-tools ] || fail "initrd in build.json"
 
+# the three come from templates/: a site's own copy (CVMIMG_TEMPLATES) is what reaches the
+# image, and a template naming a variable the build does not know fails the build
+current="templates"
+checks=$((checks + 1))
+cp -r "$CVMIMG_SOURCE_DIR/templates" "$TMP/tpl"
+sed -i 's/none luks$/none luks,discard/' "$TMP/tpl/crypttab"
+echo "quiet-by-site" >>"$TMP/tpl/cmdline"
+CVMIMG_TEMPLATES=$TMP/tpl quick_build "$TMP/t" "$TMP/r.tar" --json >"$TMP/t.json" 2>"$ERR" ||
+	fail "build: $(cat "$ERR")"
+tuuid=$(jq -r .luks.uuid "$TMP/t.json")
+root_part "$TMP/t/disk.raw" "$TMP/t.img"
+decrypt_root "$TMP/t.img" "$PASS" || fail "decrypt"
+[ "$(debugfs -R "cat /etc/crypttab" "$TMP/t.img" 2>/dev/null | grep -v '^#')" = \
+	"root UUID=$tuuid none luks,discard" ] || fail "site crypttab not used"
+[ "$(jq -r .boot.cmdline "$TMP/t.json")" = \
+	"root=/dev/mapper/root cryptopts=target=root,source=UUID=$tuuid,luks rd.luks.name=$tuuid=root rw quiet-by-site" ] ||
+	fail "site cmdline: $(jq -r .boot.cmdline "$TMP/t.json")"
+echo "UUID=@LUKS_UID@" >"$TMP/tpl/fstab"
+rm -rf "$TMP/t"
+CVMIMG_TEMPLATES=$TMP/tpl "$CVMIMG" build --rootfs "$TMP/r.tar" --output "$TMP/t" --passphrase-file "$PASS" \
+	"${FAST_PBKDF[@]}" --kernel "$HOST_KERNEL" --initrd "$TMP/tiny.initrd" >"$OUT" 2>"$ERR"
+[ $? = 3 ] || fail "a bad template: exit code is not 3"
+expect_in "$ERR" "$TMP/tpl/fstab': unknown variable '@LUKS_UID@'"
+[ -z "$(ls -A "$TMP/t" 2>/dev/null)" ] || fail "a bad template left files: $(ls -A "$TMP/t")"
+
 # initrds that cannot unlock the root are refused, saying what is missing
 bad_initrd() { # name, then the paths it holds
 	local d=$TMP/bad-$1 f

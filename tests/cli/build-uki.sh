@@ -35,7 +35,7 @@ U=$TMP/out/uki.efi
 current="Authenticode SHA-256 (pesign -h)"
 checks=$((checks + 1))
 theirs=$(pesign -h -i "$U" | sed -n 's/^hash: //p')
-ours=$(jq -r .boot.uki.authenticode_sha256 "$M")
+ours=$(jq -r .boot.uki.authenticode.sha256 "$M")
 [ -n "$theirs" ] && [ "$ours" = "$theirs" ] || fail "build.json $ours, pesign $theirs"
 [ "$(jq -r '.artifacts[] | select(.name == "uki.efi") | .size' "$M")" = "$(stat -c %s "$U")" ] ||
 	fail "build.json's size of uki.efi is not the file's"

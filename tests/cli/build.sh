@@ -113,7 +113,7 @@ dd if="$TMP/out/disk.raw" of="$TMP/esp.img" bs=1M iflag=skip_bytes,count_bytes s
 	count=$((g[1] * 512)) conv=sparse status=none
 fsck.fat -n "$TMP/esp.img" >"$TMP/fsck.fat" 2>&1 || fail "fsck.fat: $(tail -3 "$TMP/fsck.fat")"
 grep -q "FAT (32 bit)" <(file -s "$TMP/esp.img") || fail "ESP is not FAT32: $(file -s "$TMP/esp.img")"
-name=$(jq -r '.boot.uki.esp_files[1]' "$M")
+name=$(jq -r '.boot.esp_files[1]' "$M")
 for f in EFI/BOOT/BOOTX64.EFI "$name"; do
 	MTOOLS_SKIP_CHECK=1 mcopy -n -i "$TMP/esp.img" "::$f" "$TMP/esp-file" 2>/dev/null || fail "no $f"
 	cmp -s "$TMP/esp-file" "$TMP/out/uki.efi" || fail "$f differs from uki.efi"

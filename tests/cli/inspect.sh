@@ -52,11 +52,30 @@ jq -r '.esp_files[]' "$TMP/i.json" | sort >"$TMP/esp.got"
 cmp -s "$TMP/esp.want" "$TMP/esp.got" || fail "ESP files: $(cat "$TMP/esp.got")"
 [ "$(jq -r .uki.sha256 "$TMP/i.json")" = "$(sha256sum <"$TMP/out/uki.efi" | cut -d' ' -f1)" ] ||
 	fail "UKI sha256"
-[ "$(jq -r .uki.authenticode_sha256 "$TMP/i.json")" = \
-	"$(jq -r .boot.uki.authenticode_sha256 "$TMP/out/build.json")" ] || fail "Authenticode"
+[ "$(jq -r .uki.authenticode.sha256 "$TMP/i.json")" = \
+	"$(jq -r .boot.uki.authenticode.sha256 "$TMP/out/build.json")" ] || fail "Authenticode"
 objdump -h "$TMP/out/uki.efi" | awk '$1 ~ /^[0-9]+$/ {print $2}' >"$TMP/secs.want"
 jq -r '.uki.sections[].name' "$TMP/i.json" >"$TMP/secs.got"
 cmp -s "$TMP/secs.want" "$TMP/secs.got" || fail "sections: $(tr '\n' ' ' <"$TMP/secs.got")"
+
+# One JSON shape per object: the UKI as `uki inspect`, `inspect` and build.json print it, the
+# GPT and the LUKS2 header as `inspect` and build.json print them, key for key and value for value.
+same_object() { # what, then two jq-S'd files
+	checks=$((checks + 1))
+	current="one shape: $1"
+	[ -s "$2" ] && [ "$(jq -r 'keys | length' "$2")" -gt 3 ] || fail "$2 is not a whole object"
+	cmp -s "$2" "$3" || fail "differs: $(diff "$2" "$3" | head -5)"
+}
+"$CVMIMG" uki inspect --json "$TMP/out/uki.efi" | jq -S 'del(.file)' >"$TMP/uki.ukiinspect"
+jq -S .uki "$TMP/i.json" >"$TMP/uki.inspect"
+jq -S .boot.uki "$TMP/out/build.json" >"$TMP/uki.build"
+same_object "UKI: uki inspect and inspect" "$TMP/uki.ukiinspect" "$TMP/uki.inspect"
+same_object "UKI: inspect and build.json" "$TMP/uki.inspect" "$TMP/uki.build"
+for k in disk luks; do
+	jq -S ".$k" "$TMP/i.json" >"$TMP/$k.inspect"
+	jq -S ".$k" "$TMP/out/build.json" >"$TMP/$k.build"
+	same_object "$k: inspect and build.json" "$TMP/$k.inspect" "$TMP/$k.build"
+done
 
 run 0 inspect "$D" && expect_in "$OUT" "token 0: cvmimg-kbs" && expect_in "$OUT" "keyslot 1: pbkdf2 1000"
 run 2 inspect && expect_in "$ERR" "IMAGE is required"

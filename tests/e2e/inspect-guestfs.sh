@@ -40,8 +40,13 @@ qemu-img convert -f qcow2 -O raw "$Q" "$TMP/disk.raw"
 "$CVMIMG" inspect --json "$TMP/disk.raw" >"$TMP/raw.json" || fail "inspect of the raw copy"
 lc() { tr 'A-Z' 'a-z'; }
 for k in .disk.guid '.disk.partitions[1].uuid' '.disk.partitions[1].type' .luks.uuid \
-	'.luks.keyslots["1"].kdf.type' .uki.sha256 .uki.authenticode_sha384; do
+	'.luks.keyslots["1"].kdf.type' .uki.sha256 .uki.authenticode.sha384; do
 	[ "$(jq -r "$k" "$TMP/i.json" | lc)" = "$(jq -r "$k" "$TMP/raw.json" | lc)" ] ||
 		fail "$k: qcow2 $(jq -r "$k" "$TMP/i.json"), raw $(jq -r "$k" "$TMP/raw.json")"
+done
+# and whole: the GPT, LUKS2 header, ESP files and UKI have one shape whichever path read them
+for k in .disk .luks .esp_files .uki; do
+	[ "$(jq -S "$k" "$TMP/i.json")" = "$(jq -S "$k" "$TMP/raw.json")" ] ||
+		fail "$k differs: $(diff <(jq -S "$k" "$TMP/i.json") <(jq -S "$k" "$TMP/raw.json") | head -4)"
 done
 finish

@@ -20,6 +20,7 @@
 #include "util/file.h"
 #include "util/hash.h"
 #include "util/log-internal.h"
+#include "util/template.h"
 
 static char tmpdir[] = "/tmp/cvmimg-test-util-XXXXXX";
 
@@ -146,6 +147,39 @@ static void test_files(void **state)
 	assert_int_equal(cvm_write_file_atomic(NULL, "a", 1, 0644, &e), -EINVAL);
 }
 
+static void write_text(const char *name, const char *text)
+{
+	cvm_err e = { 0 };
+
+	assert_int_equal(cvm_write_file_atomic(tmp_path(name), text, strlen(text), 0644, &e), 0);
+}
+
+static void test_template(void **state)
+{
+	const struct cvm_template_var vars[] = { { "A", "alpha" }, { "B_C", "" } };
+	char *out = NULL;
+	cvm_err e = { 0 };
+
+	(void)state;
+	write_text("t1", "x@A@y@B_C@z @A@\n");
+	assert_int_equal(cvm_template_read(tmpdir, "t1", vars, 2, &out, &e), 0);
+	assert_string_equal(out, "xalphayz alpha\n");
+	free(out);
+	/* comment lines dropped, lines trimmed and joined by one space */
+	write_text("t2", "# a comment\n  root=@A@  \n\n\tro\n# end\n");
+	assert_int_equal(cvm_template_read_line(tmpdir, "t2", vars, 2, &out, &e), 0);
+	assert_string_equal(out, "root=alpha ro");
+	free(out);
+	/* a typo fails instead of reaching an image */
+	write_text("t3", "UUID=@LUKS_UID@\n");
+	assert_int_equal(cvm_template_read(tmpdir, "t3", vars, 2, &out, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "unknown variable '@LUKS_UID@'"));
+	write_text("t4", "mail me@example.org\n");
+	assert_int_equal(cvm_template_read(tmpdir, "t4", vars, 2, &out, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "starts no @NAME@"));
+	assert_int_equal(cvm_template_read(tmpdir, "missing", vars, 2, &out, &e), -ENOENT);
+}
+
 static void test_map_file(void **state)
 {
 	struct cvm_mapped_file m = { 0 };
@@ -246,7 +280,7 @@ int main(void)
 		cmocka_unit_test(test_base64),    cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_files),     cmocka_unit_test(test_map_file),
 		cmocka_unit_test(test_hash_file), cmocka_unit_test(test_secret),
-		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_log),       cmocka_unit_test(test_template),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,7 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cvmimg/crypt.h>
+#include <cvmimg/disk.h>
 #include <cvmimg/err.h>
+#include <cvmimg/uki.h>
 
 #define CVM_IMAGE_DEFAULT_ESP_SIZE    (256ull << 20)
 #define CVM_IMAGE_MIN_ESP_SIZE	      (40ull << 20)
@@ -91,16 +94,89 @@ struct cvm_build_options {
 	uint64_t max_entries; /* 0: CVM_IMAGE_DEFAULT_MAX_ENTRIES */
 	const char *kbs_url;  /* hints stored in the cvmimg-kbs token */
 	const char *kbs_resource;
+	const char *templates_dir; /* templates/ to read; NULL: the installed copy */
 	cvm_build_progress_func progress;
 	void *progress_userdata;
 };
+
+/* An output file of the build. */
+struct cvm_build_artifact {
+	char name[32];	  /* "disk.raw", "uki.efi", "broker.key", ... */
+	uint64_t size;	  /* bytes */
+	uint64_t allocated; /* bytes the host filesystem allocated (sparse images) */
+	unsigned mode;
+	bool has_sha256; /* false for secrets: no digest is recorded */
+	uint8_t sha256[32];
+};
+
+#define CVM_BUILD_MAX_ARTIFACTS 8
+
+/* The root filesystem as built. */
+struct cvm_build_fs {
+	char uuid[40], label[17];
+	uint64_t blocks, blocks_used, inodes, inodes_used;
+	uint64_t entries, data_bytes; /* written from the archive */
+	uint64_t replaced;	      /* archive entries the build's own files replaced */
+	bool wiped;		      /* free space holds encrypted zeros */
+};
+
+/* What boots it. */
+struct cvm_build_boot {
+	char kernel_version[128]; /* "" if the archive's /boot did not say */
+	char kernel_source[300], initrd_source[300]; /* "rootfs:/boot/..." or "file:..." */
+	uint8_t kernel_sha256[32], initrd_sha256[32];
+	bool initrd_checked, initrd_can_unlock;
+	char initrd_flavour[24], initrd_compression[16];
+	char *cmdline;
+	char os[128]; /* PRETTY_NAME of os-release, "" if none */
+	char esp_files[2][160];
+	struct cvm_uki_info *uki;
+};
+
+/* What it was built from. */
+struct cvm_build_inputs {
+	char *rootfs; /* "-" for standard input */
+	bool have_rootfs_sha256;
+	uint8_t rootfs_sha256[32];
+	char seed[80];
+	bool seed_generated;
+	bool have_source_date_epoch;
+	int64_t source_date_epoch;
+};
+
+/*
+ * What a build made, read back from its outputs where they say it best (the
+ * GPT, the LUKS2 header, the UKI), so that build.json describes them exactly
+ * as `cvmimg inspect` does. Freed by cvm_build_result_free().
+ */
+struct cvm_build_result {
+	enum cvm_image_format format;
+	size_t n_artifacts;
+	struct cvm_build_artifact artifacts[CVM_BUILD_MAX_ARTIFACTS];
+	struct cvm_gpt disk;
+	struct cvm_luks_header luks;
+	struct cvm_build_fs filesystem;
+	struct cvm_build_boot boot;
+	struct cvm_build_inputs inputs;
+};
+
+struct cvm_build_result *cvm_build_result_free(struct cvm_build_result *r); /* NULL-safe */
+
+struct json_object;
+
+/*
+ * The result as JSON, the document DIR/build.json holds (cvmimg-build(1),
+ * FILES): {"cvmimg_version", "format", "artifacts", "disk" (a GPT), "luks" (a
+ * LUKS2 header), "filesystem", "boot" (with "uki", a UKI), "inputs"}.
+ * Returns 0 or -ENOMEM.
+ */
+int cvm_build_result_to_json(const struct cvm_build_result *r, struct json_object **ret);
 
 /*
  * Build DIR/disk.raw (or disk.qcow2), DIR/uki.efi, DIR/broker.key,
  * [DIR/passphrase] and DIR/build.json. Each is written under a temporary name
  * and renamed only when all are complete: on failure or cancellation nothing
- * new exists at the final names. *@ret_manifest receives the text of
- * build.json (caller frees), if @ret_manifest is not NULL.
+ * new exists at the final names. *@ret (may be NULL) receives what was built.
  *
  * Errors: -EINVAL for unusable options; -ENOENT/-EACCES for missing inputs;
  * -EBADMSG for an archive that is malformed, truncated or holds an entry the
@@ -109,7 +185,8 @@ struct cvm_build_options {
  * too small; -EFBIG for too many entries; -ECANCELED; -EIO and others for
  * system errors and failed subprocesses (mkfs.fat, mcopy, qemu-img).
  */
-int cvm_image_build(const struct cvm_build_options *o, char **ret_manifest, cvm_err *reterr);
+int cvm_image_build(const struct cvm_build_options *o, struct cvm_build_result **ret,
+		    cvm_err *reterr);
 
 /*
  * A recovery passphrase: 8 groups of 8 ModHex characters (256 bits), typable
@@ -126,13 +203,60 @@ struct cvm_inspect_options {
 	bool list; /* with a passphrase: every entry with its metadata */
 };
 
+/* One entry of the root filesystem, as `inspect --list` shows it. */
+struct cvm_inspect_entry {
+	char type;	 /* as find -printf %y: f d l c b p s */
+	unsigned mode;	 /* permission bits */
+	uint32_t uid, gid;
+	int64_t mtime;
+	uint64_t size;
+	char *path;	 /* relative to the root, without a leading '/' */
+	char *target;	 /* symlinks: the target; else NULL */
+};
+
+/* The root filesystem as a real kernel sees it (libguestfs). */
+struct cvm_inspect_root {
+	char os[128];	     /* PRETTY_NAME, "" if none */
+	char uuid[40], label[40];
+	uint64_t size, free, inodes_used;
+	int fsck_exit;	     /* e2fsck -fn's exit status; 0: clean */
+	uint64_t entry_count;
+	size_t n_kernels;
+	char kernels[8][128]; /* versions in /lib/modules */
+	size_t n_entries;     /* with @list */
+	struct cvm_inspect_entry *entries;
+};
+
+/* What cvm_image_inspect() found. Freed by cvm_inspect_result_free(). */
+struct cvm_inspect_result {
+	char *image;
+	enum cvm_image_format format;
+	struct cvm_gpt disk;
+	struct cvm_luks_header luks;
+	size_t n_esp_files;
+	char **esp_files;	      /* paths on the ESP, without the leading '/' */
+	struct cvm_uki_info *uki;     /* EFI/BOOT/BOOTX64.EFI */
+	struct cvm_inspect_root *root; /* NULL without a passphrase */
+};
+
+struct cvm_inspect_result *cvm_inspect_result_free(struct cvm_inspect_result *r); /* NULL-safe */
+
 /*
- * Describe an image as JSON (caller frees): the partition table, the ESP's
- * files, the UKI's sections, the LUKS2 header (keyslots, tokens) and, with a
- * passphrase, the root filesystem as a real kernel sees it (libguestfs).
- * Returns 0; -ENOENT/-EACCES; -EBADMSG for an image that is not one of ours;
- * -EKEYREJECTED for a wrong passphrase; -EIO when libguestfs fails.
+ * As JSON (cvmimg-inspect(1)): {"image", "format", "disk" (a GPT), "luks" (a
+ * LUKS2 header), "esp_files", "uki" (a UKI), ["root"]}, the GPT, LUKS2 header
+ * and UKI in the shapes `cvmimg build` and `cvmimg uki inspect` print them.
+ * Returns 0 or -ENOMEM.
  */
-int cvm_image_inspect(const struct cvm_inspect_options *o, char **ret_json, cvm_err *reterr);
+int cvm_inspect_result_to_json(const struct cvm_inspect_result *r, struct json_object **ret);
+
+/*
+ * Describe an image: the partition table, the ESP's files, the UKI, the LUKS2
+ * header (keyslots, tokens) and, with a passphrase, the root filesystem as a
+ * real kernel sees it (libguestfs). Returns 0; -ENOENT/-EACCES; -EBADMSG for
+ * an image that is not one of ours; -EKEYREJECTED for a wrong passphrase;
+ * -EIO when libguestfs fails.
+ */
+int cvm_image_inspect(const struct cvm_inspect_options *o, struct cvm_inspect_result **ret,
+		      cvm_err *reterr);
 
 #endif

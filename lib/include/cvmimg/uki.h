@@ -134,6 +134,8 @@ struct cvm_uki_section {
 };
 
 struct cvm_uki_info {
+	uint64_t size;                     /* bytes of the file */
+	uint8_t sha256[32];                /* of the whole file */
 	size_t n_sections;
 	struct cvm_uki_section *sections;  /* in section-table order */
 	uint8_t authenticode_sha256[32];
@@ -159,5 +161,17 @@ int cvm_uki_inspect(const uint8_t *data, size_t len, const char *name, struct cv
 		    cvm_err *reterr);
 
 struct cvm_uki_info *cvm_uki_info_free(struct cvm_uki_info *info); /* NULL-safe, returns NULL */
+
+struct json_object;
+
+/*
+ * The UKI as JSON, the one shape every command prints it in (cvmimg(1), JSON
+ * OUTPUT): {"size", "sha256", "is_uki", "stub", "uname", "sections": [{"name",
+ * "file_offset", "file_size", "virtual_address", "virtual_size", "sha256",
+ * "measured"}], "authenticode": {"sha256", "sha384"}, "pcr11": {"sha256":
+ * {"sections", "<phase>": ...}} or null, "signature": {"subject", "issuer",
+ * "digest_matches"} or null}. Returns 0 with a new object in *@ret, or -ENOMEM.
+ */
+int cvm_uki_info_to_json(const struct cvm_uki_info *info, struct json_object **ret);
 
 #endif
