@@ -27,6 +27,7 @@
 
 #include <cvmimg/err.h>
 #include <cvmimg/jose.h>
+#include <cvmimg/measure.h>
 
 #define CVM_DSSE_PAYLOAD_TYPE "application/vnd.in-toto+json"
 #define CVM_INTOTO_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
@@ -114,6 +115,43 @@ int cvm_bundle_measurements_load(const char *text, size_t len, const char *name,
  */
 int cvm_bundle_shape_new(const char *name, json_object *launch, json_object *measurement,
 			 json_object **ret, cvm_err *reterr);
+
+/*
+ * The VM shapes of a build (cvmimg build --tee ... --vcpus ... --vcpu-type
+ * ...): for each TEE its firmware, and every vCPU type times every vCPU count
+ * (SEV: one shape), measured as QEMU launches them with -kernel @uki_path and
+ * no -initrd or -append. Shapes are named "sev", "sev-es/4xEPYC-Milan",
+ * "snp/8xEPYC-Genoa"; their "launch" records the vCPU type, the memory sizes
+ * and the QEMU version given. Each firmware and the UKI are hashed once.
+ */
+#define CVM_SHAPE_PLAN_MAX_TEES 4
+
+struct cvm_shape_plan {
+	enum cvm_tee tees[CVM_SHAPE_PLAN_MAX_TEES]; /* sev, sev-es, snp */
+	const char *ovmf[CVM_SHAPE_PLAN_MAX_TEES];  /* the firmware of tees[i] */
+	size_t n_tees;
+	const unsigned *vcpus;
+	size_t n_vcpus;
+	const char *const *vcpu_types; /* QEMU -cpu names */
+	size_t n_vcpu_types;
+	const uint64_t *memory; /* bytes; recorded (the SEV family does not measure it) */
+	size_t n_memory;
+	enum cvm_vmm vmm;
+	uint64_t guest_features; /* SNP; 0: 0x1 */
+	const char *qemu_version; /* recorded; NULL: none */
+	const char *uki_path;
+};
+
+/*
+ * Measure every shape of @p: *@ret is a new array of shapes, as a
+ * measurements document's "measurements"; the SHA-256 of each TEE's firmware
+ * goes to @ret_fw_sha256[i] (may be NULL). Returns 0; -EINVAL for a plan that
+ * lacks a firmware, vCPUs or vCPU types, names an unknown vCPU type or a TEE
+ * it cannot measure yet; measurement errors as cvm_measure(); -EFBIG for more
+ * than CVM_BUNDLE_MAX_SHAPES shapes.
+ */
+int cvm_bundle_measure_plan(const struct cvm_shape_plan *p, json_object **ret,
+			    uint8_t (*ret_fw_sha256)[32], cvm_err *reterr);
 
 /* ---- creating a bundle -------------------------------------------------------- */
 
