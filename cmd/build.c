@@ -9,6 +9,7 @@
 #include <cvmimg/json.h>
 #include <cvmimg/util.h>
 
+#include "build-seal.h"
 #include "cli.h"
 #include "cmd.h"
 #include "passphrase.h"
@@ -210,8 +211,8 @@ static int print_result(const char *dir, const struct cvm_build_result *res, boo
 	return CLI_EXIT_OK;
 }
 
-/* The command line into @a: CLI_GO_ON, or the exit code. */
-static int parse_args(struct build_args *a, int argc, char **argv)
+/* The command line (and --config) into @a and @seal: CLI_GO_ON, or the exit code. */
+static int parse_args(struct build_args *a, struct build_seal *seal, int argc, char **argv)
 {
 	struct cvm_build_options *o = &a->o;
 	struct cli_option options[] = {
@@ -263,30 +264,33 @@ static int parse_args(struct build_args *a, int argc, char **argv)
 		CLI_FLAG("wipe", 0, &o->wipe, "fill free space with encrypted zeros (no holes)"),
 		CLI_U64("max-entries", 0, "N", &o->max_entries, 1, UINT32_MAX,
 			"refuse archives with more entries (10000000)"),
-		CLI_STRING("kbs-url", 0, "URL", &o->kbs_url,
-			   "key broker URL, a hint in the LUKS2 token"),
-		CLI_STRING("kbs-resource", 0, "PATH", &o->kbs_resource,
-			   "key broker resource, a token hint"),
+		BUILD_SEAL_OPTIONS(seal, o),
 		CLI_JSON(&a->json),
 		CLI_END,
 	};
 
-	return cli_parse(&build_cmd, options, argc, argv, NULL, NULL);
+	int r = cli_parse(&build_cmd, options, argc, argv, NULL, NULL);
+
+	if (r == CLI_GO_ON && (r = build_seal_config(seal, &build_cmd, options)) == 0)
+		r = CLI_GO_ON;
+	return r;
 }
 
 int cmd_build(int argc, char **argv)
 {
 	struct build_args a = { .o = { .rootfs_fd = -1 } };
 	struct cvm_build_options *o = &a.o;
+	CVM_CLEANUP(build_seal_done) struct build_seal seal = { 0 };
 	CVM_CLEANUP(cvm_build_resultp) struct cvm_build_result *res = NULL;
 	struct progress prog;
 	char *pass = NULL;
 	cvm_err err = { 0 };
 	int r;
 
-	r = parse_args(&a, argc, argv);
-	if (r == CLI_GO_ON && !(r = convert(&a)) && !(r = check_args(&a)) &&
-	    !(r = join_cmdline(&a)) && !(r = read_epoch(o)) && !(r = get_passphrase(&a, &pass)))
+	r = parse_args(&a, &seal, argc, argv);
+	if (r == CLI_GO_ON && !(r = build_seal_check(&seal, o)) && !(r = convert(&a)) &&
+	    !(r = check_args(&a)) && !(r = join_cmdline(&a)) && !(r = read_epoch(o)) &&
+	    !(r = get_passphrase(&a, &pass)))
 		r = CLI_GO_ON;
 	if (r != CLI_GO_ON) {
 		free(a.extra);
@@ -304,7 +308,8 @@ int cmd_build(int argc, char **argv)
 	free(a.extra);
 	if (r < 0)
 		return cli_fail("build", &err);
-	if ((r = print_result(o->output_dir, res, a.json)))
+	if ((r = build_seal_run(&seal, o, res, a.json)) ||
+	    (r = print_result(o->output_dir, res, a.json)))
 		return r;
 	if (a.generate)
 		fprintf(stderr,

@@ -252,6 +252,66 @@ int cli_parse(const struct cli_command *cmd, struct cli_option *opts, int argc, 
 	return CLI_GO_ON;
 }
 
+/* One config value for option @idx: a string or number, true for a flag, an array for a list. */
+static int config_value(struct parse *p, size_t idx, json_object *v, const char *name)
+{
+	const struct cli_option *o = &p->opts[idx];
+	const char *prog = cli_program(p->cmd);
+	int r;
+
+	if (o->type == CLI_T_FLAG) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return cli_usage(prog, "'%s': \"%s\" must be true or false", name,
+					 o->long_name);
+		return json_object_get_boolean(v) ? store(p, idx, NULL) : 0;
+	}
+	if (json_object_is_type(v, json_type_array)) {
+		if (o->type != CLI_T_LIST && o->type != CLI_T_CALLBACK)
+			return cli_usage(prog, "'%s': \"%s\" takes one value, not a list", name,
+					 o->long_name);
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if ((r = config_value(p, idx, json_object_array_get_idx(v, i), name)))
+				return r;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int))
+		return cli_usage(prog, "'%s': \"%s\" must be a string or a number", name,
+				 o->long_name);
+	return store(p, idx, json_object_get_string(v));
+}
+
+int cli_apply_config(const struct cli_command *cmd, struct cli_option *opts, json_object *config,
+		     const char *name)
+{
+	struct parse p = { .cmd = cmd, .opts = opts, .n_opts = count_options(opts) };
+	bool *from_argv = calloc(p.n_opts + 1, sizeof(*from_argv));
+	int r = 0;
+
+	if (!from_argv)
+		return cli_fail(cli_program(cmd), &(cvm_err){ .code = -ENOMEM });
+	if (!json_object_is_type(config, json_type_object))
+		r = cli_usage(cli_program(cmd), "'%s' must hold a JSON object", name);
+	/* what the command line gave, aliases included, wins over the file */
+	for (size_t i = 0; i < p.n_opts; i++)
+		from_argv[i] = opts[i].given ||
+			       (opts[i].type != CLI_T_CALLBACK && cli_given(opts, opts[i].dest));
+	json_object_object_foreach(config, key, v) {
+		size_t i = 0;
+
+		if (r)
+			break;
+		while (i < p.n_opts && strcmp(opts[i].long_name, key))
+			i++;
+		if (i == p.n_opts || !strcmp(key, "config"))
+			r = cli_usage(cli_program(cmd), "'%s': \"%s\" is not an option of cvmimg %s",
+				      name, key, cmd->name);
+		else if (!from_argv[i])
+			r = config_value(&p, i, v, name);
+	}
+	free(from_argv);
+	return r;
+}
+
 void cli_list_free(struct cli_list *l)
 {
 	free(l->items);

@@ -124,6 +124,17 @@ struct cli_command {
 int cli_parse(const struct cli_command *cmd, struct cli_option *opts, int argc, char **argv,
 	      char ***ret_operands, unsigned *ret_n);
 
+/*
+ * Apply a configuration file's JSON object (@name for messages) to @opts, as
+ * if each key were the long option of that name: a string or number is its
+ * argument, true sets a flag, an array repeats a list option. Options given on
+ * the command line (or an alias of them) keep the command line's value. Call
+ * after cli_parse(); @config must live as long as the values are used.
+ * Returns 0 or CLI_EXIT_USAGE after reporting an unknown key or a wrong type.
+ */
+int cli_apply_config(const struct cli_command *cmd, struct cli_option *opts, json_object *config,
+		     const char *name);
+
 /* Whether an option bound to @dest was given (aliases included). */
 bool cli_given(const struct cli_option *opts, const void *dest);
 

@@ -14,8 +14,11 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "broker", cmd_broker, "hand a bundle to a Trustee key broker: export files or apply" },
 	{ "build", cmd_build, "build an encrypted disk image from a root filesystem tarball" },
+	{ "bundle", cmd_bundle, "make, check and describe the signed policy bundle for the broker" },
 	{ "inspect", cmd_inspect, "describe a disk image, and with a passphrase its root" },
+	{ "keygen", cmd_keygen, "generate a key pair for bundle signatures or the broker operator" },
 	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
 	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
 	{ "verify-report", cmd_verify_report,

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "verify-report-bundle.h"
 #include "verify-report-output.h"
 
 static const char *const synopsis[] = {
@@ -47,6 +48,7 @@ struct vr_args {
 	int64_t at;
 	uint64_t vmpl;
 	struct cvm_attest_policy cli; /* policy values given on the command line */
+	struct vr_bundle bundle;
 };
 
 /* Options that make sense for one kind of evidence only. */
@@ -354,6 +356,8 @@ static int verify_inputs(struct vr_args *a, const struct cli_option *opts)
 	r = a->report.path ? run_snp(a, &policy, res, &e) : run_tdx(a, &policy, res, &e);
 	if (r < 0)
 		return cli_fail(NAME, &e);
+	if ((r = vr_bundle_apply(&a->bundle, res, a->have_time, a->at)))
+		return r;
 	return verify_report_print(res, a->json);
 }
 
@@ -437,6 +441,7 @@ int cmd_verify_report(int argc, char **argv)
 		CLI_CALLBACK("accept-tcb-status", 0, "LIST", parse_statuses,
 			     &c->tdx.accept_tcb_status,
 			     "TDX: accepted TCB statuses (default UpToDate)"),
+		VR_BUNDLE_OPTIONS(&a.bundle),
 		CLI_JSON(&a.json),
 		CLI_END,
 	};
@@ -445,7 +450,8 @@ int cmd_verify_report(int argc, char **argv)
 	cvm_attest_policy_init(c);
 	if ((r = cli_parse(&verify_cmd, options, argc, argv, NULL, NULL)) != CLI_GO_ON)
 		return r;
-	if ((r = convert(&a)) || (r = check_args(&a, options)))
+	if ((r = convert(&a)) || (r = check_args(&a, options)) ||
+	    (r = vr_bundle_check_args(&a.bundle)))
 		return r;
 	return verify(&a, options);
 }

@@ -11,7 +11,8 @@ VEC=${CVMIMG_VECTORS:-$(dirname "$0")/../../shared/vectors}
 corpus=$(mktemp -d)
 max_len=16384
 runs=${FUZZ_RUNS:-5000}
-trap 'rm -rf "$corpus"' EXIT
+gen=$corpus.gen
+trap 'rm -rf "$corpus" "$gen"' EXIT
 
 case "$name" in
 fuzz-ovmf) seeds=("$VEC"/snp/ovmf_*.bin) ;;
@@ -24,6 +25,32 @@ fuzz-tdx-collateral)
 	seeds=("$VEC"/attest/tdx/phala-dcap-qvl/tdx_quote_collateral.json
 		"$VEC"/attest/tdx/*/*.json "$VEC"/attest/tdx/go-tdx-guest/sample_*
 		"$(dirname "$0")"/../policies/*.json) ;;
+fuzz-bundle)
+	# made here with the cvmimg of this build: a signed bundle (with a TDX shape
+	# that has unknown registers), its measurements.json, the rule template and
+	# the payload alone; FUZZ_BUNDLE_KEY lets the harness check signatures too
+	cvmimg=${CVMIMG_BUILD_DIR}/cvmimg
+	[ -x "$cvmimg" ] || { echo "SKIP: $cvmimg not built"; exit 77; }
+	mkdir -p "$gen"
+	h() { printf "$1%.0s" $(seq 48); }
+	printf '{"measurements": [{"shape": "snp/4", "launch": {"vcpu_type": "EPYC-v4"},
+	  "measurement": {"tee": "snp", "measurement": "%s", "inputs": {"vcpus": 4}}},
+	  {"shape": "tdx/2", "measurement": {"tee": "tdx", "mrtd": "%s", "rtmr0": null,
+	  "rtmr1": "%s", "rtmr2": "%s", "rtmr3": null,
+	  "unknown": {"rtmr0": "acpi", "rtmr3": "run time"}}}]}\n' \
+		"$(h a1)" "$(h b2)" "$(h c3)" "$(h d4)" >"$gen/measurements.json"
+	head -c 32 /dev/urandom >"$gen/broker.key"
+	head -c 64 /dev/urandom >"$gen/disk.raw"
+	"$cvmimg" keygen -t ecdsa-p256 -o "$gen/sign.pem" --public-out "$gen/sign.pub" >/dev/null &&
+		"$cvmimg" keygen -t ecdh-p256 -o "$gen/op.pem" --public-out "$gen/op.pub" >/dev/null &&
+		"$cvmimg" bundle create -m "$gen/measurements.json" --name fuzz --image "$gen/disk.raw" \
+			--signing-key "$gen/sign.pem" --broker-key "$gen/broker.key" \
+			--broker-public-key "$gen/op.pub" -o "$gen/bundle.json" || exit 1
+	sed -n 's/.*"payload": "\(.*\)",/\1/p' "$gen/bundle.json" | base64 -d >"$gen/payload.json"
+	export FUZZ_BUNDLE_KEY=$gen/sign.pub
+	max_len=65536
+	seeds=("$gen/bundle.json" "$gen/payload.json" "$gen/measurements.json"
+		"$(dirname "$0")"/../policies/trustee-resource-rule.rego) ;;
 fuzz-jwe) # JWEs to a fresh key, which the harness decrypts with (FUZZ_JWE_KEY)
 	tool=$CVMIMG_BUILD_DIR/tests/cvm-jwe
 	[ -x "$tool" ] || { echo "SKIP: $tool not built (BUILD_TESTING)"; exit 77; }

@@ -114,6 +114,11 @@ static int check_input(const struct cvm_measure_input *in, cvm_err *reterr)
 	return 0;
 }
 
+int cvm_measure_check(const struct cvm_measure_input *in, cvm_err *reterr)
+{
+	return check_input(in, reterr);
+}
+
 static int hash_inputs(const struct cvm_measure_input *in, const struct cvm_fw *fw,
 		       const struct cvm_fw *svsm, struct cvm_sev_hashes *hashes,
 		       struct cvm_measurement *out, cvm_err *reterr)

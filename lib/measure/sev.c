@@ -61,17 +61,24 @@ static int sev_stream(const struct cvm_launch *l, struct cvm_hash_ctx *c, cvm_er
 	return 0;
 }
 
-static int sev_digest(const struct cvm_launch *l, bool with_vmsas, struct cvm_measurement *out,
-		      cvm_err *reterr)
+int cvm_sev_prefix(const struct cvm_launch *l, struct cvm_hash_ctx **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_hash_freep) struct cvm_hash_ctx *c = NULL;
 	int r;
 
 	if (cvm_hash_new(CVM_HASH_SHA256, &c) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	r = sev_stream(l, c, reterr);
-	if (r < 0)
+	if ((r = sev_stream(l, c, reterr)) < 0)
 		return r;
+	*ret = CVM_TAKE_PTR(c);
+	return 0;
+}
+
+int cvm_sev_finish(const struct cvm_launch *l, struct cvm_hash_ctx *c, bool with_vmsas,
+		   struct cvm_measurement *out, cvm_err *reterr)
+{
+	int r;
+
 	if (with_vmsas) {
 		/* SEV-ES has no guest features to choose: sev_features is always 0 */
 		r = cvm_launch_vmsa_pages(l, 0, out, reterr);
@@ -85,6 +92,17 @@ static int sev_digest(const struct cvm_launch *l, bool with_vmsas, struct cvm_me
 		return cvm_err_set(reterr, -ENOMEM, "cannot compute SHA-256");
 	out->digest_len = 32;
 	return 0;
+}
+
+static int sev_digest(const struct cvm_launch *l, bool with_vmsas, struct cvm_measurement *out,
+		      cvm_err *reterr)
+{
+	CVM_CLEANUP(cvm_hash_freep) struct cvm_hash_ctx *c = NULL;
+	int r;
+
+	if ((r = cvm_sev_prefix(l, &c, reterr)) < 0)
+		return r;
+	return cvm_sev_finish(l, c, with_vmsas, out, reterr);
 }
 
 int cvm_launch_sev(const struct cvm_launch *l, struct cvm_measurement *out, cvm_err *reterr)

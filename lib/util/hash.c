@@ -102,6 +102,22 @@ int cvm_hash_new(enum cvm_hash_alg alg, struct cvm_hash_ctx **ret)
 	return 0;
 }
 
+int cvm_hash_dup(const struct cvm_hash_ctx *c, struct cvm_hash_ctx **ret)
+{
+	struct cvm_hash_ctx *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->md = EVP_MD_CTX_new();
+	if (!d->md || !EVP_MD_CTX_copy_ex(d->md, c->md)) {
+		cvm_hash_free(d);
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	*ret = d;
+	return 0;
+}
+
 int cvm_hash_update(struct cvm_hash_ctx *c, const void *buf, size_t len)
 {
 	if (!EVP_DigestUpdate(c->md, buf, len)) {

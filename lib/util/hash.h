@@ -37,6 +37,8 @@ int cvm_hash_file(enum cvm_hash_alg alg, const char *path, uint8_t *out, cvm_err
 struct cvm_hash_ctx;
 int cvm_hash_new(enum cvm_hash_alg alg, struct cvm_hash_ctx **ret);
 int cvm_hash_update(struct cvm_hash_ctx *c, const void *buf, size_t len);
+/* A new context in the state of @c: what was hashed so far, continued twice. */
+int cvm_hash_dup(const struct cvm_hash_ctx *c, struct cvm_hash_ctx **ret);
 /* @len zero bytes, as padding is hashed. */
 int cvm_hash_zeros(struct cvm_hash_ctx *c, uint64_t len);
 int cvm_hash_final(struct cvm_hash_ctx *c, uint8_t *out);

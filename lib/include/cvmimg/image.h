@@ -259,4 +259,35 @@ int cvm_inspect_result_to_json(const struct cvm_inspect_result *r, struct json_o
 int cvm_image_inspect(const struct cvm_inspect_options *o, struct cvm_inspect_result **ret,
 		      cvm_err *reterr);
 
+/* ---- after the build: measurements and the bundle (seal.c) ---------------------- */
+
+struct cvm_shape_plan;
+struct json_object;
+
+struct cvm_seal_options {
+	const char *output_dir;		    /* the build's DIR */
+	const struct cvm_shape_plan *plan;  /* <cvmimg/bundle.h>; uki_path: DIR/uki.efi */
+	const char *const *signing_keys;    /* none: only DIR/measurements.json */
+	size_t n_signing_keys;
+	const char *image_name, *image_version; /* the bundle's image identity */
+	const char *broker_url, *resource;  /* NULL resource: cvmimg/<name>/luks-key */
+	const char *operator_key_path;	    /* seal DIR/broker.key to it (then remove it) */
+	struct json_object *reference_values; /* more Trustee reference values, or NULL */
+	int64_t now;			    /* the bundle's creation time */
+	uint64_t valid_days;
+};
+
+/*
+ * Write DIR/measurements.json (the VM shapes of @o->plan, measured from the
+ * UKI the build made) and, with signing keys, DIR/bundle.json: subjects the
+ * disk image and the UKI (digests from @res) and each firmware, the LUKS2 UUID
+ * from @res, and with @operator_key_path DIR/broker.key sealed to it, after
+ * which DIR/broker.key is removed, and dropped from @res and DIR/build.json.
+ * Each file is written atomically. Returns 0; errors as
+ * cvm_bundle_measure_plan() and cvm_bundle_create(); -ENOENT when
+ * DIR/broker.key is gone.
+ */
+int cvm_image_seal(const struct cvm_seal_options *o, struct cvm_build_result *res,
+		   cvm_err *reterr);
+
 #endif

@@ -172,4 +172,23 @@ int cvm_snp_id_create(const uint8_t digest[48], const struct cvm_snp_id_block_pa
 		      const char *id_key_path, const char *author_key_path,
 		      struct cvm_snp_id *ret, cvm_err *reterr);
 
+/*
+ * Many SEV, SEV-ES and SNP launch digests of one firmware and one direct-boot
+ * kernel (initrd, command line), as cvmimg build computes its VM shapes: the
+ * firmware is read and measured once, the kernel, initrd and command line are
+ * hashed once, and each digest costs only what depends on its shape (vCPUs,
+ * vCPU type, guest features, VMM). The results equal cvm_measure()'s.
+ * cvm_measure_batch_new() reads and hashes the files (errors as
+ * cvm_measure()); cvm_measure_batch_run() takes an input that names the same
+ * files (-EINVAL otherwise, or for another TEE, an SVSM or an SNP seed of its
+ * own) and fills @ret as cvm_measure() would.
+ */
+struct cvm_measure_batch;
+int cvm_measure_batch_new(const char *ovmf_path, const char *kernel_path,
+			  const char *initrd_path, const char *cmdline,
+			  struct cvm_measure_batch **ret, cvm_err *reterr);
+int cvm_measure_batch_run(struct cvm_measure_batch *b, const struct cvm_measure_input *in,
+			  struct cvm_measurement *ret, cvm_err *reterr);
+struct cvm_measure_batch *cvm_measure_batch_free(struct cvm_measure_batch *b); /* NULL-safe */
+
 #endif
