@@ -10,7 +10,7 @@
 #include <cvmimg/json.h>
 
 #include "cli.h"
-#include "uki-output.h"
+#include "uki-inspect.h"
 
 CVM_DEFINE_CLEANUP(struct cvm_uki_info, cvm_uki_info_free, uki_info_free)
 

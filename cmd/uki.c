@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "cmd.h"
-#include "uki-output.h"
+#include "uki-inspect.h"
 
 #define MAX_INITRDS 32
 #define MAX_SECTIONS 32

@@ -167,7 +167,7 @@ int dsse_env_parse(const char *text, size_t len, const char *name, struct dsse_e
 		   cvm_err *reterr)
 {
 	struct dsse_env e = { 0 };
-	const char *b64;
+	const char *b64 = NULL;
 	int r;
 
 	r = cvm_json_parse(text, len, CVM_BUNDLE_MAX_SIZE, name, &e.doc, reterr);
@@ -204,7 +204,7 @@ int dsse_sig_at(const struct dsse_env *e, size_t i, const char *name, const char
 		uint8_t **ret_sig, size_t *ret_len, cvm_err *reterr)
 {
 	json_object *s = json_object_array_get_idx(e->sigs, i);
-	const char *b64;
+	const char *b64 = NULL;
 	int r;
 
 	if (!json_object_is_type(s, json_type_object))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg uki inspect, and the report that "uki --json" shares with it. */
-#ifndef CVMIMG_UKI_OUTPUT_H
-#define CVMIMG_UKI_OUTPUT_H
+#ifndef CVMIMG_UKI_INSPECT_H
+#define CVMIMG_UKI_INSPECT_H
 
 #include <stdbool.h>
 #include <stddef.h>
