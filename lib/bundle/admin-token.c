@@ -18,6 +18,7 @@
 #include "bundle/dsse.h"
 #include "bundle/keys.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 /* A DER ECDSA signature as the 64 bytes JWS wants. */
 static int der_to_raw(const uint8_t *der, size_t len, uint8_t raw[64])
@@ -55,7 +56,7 @@ static char *claims_text(const struct cvm_admin_claims *c, int64_t now)
 CVM_PUBLIC int cvm_trustee_admin_token(const char *key_path, const struct cvm_admin_claims *c,
 				       int64_t now, char **ret, cvm_err *reterr)
 {
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	CVM_CLEANUP_FREE char *head = NULL, *body = NULL, *input = NULL, *sig64 = NULL;
 	CVM_CLEANUP_FREE uint8_t *sig = NULL;
 	enum cvm_key_type type;

@@ -19,6 +19,7 @@
 #include "bundle/trustee.h"
 #include "util/hash.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 #include "util/x509.h"
 
 /* "@key": "@s", or "@key": null (json-c's null is the NULL object). */
@@ -70,7 +71,7 @@ static int subjects(const struct cvm_bundle_input *in, json_object **ret, cvm_er
 /* {"alg", "enc", "recipient": keyid, "jwe": flattened JWE} of the broker key. */
 static int seal(const struct cvm_bundle_input *in, json_object **ret, cvm_err *reterr)
 {
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *op = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *op = NULL;
 	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
 	json_object *jwe = NULL;
 	enum cvm_key_type type;

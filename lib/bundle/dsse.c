@@ -26,9 +26,10 @@
 #include "bundle/dsse.h"
 #include "bundle/keys.h"
 #include "util/hash.h"
+#include "util/log-internal.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
-CVM_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free, dsse_md_ctx_free)
 
 /* " <decimal> " and snprintf's NUL: 1 + 20 + 1 + 1 */
 #define LEN_FIELD_MAX 23
@@ -62,7 +63,7 @@ CVM_PUBLIC int cvm_dsse_pae(const char *type, const uint8_t *body, size_t len, u
 int dsse_sign_one(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t **ret_sig,
 		  size_t *ret_len, cvm_err *reterr)
 {
-	CVM_CLEANUP(dsse_md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	CVM_CLEANUP(cvm_evp_md_ctxp) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	CVM_CLEANUP_FREE uint8_t *sig = NULL;
 	bool ed25519 = EVP_PKEY_is_a(k, "ED25519");
 	size_t slen = 0;
@@ -120,7 +121,7 @@ CVM_PUBLIC int cvm_dsse_sign(const char *payload_type, const uint8_t *payload, s
 	if ((r = cvm_dsse_pae(payload_type, payload, len, &pae, &pae_len, reterr)) < 0)
 		return r;
 	for (size_t i = 0; i < n_keys; i++) {
-		CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
+		CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 		json_object *s = NULL;
 
 		if ((r = cvm_key_load_pem(key_paths[i], true, &k, NULL, reterr)) < 0 ||
@@ -247,7 +248,7 @@ static int raw_to_der(const uint8_t *raw, uint8_t **ret, size_t *ret_len)
 bool dsse_check_one(EVP_PKEY *k, const uint8_t *msg, size_t len, const uint8_t *sig,
 		    size_t slen)
 {
-	CVM_CLEANUP(dsse_md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	CVM_CLEANUP(cvm_evp_md_ctxp) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool p256 = !EVP_PKEY_is_a(k, "ED25519");
 	uint8_t *der = NULL;
 	size_t der_len = 0;
@@ -291,8 +292,13 @@ int dsse_env_verify(const struct dsse_env *e, EVP_PKEY *k, const char *name,
 		if ((r = dsse_sig_at(e, i, name, &id, &sig, &slen, reterr)) < 0)
 			return r;
 		named |= id && !strcmp(id, keyid);
-		if (dsse_check_one(k, pae, pae_len, sig, slen))
+		if (dsse_check_one(k, pae, pae_len, sig, slen)) {
+			cvm_log_debug(CVM_LOG_BUNDLE, "%s: signature %zu of %zu verifies with key %s",
+				      name, i + 1, n, keyid);
 			return 0;
+		}
+		cvm_log_debug(CVM_LOG_BUNDLE, "%s: signature %zu of %zu (keyid %s) is not by key %s",
+			      name, i + 1, n, id ? id : "none", keyid);
 	}
 	return cvm_err_set(reterr, -EKEYREJECTED,
 			   named ? "%s: the signature by key %.16s... does not verify"
@@ -305,7 +311,7 @@ CVM_PUBLIC int cvm_dsse_verify(const char *envelope, size_t len, const char *pay
 			       size_t *ret_len, cvm_err *reterr)
 {
 	CVM_CLEANUP(dsse_env_done) struct dsse_env e = { 0 };
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	int r;
 
 	CVM_CHECK_ARG(envelope && payload_type && public_key_path && ret_payload && ret_len,

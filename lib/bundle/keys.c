@@ -19,8 +19,8 @@
 #include "util/file.h"
 #include "util/hash.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
-CVM_DEFINE_CLEANUP(BIO, BIO_free, bundle_bio_free)
 
 int bundle_keyid(EVP_PKEY *k, char ret[CVM_KEYID_LEN + 1])
 {
@@ -44,7 +44,7 @@ int bundle_keyid(EVP_PKEY *k, char ret[CVM_KEYID_LEN + 1])
 /* The PEM text of the private (PKCS#8) or public (SPKI) half, in locked memory. */
 static int pem_of(EVP_PKEY *k, bool private, uint8_t **ret, size_t *ret_len, cvm_err *reterr)
 {
-	CVM_CLEANUP(bundle_bio_freep) BIO *bio = BIO_new(BIO_s_secmem());
+	CVM_CLEANUP(cvm_biop) BIO *bio = BIO_new(BIO_s_secmem());
 	char *data = NULL;
 	long n;
 	uint8_t *s;
@@ -103,7 +103,7 @@ CVM_PUBLIC int cvm_keygen(enum cvm_key_type type, const char *private_path,
 			  const char *public_path, char ret_keyid[CVM_KEYID_LEN + 1],
 			  cvm_err *reterr)
 {
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	struct key_file f[2] = { { .path = private_path, .mode = 0600, .fd = -1 },
 				 { .path = public_path, .mode = 0644, .fd = -1 } };
 	size_t n = public_path ? 2 : 1;

@@ -6,9 +6,6 @@
 #include <openssl/evp.h>
 
 #include <cvmimg/bundle.h>
-#include <cvmimg/cleanup.h>
-
-CVM_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free, bundle_pkey_free)
 
 /* Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo of @k. Returns 0 or -ENOMEM. */
 int bundle_keyid(EVP_PKEY *k, char ret[CVM_KEYID_LEN + 1]);

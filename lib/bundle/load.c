@@ -23,6 +23,7 @@
 #include "bundle/trustee.h"
 #include "util/hash.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 
 CVM_PUBLIC struct cvm_bundle *cvm_bundle_free(struct cvm_bundle *b)
 {
@@ -207,7 +208,7 @@ CVM_PUBLIC int cvm_bundle_load(const char *text, size_t len, const char *name,
 			       const char *public_key_path, struct cvm_bundle **ret,
 			       cvm_err *reterr)
 {
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	struct cvm_bundle *b;
 	int r;
 

@@ -17,6 +17,7 @@
 #include "bundle/shapes.h"
 #include "util/hash.h"
 #include "util/macro.h"
+#include "util/ossl.h"
 #include "util/x509.h"
 
 CVM_PUBLIC json_object *cvm_bundle_statement(const struct cvm_bundle *b)
@@ -151,7 +152,7 @@ CVM_PUBLIC int cvm_bundle_match(const struct cvm_bundle *b, const struct cvm_bun
 CVM_PUBLIC int cvm_bundle_unseal(const struct cvm_bundle *b, const char *operator_key_path,
 				 uint8_t **ret_key, size_t *ret_len, cvm_err *reterr)
 {
-	CVM_CLEANUP(bundle_pkey_freep) EVP_PKEY *k = NULL;
+	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	const char *recipient, *jwe;
 	char keyid[CVM_KEYID_LEN + 1];
 	enum cvm_key_type type;

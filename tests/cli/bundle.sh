@@ -105,6 +105,10 @@ run 0 bundle verify --key ecdsa-p256.pub --image disk.raw b.json && expect_in "$
 run 0 bundle verify --key ed25519.pub --json b.json &&
 	[ "$(jq -r .valid "$OUT")" = true ] || fail "verify --json"
 run 1 bundle verify --key ecdh-p256.pub b.json && expect_in "$ERR" "no valid signature by key"
+# the "bundle" debug domain names the signature that verified, by keyid (SHA-256 of the SPKI)
+keyid=$(openssl pkey -pubin -in ecdsa-p256.pub -outform DER | sha256sum | cut -d' ' -f1)
+CVMIMG_DEBUG=bundle run 0 bundle verify --key ecdsa-p256.pub b.json &&
+	expect_in "$ERR" "verifies with key $keyid"
 run 1 bundle verify --key ecdsa-p256.pub --image m.json b.json && expect_in "$ERR" "is none of the bundle's subjects"
 # not_after: 30 days; the day after fails
 na=$(jq -r .predicate.not_after payload.json)

@@ -3,7 +3,7 @@
  * JSON as the library and its command line write it (json-c): the one
  * cleanup for json_object and the one way bytes become a JSON value
  * (lowercase hex, no prefix), so every object has one shape wherever it is
- * printed. The documents themselves are described in cvmimg(1), JSON OUTPUT.
+ * printed. The documents themselves are described in cvmimg(1), "JSON output".
  */
 #ifndef CVMIMG_JSON_H
 #define CVMIMG_JSON_H
