@@ -14,7 +14,7 @@
 #include <cvmimg/util.h>
 #include <cvmimg/json.h>
 
-#include "boot/keys.h"
+#include "util/keys.h"
 #include "boot/pcr.h"
 #include "boot/pcrsig.h"
 #include "util/ossl.h"
@@ -88,9 +88,9 @@ static int load_pair(const char *priv_path, const char *pub_path, EVP_PKEY **ret
 	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *pub = NULL;
 	int r;
 
-	r = boot_load_private_key(priv_path, true, &priv, reterr);
-	if (r < 0 || (r = boot_load_public_key(pub_path, &pub, reterr)) < 0 ||
-	    (r = boot_check_key_pair(priv, priv_path, pub, pub_path, reterr)) < 0)
+	r = cvm_key_load_private(priv_path, true, &priv, reterr);
+	if (r < 0 || (r = cvm_key_load_public(pub_path, &pub, reterr)) < 0 ||
+	    (r = cvm_key_pair_check(priv, priv_path, pub, pub_path, reterr)) < 0)
 		return r;
 	*ret_priv = CVM_TAKE_PTR(priv);
 	*ret_pub = CVM_TAKE_PTR(pub);

@@ -17,7 +17,7 @@
 #include <cvmimg/cleanup.h>
 
 #include "boot/der.h"
-#include "boot/keys.h"
+#include "util/keys.h"
 #include "boot/sign.h"
 #include "util/endian.h"
 #include "util/macro.h"
@@ -260,13 +260,13 @@ int uki_signer_load(const char *key_path, const char *cert_path, struct uki_sign
 	CVM_CLEANUP(cvm_x509p) X509 *cert = NULL;
 	int r;
 
-	r = boot_load_private_key(key_path, true, &key, reterr);
+	r = cvm_key_load_private(key_path, true, &key, reterr);
 	if (r == -EBADMSG && reterr && strstr(reterr->msg, "not an RSA"))
 		return cvm_err_set(reterr, r,
 				   "'%s' is not an RSA key: UEFI Secure Boot verifies RSA "
 				   "signatures",
 				   key_path);
-	if (r < 0 || (r = boot_load_cert(cert_path, &cert, reterr)) < 0)
+	if (r < 0 || (r = cvm_cert_load(cert_path, &cert, reterr)) < 0)
 		return r;
 	if (X509_check_private_key(cert, key) != 1) {
 		ERR_clear_error();

@@ -14,7 +14,7 @@
 #include <cvmimg/json.h>
 #include <cvmimg/util.h>
 
-#include "boot/keys.h"
+#include "util/keys.h"
 #include "jose/jose.h"
 #include "util/macro.h"
 #include "util/x509.h"
@@ -56,8 +56,8 @@ CVM_PUBLIC int cvm_key_load_pem(const char *path, bool private_key, EVP_PKEY **r
 	int r;
 
 	CVM_CHECK_ARG(path && ret_key, reterr);
-	r = private_key ? boot_load_private_key(path, false, &k, reterr)
-			: boot_load_public_key(path, &k, reterr);
+	r = private_key ? cvm_key_load_private(path, false, &k, reterr)
+			: cvm_key_load_public(path, &k, reterr);
 	if (r < 0)
 		return r;
 	t = key_type(k);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -8,7 +7,6 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <cvmimg/cleanup.h>
 #include <cvmimg/measure.h>
@@ -16,8 +14,10 @@
 
 #include "util/endian.h"
 #include "util/hash.h"
+#include "util/keys.h"
 #include "util/macro.h"
 #include "util/ossl.h"
+#include "util/x509.h"
 
 /* Layout of SNP_LAUNCH_FINISH's ID block and ID authentication structure (SNP ABI). */
 #define ID_BLOCK_FAMILY_ID 0x30
@@ -45,34 +45,17 @@ CVM_PUBLIC void cvm_snp_id_block_params_init(struct cvm_snp_id_block_params *p)
 	p->policy = 0x30000; /* SMT allowed, reserved bit 17 set, ABI 0.0 */
 }
 
-/* The library never prompts: an encrypted key is refused instead. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
+/* The ID or author key: an EC P-384 private key, read through locked memory. */
 static int load_p384_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 {
-	CVM_CLEANUP_FCLOSE FILE *f = fopen(path, "re");
 	CVM_CLEANUP(cvm_evp_pkeyp) EVP_PKEY *k = NULL;
 	char group[64] = "";
+	int r;
 
-	if (!f)
-		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
-	k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
-	if (!k) {
-		ERR_clear_error();
-		return cvm_err_set(reterr, -EBADMSG,
-				   "'%s' is not an unencrypted PEM private key", path);
-	}
-	if (!EVP_PKEY_is_a(k, "EC") ||
-	    !EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-					    NULL) ||
-	    strcmp(group, "secp384r1"))
+	if ((r = cvm_key_load_private(path, false, &k, reterr)) < 0)
+		return r;
+	cvm_pkey_ec_group(k, group, sizeof(group));
+	if (strcmp(group, "secp384r1"))
 		return cvm_err_set(reterr, -EBADMSG, "'%s' is not an EC P-384 private key", path);
 	*ret = CVM_TAKE_PTR(k);
 	return 0;

@@ -9,10 +9,9 @@
 
 #include <cvmimg/util.h>
 
-#include "boot/keys.h"
+#include "util/keys.h"
 #include "util/hash.h"
 #include "util/ossl.h"
-
 
 /* The library never prompts: an encrypted key is refused instead. */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
@@ -32,7 +31,7 @@ static int read_secret_file(const char *path, uint8_t **ret, size_t *ret_len, cv
 	size_t len = 0;
 	int r;
 
-	r = cvm_read_file(path, BOOT_KEY_MAX_SIZE, &plain, &len, reterr);
+	r = cvm_read_file(path, CVM_KEY_FILE_MAX, &plain, &len, reterr);
 	if (r < 0)
 		return r;
 	s = cvm_secret_alloc(len + 1);
@@ -47,7 +46,7 @@ static int read_secret_file(const char *path, uint8_t **ret, size_t *ret_len, cv
 	return 0;
 }
 
-int boot_load_private_key(const char *path, bool rsa_only, EVP_PKEY **ret, cvm_err *reterr)
+int cvm_key_load_private(const char *path, bool rsa_only, EVP_PKEY **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *pem = NULL;
 	CVM_CLEANUP(cvm_biop) BIO *bio = NULL;
@@ -72,7 +71,7 @@ int boot_load_private_key(const char *path, bool rsa_only, EVP_PKEY **ret, cvm_e
 	return 0;
 }
 
-int boot_load_public_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
+int cvm_key_load_public(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE uint8_t *pem = NULL;
 	CVM_CLEANUP(cvm_biop) BIO *bio = NULL;
@@ -81,7 +80,7 @@ int boot_load_public_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 	size_t len = 0;
 	int r;
 
-	r = cvm_read_file(path, BOOT_KEY_MAX_SIZE, &pem, &len, reterr);
+	r = cvm_read_file(path, CVM_KEY_FILE_MAX, &pem, &len, reterr);
 	if (r < 0)
 		return r;
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -98,7 +97,7 @@ int boot_load_public_key(const char *path, EVP_PKEY **ret, cvm_err *reterr)
 	return 0;
 }
 
-int boot_load_cert(const char *path, X509 **ret, cvm_err *reterr)
+int cvm_cert_load(const char *path, X509 **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE uint8_t *buf = NULL;
 	CVM_CLEANUP(cvm_biop) BIO *bio = NULL;
@@ -107,7 +106,7 @@ int boot_load_cert(const char *path, X509 **ret, cvm_err *reterr)
 	size_t len = 0;
 	int r;
 
-	r = cvm_read_file(path, BOOT_KEY_MAX_SIZE, &buf, &len, reterr);
+	r = cvm_read_file(path, CVM_KEY_FILE_MAX, &buf, &len, reterr);
 	if (r < 0)
 		return r;
 	bio = BIO_new_mem_buf(buf, (int)len);
@@ -126,7 +125,7 @@ int boot_load_cert(const char *path, X509 **ret, cvm_err *reterr)
 	return 0;
 }
 
-int boot_check_key_pair(const EVP_PKEY *priv, const char *priv_path, const EVP_PKEY *pub,
+int cvm_key_pair_check(const EVP_PKEY *priv, const char *priv_path, const EVP_PKEY *pub,
 			const char *pub_path, cvm_err *reterr)
 {
 	if (EVP_PKEY_eq(priv, pub) != 1) {
