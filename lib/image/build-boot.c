@@ -128,7 +128,9 @@ static int make_cmdline(struct build *b, cvm_err *reterr)
 	CVM_CLEANUP_FREE char *base = NULL;
 	int r;
 
-	if ((r = cvm_rootconf_cmdline(b->o->templates_dir, b->luks.uuid, &base, reterr)) < 0)
+	r = b->verity ? cvm_build_verity_cmdline(b, &base, reterr)
+		      : cvm_rootconf_cmdline(b->o->templates_dir, b->luks.uuid, &base, reterr);
+	if (r < 0)
 		return r;
 	if (asprintf(&b->cmdline, "%s%s%s", base, extra && *extra ? " " : "",
 		     extra ? extra : "") < 0) {

@@ -27,6 +27,7 @@
 #include <cvmimg/disk.h>
 #include <cvmimg/err.h>
 #include <cvmimg/uki.h>
+#include <cvmimg/verity.h>
 
 #define CVM_IMAGE_DEFAULT_ESP_SIZE    (256ull << 20)
 #define CVM_IMAGE_MIN_ESP_SIZE	      (40ull << 20)
@@ -91,6 +92,7 @@ struct cvm_build_options {
 	bool have_source_date_epoch;
 	int64_t source_date_epoch; /* clamps mtimes; fixes every timestamp */
 	bool wipe;
+	bool verity; /* seal the root read-only under a dm-verity tree (cvmimg-build(1)) */
 	uint64_t max_entries; /* 0: CVM_IMAGE_DEFAULT_MAX_ENTRIES */
 	const char *kbs_url;  /* hints stored in the cvmimg-kbs token */
 	const char *kbs_resource;
@@ -158,6 +160,8 @@ struct cvm_build_result {
 	struct cvm_build_fs filesystem;
 	struct cvm_build_boot boot;
 	struct cvm_build_inputs inputs;
+	bool have_verity;
+	struct cvm_verity_params verity; /* with have_verity: as on the UKI's command line */
 };
 
 struct cvm_build_result *cvm_build_result_free(struct cvm_build_result *r); /* NULL-safe */
@@ -167,7 +171,8 @@ struct json_object;
 /*
  * The result as JSON, the document DIR/build.json holds (cvmimg-build(1),
  * FILES): {"cvmimg_version", "format", "artifacts", "disk" (a GPT), "luks" (a
- * LUKS2 header), "filesystem", "boot" (with "uki", a UKI), "inputs"}.
+ * LUKS2 header), "filesystem", "boot" (with "uki", a UKI), "inputs", and with
+ * verity "verity" (cvm_verity_params_to_json())}.
  * Returns 0 or -ENOMEM.
  */
 int cvm_build_result_to_json(const struct cvm_build_result *r, struct json_object **ret);
