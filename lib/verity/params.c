@@ -41,7 +41,10 @@ CVM_PUBLIC int cvm_verity_params_to_json(const struct cvm_verity_params *p, json
 	    cvm_json_add(o, "hash_offset", json_object_new_uint64(p->hash_offset)) < 0 ||
 	    cvm_json_add(o, "data_block_size", json_object_new_uint64(p->data_block_size)) < 0 ||
 	    cvm_json_add(o, "hash_block_size", json_object_new_uint64(p->hash_block_size)) < 0 ||
-	    cvm_json_add(o, "hash_algorithm", json_object_new_string(p->hash_algorithm)) < 0 ||
+	    cvm_json_add(o, "hash_algorithm", json_object_new_string(p->hash_algorithm)) < 0)
+		return -ENOMEM;
+	/* a UUID of zeros is one not known (the command line does not carry it) */
+	if (memcmp(p->uuid, (uint8_t[16]){0}, 16) &&
 	    cvm_json_add(o, "uuid", json_object_new_string(uuid)) < 0)
 		return -ENOMEM;
 	*ret = CVM_TAKE_PTR(o);

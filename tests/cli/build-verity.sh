@@ -116,7 +116,49 @@ veritysetup verify "$TMP/v2.img" "$TMP/v2.img" "$C_ROOT" --hash-offset="$C_OFF" 
 printf '\377' | dd of="$TMP/v2.img" bs=1 seek=$((AREA - 4096 - 1)) conv=notrunc status=none
 veritysetup verify "$TMP/v2.img" "$TMP/v2.img" "$C_ROOT" --hash-offset="$C_OFF" >"$TMP/vv" 2>&1 &&
 	fail "a changed hash block is accepted"
-rm -rf "$TMP"/v[12]*
+
+# cvmimg verity verify: the same check from the image itself, in user space
+run 0 verity verify "$TMP/v1/disk.raw" --passphrase-file "$PASS" &&
+	expect_in "$OUT" "$TMP/v1/disk.raw: verified (root hash $R1, $DB data blocks)"
+expect_empty "$ERR"
+run 0 verity verify "$TMP/v1/disk.raw" --uki "$TMP/v1/uki.efi" --passphrase-file "$PASS" --json
+[ "$(jq -c '[.verified, .superblock_matches, .root_hash_matches, .first_bad_data_block]' "$OUT")" = \
+	"[true,true,true,null]" ] || fail "verify --json: $(cat "$OUT")"
+[ "$(jq -c .verity "$OUT")" = "$(jq -c .verity "$J")" ] || fail "verify's verity object"
+run 0 inspect "$TMP/v1/disk.raw" --json
+[ "$(jq -c .verity "$OUT")" = "$(jq -c '.verity | del(.uuid)' "$J")" ] ||
+	fail "inspect's verity: $(jq -c .verity "$OUT")"
+run 0 inspect "$TMP/v1/disk.raw" && expect_in "$OUT" "verity: root hash $R1"
+printf 'wrong' >"$TMP/wrong"
+run 1 verity verify "$TMP/v1/disk.raw" --passphrase-file "$TMP/wrong" &&
+	expect_in "$ERR" "the passphrase opens no keyslot"
+expect_empty "$OUT"
+# ciphertext flipped in the block that holds /etc/hostname, then in the hash area
+ROOT_START=$(jq '.disk.partitions[1].start' "$J")
+SEG=$((ROOT_START + $(jq -r '.luks.segments["0"].offset' "$J")))
+cp --sparse=always "$TMP/v1/disk.raw" "$TMP/t.raw"
+printf 'XY' | dd of="$TMP/t.raw" bs=1 seek=$((SEG + blk * 4096 + 100)) conv=notrunc status=none
+run 1 verity verify "$TMP/t.raw" --passphrase-file "$PASS" &&
+	expect_in "$OUT" "data block $blk does not match the tree"
+cp --sparse=always "$TMP/v1/disk.raw" "$TMP/t.raw"
+printf 'XY' | dd of="$TMP/t.raw" bs=1 seek=$((SEG + HO + 4096 + 10)) conv=notrunc status=none
+run 1 verity verify "$TMP/t.raw" --passphrase-file "$PASS" --json &&
+	[ "$(jq .first_bad_hash_block "$OUT")" = 0 ] || fail "hash area: $(cat "$OUT")"
+rm -rf "$TMP"/v[12]* "$TMP/t.raw"
+
+current="verity verify: not a verity image, qcow2, usage"
+checks=$((checks + 1))
+quick_build "$TMP/p" "$TMP/rootfs.tar" >/dev/null 2>"$ERR" || fail "build: $(cat "$ERR")"
+run 3 verity verify "$TMP/p/disk.raw" --passphrase-file "$PASS" &&
+	expect_in "$ERR" "names no verity root"
+run 0 inspect "$TMP/p/disk.raw" --json
+[ "$(jq .verity "$OUT")" = null ] || fail "inspect shows verity for a plain root"
+qemu-img convert -O qcow2 "$TMP/p/disk.raw" "$TMP/p.qcow2" 2>/dev/null &&
+	run 3 verity verify "$TMP/p.qcow2" --passphrase-file "$PASS" && expect_in "$ERR" "is qcow2"
+run 2 verity verify --passphrase-file "$PASS" && expect_in "$ERR" "verify needs an IMAGE"
+run 2 verity && expect_in "$ERR" "verity"
+run 3 verity verify "$TMP/nonexistent.raw" --passphrase-file "$PASS"
+rm -rf "$TMP/p" "$TMP/p.qcow2"
 
 current="--size: the filesystem gives up room for the tree"
 checks=$((checks + 1))

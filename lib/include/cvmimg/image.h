@@ -242,13 +242,15 @@ struct cvm_inspect_result {
 	char **esp_files;	      /* paths on the ESP, without the leading '/' */
 	struct cvm_uki_info *uki;     /* EFI/BOOT/BOOTX64.EFI */
 	struct cvm_inspect_root *root; /* NULL without a passphrase */
+	bool have_verity;	       /* the UKI's .cmdline names a verity root (raw images) */
+	struct cvm_verity_params verity; /* from the .cmdline; uuid zero (not on it) */
 };
 
 struct cvm_inspect_result *cvm_inspect_result_free(struct cvm_inspect_result *r); /* NULL-safe */
 
 /*
  * As JSON (cvmimg-inspect(1)): {"image", "format", "disk" (a GPT), "luks" (a
- * LUKS2 header), "esp_files", "uki" (a UKI), ["root"]}, the GPT, LUKS2 header
+ * LUKS2 header), "esp_files", "uki" (a UKI), ["verity"], ["root"]}, the GPT, LUKS2 header
  * and UKI in the shapes `cvmimg build` and `cvmimg uki inspect` print them.
  * Returns 0 or -ENOMEM.
  */

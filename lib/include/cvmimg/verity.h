@@ -40,8 +40,8 @@ struct json_object;
 
 /*
  * {"root_hash", "salt" (hex), "data_blocks", "hash_offset", "data_block_size",
- * "hash_block_size", "hash_algorithm", "uuid"}: the "verity" object of
- * build.json and of `cvmimg inspect`. Returns 0 or -ENOMEM.
+ * "hash_block_size", "hash_algorithm", ["uuid"] (left out when zero)}: the
+ * "verity" object of build.json and of `cvmimg inspect`. Returns 0 or -ENOMEM.
  */
 int cvm_verity_params_to_json(const struct cvm_verity_params *p, struct json_object **ret);
 
@@ -66,5 +66,29 @@ struct cvm_verity_report {
 	bool root_bad;	     /* the data's tree has another root than the expected one */
 	struct cvm_verity_params found; /* what the superblock says, when it could be read */
 };
+
+struct cvm_verity_image_options {
+	const char *image_path; /* a raw disk image (disk.raw) */
+	const char *uki_path;	/* NULL: EFI/BOOT/BOOTX64.EFI on the image's ESP */
+	const char *passphrase; /* opens the LUKS2 root (secret) */
+	size_t passphrase_len;
+};
+
+/*
+ * Check a built image as the kernel would, in user space: take the root
+ * hash, salt, data block count and hash offset from the UKI's .cmdline,
+ * unlock the LUKS2 root with the passphrase (libcryptsetup on a copy of the
+ * header in memory, no device-mapper), decrypt the data segment block by
+ * block in memory, and check the superblock, every data block and every hash
+ * block against the root hash (cvm_verity_verify()). Returns 0 with the
+ * parameters in *@ret_params and the verdict in *@ret (ret->ok false when the
+ * check failed: a verdict, not an error); -ENOENT when the UKI names no
+ * verity root or a file is missing; -EKEYREJECTED for a wrong passphrase;
+ * -EBADMSG for an image that is not one of ours or is qcow2; other negative
+ * errno for I/O errors.
+ */
+int cvm_verity_image_verify(const struct cvm_verity_image_options *o,
+			    struct cvm_verity_params *ret_params, struct cvm_verity_report *ret,
+			    cvm_err *reterr);
 
 #endif
