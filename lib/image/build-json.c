@@ -95,6 +95,8 @@ static json_object *initrd(const struct cvm_build_boot *b)
 		add_str(i, "compression", b->initrd_compression);
 		json_object_object_add(i, "can_unlock_luks",
 				       json_object_new_boolean(b->initrd_can_unlock));
+		if (b->initrd_can_open_verity)
+			json_object_object_add(i, "can_open_verity", json_object_new_boolean(true));
 	}
 	return i;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <cvmimg/cleanup.h>
+#include <cvmimg/initrd.h>
 #include <cvmimg/util.h>
 
 #include "crypt/io-manager.h"
@@ -202,4 +203,20 @@ int cvm_build_verity_cmdline(struct build *b, char **ret, cvm_err *reterr)
 	snprintf(offset, sizeof(offset), "%llu", (unsigned long long)p->hash_offset);
 	return cvm_template_read_line(b->o->templates_dir, "cmdline-verity", vars,
 				      CVM_ARRAY_SIZE(vars), ret, reterr);
+}
+
+int cvm_build_verity_check_initrd(struct build *b, const struct cvm_initrd_info *info,
+				  const char *name, cvm_err *reterr)
+{
+	const char *missing = NULL;
+
+	b->res->boot.initrd_can_open_verity = cvm_initrd_can_open_verity(info, &missing);
+	if (b->res->boot.initrd_can_open_verity)
+		return 0;
+	return cvm_err_set(reterr, -EBADMSG,
+			   "the initrd '%s' cannot open the verity root (%s): for "
+			   "initramfs-tools, install cvmimg's hook and script "
+			   "(templates/initramfs-tools) in the rootfs and run update-initramfs; "
+			   "for dracut, its systemd-veritysetup; or pass --initrd",
+			   name, missing);
 }

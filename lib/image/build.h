@@ -69,6 +69,9 @@ int cvm_build_verity_begin(struct build *b, struct cvm_crypt_io_params *cp,
 			   struct cvm_ext4_geometry *g, cvm_err *reterr);
 int cvm_build_verity_seal(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr);
 int cvm_build_verity_cmdline(struct build *b, char **ret, cvm_err *reterr);
+struct cvm_initrd_info;
+int cvm_build_verity_check_initrd(struct build *b, const struct cvm_initrd_info *info,
+				  const char *name, cvm_err *reterr);
 void cvm_build_verity_free(struct cvm_build_verity *v);
 
 /* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */

@@ -11,6 +11,26 @@ for t in veritysetup objcopy dumpe2fs; do
 done
 make_rootfs "$TMP/rootfs.tar"
 
+# the build refuses an initrd that cannot open the verity root, naming what it lacks
+current="initrd check"
+checks=$((checks + 1))
+quick_build "$TMP/n" "$TMP/rootfs.tar" --verity >/dev/null 2>"$ERR" && fail "built with a plain initrd"
+grep -qF "cannot open the verity root (no dm-verity kernel module)" "$ERR" || fail "$(cat "$ERR")"
+[ -e "$TMP/n/disk.raw" ] && fail "a disk.raw after a refused initrd"
+# from now on the tiny initrd also holds what the build looks for: veritysetup,
+# dm-verity and cvmimg's local-top script (templates/initramfs-tools)
+d=$TMP/tiny-initrd-root
+mkdir -p "$d/scripts/local-top"
+echo x >"$d/usr/sbin/veritysetup"
+echo x >"$d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md/dm-verity.ko"
+cp "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/scripts/local-top/cvmimg-verity" "$d/scripts/local-top/"
+(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$TMP/tiny.initrd"
+rm "$d/scripts/local-top/cvmimg-verity"
+(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$TMP/no-script.initrd"
+quick_build "$TMP/n" "$TMP/rootfs.tar" --verity --initrd "$TMP/no-script.initrd" >/dev/null 2>"$ERR" &&
+	fail "built without the cvmimg-verity script"
+grep -qF "(no cvmimg-verity script of initramfs-tools)" "$ERR" || fail "$(cat "$ERR")"
+
 # a value from the UKI's command line: word=VALUE, or an option of systemd.verity_root_options
 cmdline_word() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p" | tail -n1; }
 verity_option() { cmdline_word "$1" systemd.verity_root_options | tr ',' '\n' | sed -n "s/^$2=//p"; }
@@ -39,6 +59,7 @@ rm -rf "$TMP/v3" "$TMP/v3.json"
 current="build.json verity object"
 checks=$((checks + 1))
 J=$TMP/v1.json
+[ "$(jq .boot.initrd.can_open_verity "$J")" = true ] || fail "initrd.can_open_verity"
 [ "$(jq -r '.verity | keys_unsorted | join(",")' "$J")" = \
 	"root_hash,salt,data_blocks,hash_offset,data_block_size,hash_block_size,hash_algorithm,uuid" ] ||
 	fail "keys: $(jq -c '.verity | keys_unsorted' "$J")"

@@ -128,6 +128,7 @@ struct cvm_build_boot {
 	char kernel_source[300], initrd_source[300]; /* "rootfs:/boot/..." or "file:..." */
 	uint8_t kernel_sha256[32], initrd_sha256[32];
 	bool initrd_checked, initrd_can_unlock;
+	bool initrd_can_open_verity; /* with --verity */
 	char initrd_flavour[24], initrd_compression[16];
 	char *cmdline;
 	char os[128]; /* PRETTY_NAME of os-release, "" if none */
