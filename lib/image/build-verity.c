@@ -53,23 +53,25 @@ void cvm_build_verity_free(struct cvm_build_verity *v)
 	free(v);
 }
 
-static uint64_t area_blocks_mib(uint64_t fs_blocks, cvm_err *reterr, int *r)
+/* Blocks of superblock and tree for @fs_blocks of data, rounded up to whole MiB. */
+static int area_blocks(uint64_t fs_blocks, uint64_t *ret, cvm_err *reterr)
 {
 	struct cvm_verity_geometry g;
+	int r = cvm_verity_geometry(fs_blocks, &g, reterr);
 
-	if ((*r = cvm_verity_geometry(fs_blocks, &g, reterr)) < 0)
-		return 0;
-	return CVM_ALIGN_UP(g.area_bytes, CVM_MIB) / CVM_VERITY_BLOCK;
+	if (r < 0)
+		return r;
+	*ret = CVM_ALIGN_UP(g.area_bytes, CVM_MIB) / CVM_VERITY_BLOCK;
+	return 0;
 }
 
 int cvm_build_verity_plan(struct build *b, cvm_err *reterr)
 {
 	struct cvm_layout *l = &b->layout, n;
-	uint64_t fs = l->fs_blocks, inodes = l->fs_inodes, area;
+	uint64_t fs = l->fs_blocks, inodes = l->fs_inodes, area = 0;
 	int r;
 
-	area = area_blocks_mib(fs, reterr, &r);
-	if (r < 0)
+	if ((r = area_blocks(fs, &area, reterr)) < 0)
 		return r;
 	if (!b->o->size) { /* the disk grows by the hash area */
 		if ((r = cvm_layout_compute(0, l->esp_size, fs + area, &n, reterr)) < 0)
