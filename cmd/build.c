@@ -262,6 +262,8 @@ static int parse_args(struct build_args *a, struct build_seal *seal, int argc, c
 			   "ESP file EFI/Linux/NAME.efi (default from os-release)"),
 		CLI_STRING("stub", 0, "FILE", &o->stub_path, "systemd-stub to use"),
 		CLI_FLAG("wipe", 0, &o->wipe, "fill free space with encrypted zeros (no holes)"),
+		CLI_FLAG("verity", 0, &o->verity,
+			 "seal the root read-only under a dm-verity tree"),
 		CLI_U64("max-entries", 0, "N", &o->max_entries, 1, UINT32_MAX,
 			"refuse archives with more entries (10000000)"),
 		BUILD_SEAL_OPTIONS(seal, o),

@@ -11,5 +11,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
 int cmd_verify_report(int argc, char **argv);
+int cmd_verity(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const struct {
 	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
 	{ "verify-report", cmd_verify_report,
 	  "verify an SEV-SNP report or TDX quote against pinned vendor roots" },
+	{ "verity", cmd_verity, "check the dm-verity root of a built image in user space" },
 };
 
 static void usage(FILE *out)

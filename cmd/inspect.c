@@ -82,6 +82,16 @@ static void print_disk(const struct cvm_inspect_result *r)
 		printf("\n");
 	}
 	print_luks(&r->luks);
+	if (r->have_verity) {
+		char root[65], salt[2 * CVM_VERITY_SALT_MAX + 1];
+
+		cvm_hex_encode(r->verity.root_hash, 32, root);
+		cvm_hex_encode(r->verity.salt, r->verity.salt_len, salt);
+		printf("verity: root hash %s\n        %llu data blocks, hash offset %llu, %s, salt "
+		       "%s\n",
+		       root, (unsigned long long)r->verity.data_blocks,
+		       (unsigned long long)r->verity.hash_offset, r->verity.hash_algorithm, salt);
+	}
 }
 
 static void print_root(const struct cvm_inspect_root *root, bool list)

@@ -160,7 +160,17 @@ static void note_path(struct cvm_initrd_info *info, const char *p)
 		note_kernel_version(info, sub);
 		if (strstr(sub, "/dm-crypt.ko"))
 			info->has_dm_crypt = true;
+		if (strstr(sub, "/dm-verity.ko"))
+			info->has_dm_verity = true;
 	}
+	if (!strcmp(p, "sbin/veritysetup") || !strcmp(p, "usr/sbin/veritysetup") ||
+	    !strcmp(p, "bin/veritysetup") || !strcmp(p, "usr/bin/veritysetup"))
+		info->has_veritysetup = true;
+	if (!strcmp(p, "lib/systemd/systemd-veritysetup") ||
+	    !strcmp(p, "usr/lib/systemd/systemd-veritysetup"))
+		info->has_systemd_veritysetup = true;
+	if (!strcmp(p, "scripts/local-top/cvmimg-verity"))
+		info->has_verity_script = true;
 	if (is_cryptsetup_binary(p))
 		info->has_cryptsetup = true;
 	if (is_systemd_cryptsetup(p))
@@ -197,6 +207,8 @@ static int scan_builtin(struct src *s, struct scan *st, uint32_t size)
 	buf[size] = '\0';
 	if (strstr(buf, "/dm-crypt.ko"))
 		st->info->has_dm_crypt = true;
+	if (strstr(buf, "/dm-verity.ko"))
+		st->info->has_dm_verity = true;
 	return 0;
 }
 
@@ -371,6 +383,25 @@ CVM_PUBLIC bool cvm_initrd_can_unlock_luks(const struct cvm_initrd_info *info,
 		missing = "no dm-crypt kernel module";
 	else if (info->flavour == CVM_INITRD_INITRAMFS_TOOLS && !info->has_cryptroot)
 		missing = "no cryptroot script of initramfs-tools";
+	if (ret_missing)
+		*ret_missing = missing;
+	return !missing;
+}
+
+CVM_PUBLIC bool cvm_initrd_can_open_verity(const struct cvm_initrd_info *info,
+					   const char **ret_missing)
+{
+	const char *missing = NULL;
+	bool itools = info->flavour == CVM_INITRD_INITRAMFS_TOOLS;
+
+	if (!info->has_dm_verity)
+		missing = "no dm-verity kernel module";
+	else if (itools && !info->has_veritysetup)
+		missing = "no veritysetup binary";
+	else if (itools && !info->has_verity_script)
+		missing = "no cvmimg-verity script of initramfs-tools";
+	else if (!itools && !info->has_systemd_veritysetup && !info->has_veritysetup)
+		missing = "no systemd-veritysetup";
 	if (ret_missing)
 		*ret_missing = missing;
 	return !missing;

@@ -43,6 +43,8 @@ struct crypt_io {
 	uint64_t offset;
 	uint64_t nsectors;
 	struct cvm_xts *xts;
+	cvm_crypt_io_observer observe;
+	void *observe_data;
 	uint64_t **written; /* chunk pointers, allocated when first touched */
 	uint64_t nchunks;
 	uint64_t sectors_written;
@@ -58,6 +60,8 @@ static struct {
 	int fd;
 	uint64_t offset, size;
 	uint8_t *key; /* secure memory */
+	cvm_crypt_io_observer observe;
+	void *observe_data;
 } pending;
 
 void cvm_crypt_io_unprepare(void)
@@ -78,6 +82,8 @@ int cvm_crypt_io_prepare(const struct cvm_crypt_io_params *p, cvm_err *reterr)
 	pending.fd = p->fd;
 	pending.offset = p->offset;
 	pending.size = p->size;
+	pending.observe = p->observe;
+	pending.observe_data = p->observe_data;
 	pending.set = true;
 	return 0;
 }
@@ -125,6 +131,8 @@ static errcode_t put_sectors(struct crypt_io *c, uint64_t s, const uint8_t *plai
 		uint64_t k = n < BATCH_SECTORS ? n : BATCH_SECTORS;
 		int r;
 
+		if (c->observe && c->observe(c->observe_data, s, plain, k) < 0)
+			return EXT2_ET_NO_MEMORY;
 		if (cvm_xts_crypt(c->xts, true, s * SECTOR, plain, c->batch, k * SECTOR) < 0)
 			return EXT2_ET_SHORT_WRITE;
 		r = cvm_pwrite_full(c->fd, c->batch, k * SECTOR, c->offset + s * SECTOR);
@@ -405,6 +413,8 @@ static errcode_t crypt_alloc(struct crypt_io **ret)
 	c->fd = pending.fd;
 	c->offset = pending.offset;
 	c->nsectors = pending.size / SECTOR;
+	c->observe = pending.observe;
+	c->observe_data = pending.observe_data;
 	c->nchunks = (c->nsectors + CHUNK_SECTORS - 1) / CHUNK_SECTORS;
 	c->written = calloc(c->nchunks, sizeof(*c->written));
 	c->cache_mem = calloc(CACHE_SLOTS, SECTOR);
@@ -473,11 +483,12 @@ uint64_t cvm_crypt_io_sectors_written(io_channel ch)
 	return c ? c->sectors_written : 0;
 }
 
-int cvm_crypt_io_wipe(io_channel ch, cvm_crypt_io_wipe_progress progress, void *userdata,
-		      cvm_err *reterr)
+int cvm_crypt_io_wipe_first(io_channel ch, uint64_t nsectors, cvm_crypt_io_wipe_progress progress,
+			    void *userdata, cvm_err *reterr)
 {
 	struct crypt_io *c = priv(ch);
 	CVM_CLEANUP_FREE uint8_t *zero = calloc(BATCH_SECTORS, SECTOR);
+	uint64_t end;
 	errcode_t e;
 
 	if (!c)
@@ -486,19 +497,26 @@ int cvm_crypt_io_wipe(io_channel ch, cvm_crypt_io_wipe_progress progress, void *
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if ((e = cache_flush(c)))
 		return cvm_err_set(reterr, -EIO, "cannot write the image: %s", error_message(e));
-	for (uint64_t s = 0; s < c->nsectors;) {
+	end = nsectors < c->nsectors ? nsectors : c->nsectors;
+	for (uint64_t s = 0; s < end;) {
 		uint64_t n = 0;
 
-		while (s < c->nsectors && is_written(c, s))
+		while (s < end && is_written(c, s))
 			s++;
-		while (s + n < c->nsectors && n < BATCH_SECTORS && !is_written(c, s + n))
+		while (s + n < end && n < BATCH_SECTORS && !is_written(c, s + n))
 			n++;
 		if (n && (e = put_sectors(c, s, zero, n)))
 			return cvm_err_set(reterr, -EIO, "cannot wipe the image: %s",
 					   error_message(e));
 		s += n;
-		if (progress && (n || s >= c->nsectors) && progress(s, c->nsectors, userdata))
+		if (progress && (n || s >= end) && progress(s, end, userdata))
 			return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	}
 	return 0;
+}
+
+int cvm_crypt_io_wipe(io_channel ch, cvm_crypt_io_wipe_progress progress, void *userdata,
+		      cvm_err *reterr)
+{
+	return cvm_crypt_io_wipe_first(ch, UINT64_MAX, progress, userdata, reterr);
 }

@@ -21,11 +21,21 @@
 
 #include <cvmimg/err.h>
 
+/*
+ * Sees the plaintext of @n sectors from sector @first as they go to the disk,
+ * each time they do (the last call for a sector has its final content). A
+ * negative return fails the write.
+ */
+typedef int (*cvm_crypt_io_observer)(void *userdata, uint64_t first, const uint8_t *plain,
+				     uint64_t n);
+
 struct cvm_crypt_io_params {
 	int fd;		    /* the image, open read-write; not closed by the channel */
 	uint64_t offset;    /* byte offset of the data segment in @fd (4096-aligned) */
 	uint64_t size;	    /* bytes in the segment (multiple of 4096) */
 	const uint8_t *key; /* 64-byte volume key */
+	cvm_crypt_io_observer observe; /* NULL: none */
+	void *observe_data;
 };
 
 extern io_manager cvm_crypt_io_manager;
@@ -50,6 +60,10 @@ typedef int (*cvm_crypt_io_wipe_progress)(uint64_t done, uint64_t total, void *u
  */
 int cvm_crypt_io_wipe(io_channel ch, cvm_crypt_io_wipe_progress progress, void *userdata,
 		      cvm_err *reterr);
+
+/* The same for the first @nsectors sectors of the segment only. */
+int cvm_crypt_io_wipe_first(io_channel ch, uint64_t nsectors, cvm_crypt_io_wipe_progress progress,
+			    void *userdata, cvm_err *reterr);
 
 /* Sectors written so far (each 4096 bytes). */
 uint64_t cvm_crypt_io_sectors_written(io_channel ch);

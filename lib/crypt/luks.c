@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -12,6 +13,7 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 #include <cvmimg/json.h>
+#include <cvmimg/util.h>
 
 #include "util/log-internal.h"
 #include "crypt/luks.h"
@@ -208,5 +210,78 @@ int cvm_luks_write_header(int fd, uint64_t part_offset, uint64_t part_size, cons
 	if (r < 0)
 		return cvm_err_set_errno(reterr, r, "cannot copy the LUKS2 header into the image");
 	*ret = info;
+	return 0;
+}
+
+/* The partition's header area in a memory file, sized like the partition (sparse). */
+static int header_memfd(int fd, uint64_t part_offset, uint64_t part_size, int *ret,
+			cvm_err *reterr)
+{
+	CVM_CLEANUP_CLOSE int m = memfd_create("cvmimg-luks-header", MFD_CLOEXEC);
+	int r;
+
+	if (m < 0)
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot create a memory file");
+	if (ftruncate(m, (off_t)part_size) < 0)
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot size a memory file");
+	if ((r = cvm_copy_range_sparse(fd, part_offset, m, 0, CVM_LUKS_DATA_OFFSET)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot read the LUKS2 header");
+	*ret = m;
+	m = -1;
+	return 0;
+}
+
+static int check_cipher(struct crypt_device *cd, cvm_err *reterr)
+{
+	const char *cipher = crypt_get_cipher(cd), *mode = crypt_get_cipher_mode(cd);
+
+	if (!cipher || !mode || strcmp(cipher, "aes") || strcmp(mode, "xts-plain64") ||
+	    crypt_get_volume_key_size(cd) != CVM_LUKS_VOLUME_KEY_SIZE ||
+	    crypt_get_sector_size(cd) != CVM_LUKS_SECTOR)
+		return cvm_err_set(reterr, -EBADMSG,
+				   "the LUKS2 data is not aes-xts-plain64 with a 64-byte key and "
+				   "4096-byte sectors");
+	return 0;
+}
+
+int cvm_luks_unlock(int fd, uint64_t part_offset, uint64_t part_size, const char *pass,
+		    size_t pass_len, uint8_t **ret_key, uint64_t *ret_data_offset,
+		    uint64_t *ret_data_size, cvm_err *reterr)
+{
+	CVM_CLEANUP(cvm_cryptp) struct crypt_device *cd = NULL;
+	CVM_CLEANUP_CLOSE int m = -1;
+	uint8_t *key;
+	size_t key_len = CVM_LUKS_VOLUME_KEY_SIZE;
+	struct luks_log l = {{0}};
+	char dev[64];
+	int r;
+
+	if (fd < 0 || !pass || !ret_key || part_size <= CVM_LUKS_DATA_OFFSET)
+		return cvm_err_set(reterr, -EINVAL, "invalid arguments to unlock LUKS2");
+	if ((r = header_memfd(fd, part_offset, part_size, &m, reterr)) < 0)
+		return r;
+	snprintf(dev, sizeof(dev), "/proc/self/fd/%d", m);
+	if ((r = crypt_init(&cd, dev)) < 0)
+		return cvm_err_set_errno(reterr, r, "cannot read the LUKS2 header");
+	crypt_set_log_callback(cd, log_cb, &l);
+	crypt_volume_key_keyring(cd, 0);
+	if ((r = crypt_load(cd, CRYPT_LUKS2, NULL)) < 0)
+		return cvm_err_set(reterr, -EBADMSG, "no LUKS2 header in the root partition%s%s",
+				   l.last_error[0] ? ": " : "", l.last_error);
+	if ((r = check_cipher(cd, reterr)) < 0)
+		return r;
+	if (!(key = cvm_secret_alloc(CVM_LUKS_VOLUME_KEY_SIZE)))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)key, &key_len, pass, pass_len);
+	if (r < 0 || key_len != CVM_LUKS_VOLUME_KEY_SIZE) {
+		cvm_secret_free(key);
+		if (r == -EPERM || r == -ENOENT)
+			return cvm_err_set(reterr, -EKEYREJECTED,
+					   "the passphrase opens no keyslot of the LUKS2 header");
+		return luks_fail(reterr, r, &l, "cannot unlock the LUKS2 header");
+	}
+	*ret_key = key;
+	*ret_data_offset = crypt_get_data_offset(cd) * 512;
+	*ret_data_size = part_size - *ret_data_offset;
 	return 0;
 }

@@ -58,4 +58,19 @@ int cvm_luks_write_header(int fd, uint64_t part_offset, uint64_t part_size, cons
 			  const struct cvm_luks_params *p, struct cvm_luks_info *ret,
 			  cvm_err *reterr);
 
+/*
+ * The volume key of the LUKS2 header at @part_offset of @fd, unlocked with
+ * @pass in any keyslot: the header (the @part_size partition's first
+ * CVM_LUKS_DATA_OFFSET bytes) is copied into a memory file for
+ * libcryptsetup, never to disk. Only aes-xts-plain64 with a 64-byte key and
+ * 4096-byte sectors is accepted. *@ret_key is secure memory
+ * (cvm_secret_free()); *@ret_data_offset and *@ret_data_size are the data
+ * segment's, in bytes from the partition start. Returns 0; -EKEYREJECTED for
+ * a wrong passphrase; -EBADMSG for a header that is not LUKS2 or encrypts
+ * otherwise; -EIO and others for read errors.
+ */
+int cvm_luks_unlock(int fd, uint64_t part_offset, uint64_t part_size, const char *pass,
+		    size_t pass_len, uint8_t **ret_key, uint64_t *ret_data_offset,
+		    uint64_t *ret_data_size, cvm_err *reterr);
+
 #endif

@@ -38,22 +38,25 @@ static uint64_t needed_blocks(const struct cvm_ext4_need *n)
 	       n->slow_symlinks + n->xattr_blocks + 64;
 }
 
-uint64_t cvm_ext4_inodes_for(const struct cvm_ext4_need *n, uint64_t blocks)
+uint64_t cvm_ext4_inodes_for(const struct cvm_ext4_need *n, uint64_t blocks, bool read_only)
 {
 	uint64_t want = n->entries + n->entries / 4 + 1024, dflt = blocks / 4;
 
+	if (read_only) /* the directories the archive lacks and lost+found fit in the slack */
+		return n->entries + n->entries / 64 + 64;
 	return want > dflt ? want : dflt;
 }
 
-int cvm_ext4_auto_size(const struct cvm_ext4_need *n, uint64_t *ret_blocks, uint64_t *ret_inodes,
-		       cvm_err *reterr)
+int cvm_ext4_auto_size(const struct cvm_ext4_need *n, bool read_only, uint64_t *ret_blocks,
+		       uint64_t *ret_inodes, cvm_err *reterr)
 {
 	uint64_t need = needed_blocks(n);
-	uint64_t want = need + need / 4 + (64 * CVM_MIB) / CVM_EXT4_BLOCK;
+	uint64_t want = read_only ? need + need / 32 + CVM_MIB / CVM_EXT4_BLOCK
+				  : need + need / 4 + (64 * CVM_MIB) / CVM_EXT4_BLOCK;
 	uint64_t blocks = want;
 
 	for (int i = 0; i < 16; i++) {
-		uint64_t inodes = cvm_ext4_inodes_for(n, blocks), room;
+		uint64_t inodes = cvm_ext4_inodes_for(n, blocks, read_only), room;
 		int r;
 
 		if (blocks < CVM_EXT4_MIN_BLOCKS)
@@ -61,12 +64,12 @@ int cvm_ext4_auto_size(const struct cvm_ext4_need *n, uint64_t *ret_blocks, uint
 		if (inodes > blocks) /* ext4 holds at most one inode per block */
 			blocks = inodes;
 		blocks = (blocks + 255) & ~(uint64_t)255; /* whole MiB */
-		if ((r = cvm_ext4_capacity(blocks, cvm_ext4_inodes_for(n, blocks), &room, reterr)) <
-		    0)
+		inodes = cvm_ext4_inodes_for(n, blocks, read_only);
+		if ((r = cvm_ext4_capacity(blocks, inodes, read_only, &room, reterr)) < 0)
 			return r;
 		if (room >= want) {
 			*ret_blocks = blocks;
-			*ret_inodes = cvm_ext4_inodes_for(n, blocks);
+			*ret_inodes = inodes;
 			return 0;
 		}
 		blocks += want - room;

@@ -7,6 +7,7 @@
 #ifndef CVM_EXT4_SIZING_H
 #define CVM_EXT4_SIZING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <cvmimg/err.h>
@@ -26,14 +27,20 @@ struct cvm_ext4_need {
 /* Count one more entry. */
 void cvm_ext4_need_add(struct cvm_ext4_need *n, const struct cvm_fs_entry *e);
 
-/* Inodes for @blocks blocks: the entries plus a quarter, at least one per 16 KiB. */
-uint64_t cvm_ext4_inodes_for(const struct cvm_ext4_need *n, uint64_t blocks);
+/*
+ * Inodes for @blocks blocks: the entries plus a quarter, at least one per 16
+ * KiB; @read_only (a filesystem never written after the build): the entries
+ * plus a sixty-fourth plus 64.
+ */
+uint64_t cvm_ext4_inodes_for(const struct cvm_ext4_need *n, uint64_t blocks, bool read_only);
 
 /*
  * The size that holds what @n counted plus a quarter more plus 64 MiB, in
- * whole MiB, and its inode count. -EFBIG if no size converges.
+ * whole MiB, and its inode count; @read_only (the geometry's, no journal):
+ * plus a thirty-second and 1 MiB only, since nothing is added after the
+ * build and every free block is written anyway. -EFBIG if no size converges.
  */
-int cvm_ext4_auto_size(const struct cvm_ext4_need *n, uint64_t *ret_blocks, uint64_t *ret_inodes,
-		       cvm_err *reterr);
+int cvm_ext4_auto_size(const struct cvm_ext4_need *n, bool read_only, uint64_t *ret_blocks,
+		       uint64_t *ret_inodes, cvm_err *reterr);
 
 #endif

@@ -446,10 +446,11 @@ int cvm_ext4_add(struct cvm_ext4 *w, const struct cvm_fs_entry *e, cvm_err *rete
 	return create_entry(w, parent, name, len, e, reterr);
 }
 
-static void set_features(struct ext2_super_block *p)
+static void set_features(struct ext2_super_block *p, bool read_only)
 {
 	ext2fs_set_feature_xattr(p);
-	ext2fs_set_feature_resize_inode(p);
+	if (!read_only)
+		ext2fs_set_feature_resize_inode(p);
 	ext2fs_set_feature_dir_index(p);
 	ext2fs_set_feature_filetype(p);
 	ext2fs_set_feature_extents(p);
@@ -487,7 +488,8 @@ static void set_super(ext2_filsys fs, const struct cvm_ext4_geometry *g)
 	ext2fs_mark_super_dirty(fs);
 }
 
-static void make_param(uint64_t blocks, uint64_t inodes, struct ext2_super_block *param)
+static void make_param(uint64_t blocks, uint64_t inodes, bool read_only,
+		       struct ext2_super_block *param)
 {
 	if (!inodes)
 		inodes = blocks / 4; /* one per 16 KiB */
@@ -500,10 +502,11 @@ static void make_param(uint64_t blocks, uint64_t inodes, struct ext2_super_block
 	param->s_inodes_count = (uint32_t)inodes;
 	param->s_log_groups_per_flex = 4;
 	param->s_desc_size = EXT2_MIN_DESC_SIZE_64BIT;
-	set_features(param);
+	set_features(param, read_only);
 }
 
-int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_err *reterr)
+int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, bool read_only, uint64_t *ret_free,
+		      cvm_err *reterr)
 {
 	struct ext2_super_block param = {0};
 	ext2_filsys fs = NULL;
@@ -513,7 +516,7 @@ int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_
 
 	if (blocks < 4096 || blocks >= (1ull << 32))
 		return cvm_err_set(reterr, -EINVAL, "invalid filesystem size");
-	make_param(blocks, inodes, &param);
+	make_param(blocks, inodes, read_only, &param);
 	/* a layout in memory only: nothing is written to /dev/null before ext2fs_free */
 	e = ext2fs_initialize("/dev/null", EXT2_FLAG_64BITS, &param, unix_io_manager, &fs);
 	if (!e)
@@ -524,7 +527,7 @@ int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_
 		return cvm_ext4_err(reterr, e, "cannot lay out a filesystem of %llu blocks",
 				    (unsigned long long)blocks);
 	}
-	journal = ext2fs_default_journal_size(blocks);
+	journal = read_only ? 0 : ext2fs_default_journal_size(blocks);
 	overhead =
 	    (journal > 0 ? (uint64_t)journal : 0) + 64; /* + root, lost+found, resize inode */
 	*ret_free = ext2fs_free_blocks_count(fs->super) > overhead
@@ -562,6 +565,8 @@ static int make_skeleton(struct cvm_ext4 *w, cvm_err *reterr)
 	ext2fs_inode_alloc_stats2(fs, EXT2_BAD_INO, +1, 0);
 	if ((e = ext2fs_update_bb_inode(fs, NULL)))
 		return cvm_ext4_err(reterr, e, "cannot create the bad blocks inode");
+	if (!ext2fs_has_feature_resize_inode(fs->super))
+		return 0; /* read-only: no resize inode, no journal */
 	if ((e = ext2fs_create_resize_inode(fs)))
 		return cvm_ext4_err(reterr, e, "cannot create the resize inode");
 	if ((e = ext2fs_get_journal_params(&jp, fs)) ||
@@ -580,7 +585,7 @@ int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_
 
 	if (!name || !manager || !g || !ret || g->blocks < 4096 || g->blocks >= (1ull << 32))
 		return cvm_err_set(reterr, -EINVAL, "invalid filesystem geometry");
-	make_param(g->blocks, g->inodes, &param);
+	make_param(g->blocks, g->inodes, g->read_only, &param);
 	if (!(w = calloc(1, sizeof(*w))) || !(w->names = cvm_pathmap_new()) ||
 	    !(w->dblock = malloc(CVM_EXT4_BLOCK)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
@@ -614,6 +619,15 @@ void cvm_ext4_usage(const struct cvm_ext4 *w, uint64_t *ret_blocks, uint64_t *re
 io_channel cvm_ext4_channel(struct cvm_ext4 *w)
 {
 	return w->fs->io;
+}
+
+void cvm_ext4_mark_zeroed(struct cvm_ext4 *w)
+{
+	for (dgrp_t g = 0; g < w->fs->group_desc_count; g++) {
+		ext2fs_bg_flags_set(w->fs, g, EXT2_BG_INODE_ZEROED);
+		ext2fs_group_desc_csum_set(w->fs, g);
+	}
+	ext2fs_mark_super_dirty(w->fs);
 }
 
 struct cvm_ext4 *cvm_ext4_free(struct cvm_ext4 *w)

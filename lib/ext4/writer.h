@@ -38,6 +38,13 @@ struct cvm_ext4_geometry {
 	uint8_t hash_seed[16];
 	const char *label; /* at most 16 bytes; NULL: none */
 	int64_t now;	   /* superblock times and directories the archive lacks */
+	/*
+	 * A root sealed read-only after the build (dm-verity): no journal and no
+	 * resize inode, so nothing is replayed, resized or left unwritten for
+	 * them; the caller writes every other block (cvm_crypt_io_wipe_first)
+	 * and then calls cvm_ext4_mark_zeroed().
+	 */
+	bool read_only;
 };
 
 /*
@@ -45,7 +52,8 @@ struct cvm_ext4_geometry {
  * (0: the default), once group metadata, the journal and the special inodes
  * are placed. Computed with libext2fs's own layout, in memory.
  */
-int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, uint64_t *ret_free, cvm_err *reterr);
+int cvm_ext4_capacity(uint64_t blocks, uint64_t inodes, bool read_only, uint64_t *ret_free,
+		      cvm_err *reterr);
 
 /* Create the filesystem on @name opened with @manager. */
 int cvm_ext4_create(const char *name, io_manager manager, const struct cvm_ext4_geometry *g,
@@ -71,6 +79,12 @@ void cvm_ext4_usage(const struct cvm_ext4 *w, uint64_t *ret_blocks, uint64_t *re
 
 /* The filesystem's I/O channel (for cvm_crypt_io_wipe before closing). */
 io_channel cvm_ext4_channel(struct cvm_ext4 *w);
+
+/*
+ * Record that every inode table holds zeros (the caller wrote them): the
+ * kernel then has no lazy initialisation left to do, even mounted read-write.
+ */
+void cvm_ext4_mark_zeroed(struct cvm_ext4 *w);
 
 /* Write everything out and close. The handle is freed either way. */
 int cvm_ext4_close(struct cvm_ext4 *w, cvm_err *reterr);

@@ -112,13 +112,15 @@ static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_er
 		 cvm_initrd_flavour_to_string(info.flavour));
 	snprintf(b->res->boot.initrd_compression, sizeof(b->res->boot.initrd_compression), "%s",
 		 info.compression[info.segments - 1]);
-	if (b->res->boot.initrd_can_unlock || b->o->skip_initrd_check)
+	if (b->o->skip_initrd_check)
 		return 0;
-	return cvm_err_set(reterr, -EBADMSG,
-			   "the initrd '%s' cannot unlock the encrypted root (%s): install "
-			   "cryptsetup-initramfs (initramfs-tools) or cryptsetup with dracut in "
-			   "the rootfs, or pass --initrd",
-			   name, missing);
+	if (!b->res->boot.initrd_can_unlock)
+		return cvm_err_set(reterr, -EBADMSG,
+				   "the initrd '%s' cannot unlock the encrypted root (%s): install "
+				   "cryptsetup-initramfs (initramfs-tools) or cryptsetup with dracut "
+				   "in the rootfs, or pass --initrd",
+				   name, missing);
+	return b->verity ? cvm_build_verity_check_initrd(b, &info, name, reterr) : 0;
 }
 
 /* What the encrypted root needs, for initramfs-tools (cryptopts) and dracut/systemd (rd.luks). */
@@ -128,7 +130,9 @@ static int make_cmdline(struct build *b, cvm_err *reterr)
 	CVM_CLEANUP_FREE char *base = NULL;
 	int r;
 
-	if ((r = cvm_rootconf_cmdline(b->o->templates_dir, b->luks.uuid, &base, reterr)) < 0)
+	r = b->verity ? cvm_build_verity_cmdline(b, &base, reterr)
+		      : cvm_rootconf_cmdline(b->o->templates_dir, b->luks.uuid, &base, reterr);
+	if (r < 0)
 		return r;
 	if (asprintf(&b->cmdline, "%s%s%s", base, extra && *extra ? " " : "",
 		     extra ? extra : "") < 0) {

@@ -95,6 +95,8 @@ static json_object *initrd(const struct cvm_build_boot *b)
 		add_str(i, "compression", b->initrd_compression);
 		json_object_object_add(i, "can_unlock_luks",
 				       json_object_new_boolean(b->initrd_can_unlock));
+		if (b->initrd_can_open_verity)
+			json_object_object_add(i, "can_open_verity", json_object_new_boolean(true));
 	}
 	return i;
 }
@@ -155,6 +157,12 @@ CVM_PUBLIC int cvm_build_result_to_json(const struct cvm_build_result *r, json_o
 	    cvm_json_add(o, "boot", boot(&r->boot)) < 0 ||
 	    cvm_json_add(o, "inputs", inputs(&r->inputs)) < 0)
 		return -ENOMEM;
+	if (r->have_verity) {
+		json_object *v = NULL;
+
+		if (cvm_verity_params_to_json(&r->verity, &v) < 0 || cvm_json_add(o, "verity", v) < 0)
+			return -ENOMEM;
+	}
 	*ret = CVM_TAKE_PTR(o);
 	return 0;
 }

@@ -91,7 +91,7 @@ static int fill(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
 	};
 	int r;
 
-	if ((r = cvm_rootconf_make(b->o->templates_dir, b->luks_uuid, &rc, reterr)) < 0)
+	if ((r = cvm_rootconf_make(b->o->templates_dir, b->luks_uuid, o->verity, &rc, reterr)) < 0)
 		return r;
 	struct cvm_populate_overlay ov[] = {
 	    {"etc/crypttab", rc.crypttab},
@@ -125,16 +125,22 @@ static int write_fs(struct build *b, int fd, cvm_err *reterr)
 
 	memcpy(g.uuid, b->fs_uuid_raw, 16);
 	memcpy(g.hash_seed, b->fs_hash_seed, 16);
+	if (b->o->verity && (r = cvm_build_verity_begin(b, &cp, &g, reterr)) < 0)
+		return r;
 	if ((r = cvm_crypt_io_prepare(&cp, reterr)) < 0 ||
 	    (r = cvm_ext4_create("cvmimg-root", cvm_crypt_io_manager, &g, &fs, reterr)) < 0 ||
 	    (r = fill(b, fs, reterr)) < 0)
 		return r;
-	if (b->o->wipe &&
-	    (r = cvm_crypt_io_wipe(cvm_ext4_channel(fs), wipe_progress, b, reterr)) < 0)
-		return r;
 	cvm_ext4_usage(fs, &b->res->filesystem.blocks_used, &b->res->filesystem.inodes_used,
 		       &b->res->filesystem.inodes);
-	r = cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
+	if (b->o->verity) {
+		r = cvm_build_verity_seal(b, CVM_TAKE_PTR(fs), reterr);
+	} else {
+		if (b->o->wipe &&
+		    (r = cvm_crypt_io_wipe(cvm_ext4_channel(fs), wipe_progress, b, reterr)) < 0)
+			return r;
+		r = cvm_ext4_close(CVM_TAKE_PTR(fs), reterr);
+	}
 	/*
 	 * The filesystem's many small allocations are free now; hand the pages
 	 * back before the UKI needs the kernel and initrd twice over (peak RSS).

@@ -69,6 +69,7 @@ static void build_cleanup(struct build *b)
 	free(b->host_initrd);
 	free(b->cmdline);
 	cvm_cpio_free(b->overlay);
+	cvm_build_verity_free(b->verity);
 	cvm_build_result_free(b->res);
 }
 
@@ -208,9 +209,11 @@ static int plan(struct build *b, cvm_err *reterr)
 		b->scanned = true;
 		b->entries_total = b->scan.need.entries;
 	}
-	return cvm_scan_layout(b->scanned ? &b->scan : NULL, o->size,
-				  o->esp_size ? o->esp_size : CVM_IMAGE_DEFAULT_ESP_SIZE,
-				  &b->layout, reterr);
+	if ((r = cvm_scan_layout(b->scanned ? &b->scan : NULL, o->size,
+				 o->esp_size ? o->esp_size : CVM_IMAGE_DEFAULT_ESP_SIZE, o->verity,
+				 &b->layout, reterr)) < 0)
+		return r;
+	return o->verity ? cvm_build_verity_plan(b, reterr) : 0;
 }
 
 CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, struct cvm_build_result **ret,

@@ -40,6 +40,7 @@ struct build {
 	char *cmdline;
 	struct cvm_cpio *overlay; /* files laid over the initrd (NULL: none), boot/cpio.h */
 	char os_name[128];
+	struct cvm_build_verity *verity; /* with --verity, build-verity.c */
 	struct cvm_build_result *res; /* filled as the steps go */
 	uint64_t entries_total, bytes_total;
 };
@@ -53,6 +54,25 @@ int cvm_build_root(struct build *b, cvm_err *reterr);
 
 /* build-boot.c: kernel, initrd, cmdline, UKI (DIR/uki.efi) and the ESP. */
 int cvm_build_boot(struct build *b, cvm_err *reterr);
+
+/*
+ * build-verity.c (--verity): room for the tree after the layout; the tree's
+ * view of the encrypting channel and a read-only geometry before the
+ * filesystem; after the archive, wipe, close, and the tree after the
+ * filesystem (takes @fs); the command line with the root hash.
+ */
+struct cvm_crypt_io_params;
+struct cvm_ext4;
+struct cvm_ext4_geometry;
+int cvm_build_verity_plan(struct build *b, cvm_err *reterr);
+int cvm_build_verity_begin(struct build *b, struct cvm_crypt_io_params *cp,
+			   struct cvm_ext4_geometry *g, cvm_err *reterr);
+int cvm_build_verity_seal(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr);
+int cvm_build_verity_cmdline(struct build *b, char **ret, cvm_err *reterr);
+struct cvm_initrd_info;
+int cvm_build_verity_check_initrd(struct build *b, const struct cvm_initrd_info *info,
+				  const char *name, cvm_err *reterr);
+void cvm_build_verity_free(struct cvm_build_verity *v);
 
 /* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */
 int cvm_build_finish(struct build *b, cvm_err *reterr);

@@ -8,19 +8,28 @@
 #include "util/hash.h"
 #include "image/ids.h"
 
-int cvm_ids_derive(const char *seed, const char *label, uint8_t out[16], cvm_err *reterr)
+int cvm_ids_derive_bytes(const char *seed, const char *label, uint8_t out[32], cvm_err *reterr)
 {
 	char msg[128];
-	uint8_t mac[32];
 	size_t maclen = 0;
 	int n = snprintf(msg, sizeof(msg), "cvmimg:%s", label);
 
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return cvm_err_set(reterr, -EINVAL, "label too long");
 	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, seed, strlen(seed),
-		       (const unsigned char *)msg, (size_t)n, mac, sizeof(mac), &maclen) ||
-	    maclen != sizeof(mac))
+		       (const unsigned char *)msg, (size_t)n, out, 32, &maclen) ||
+	    maclen != 32)
 		return cvm_err_openssl(reterr, -EIO, "cannot derive an identifier");
+	return 0;
+}
+
+int cvm_ids_derive(const char *seed, const char *label, uint8_t out[16], cvm_err *reterr)
+{
+	uint8_t mac[32];
+	int r = cvm_ids_derive_bytes(seed, label, mac, reterr);
+
+	if (r < 0)
+		return r;
 	memcpy(out, mac, 16);
 	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40); /* version 4 */
 	out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */

@@ -16,6 +16,9 @@
 /* HMAC-SHA256(key = seed, "cvmimg:" label), first 16 bytes, as a version 4 UUID. */
 int cvm_ids_derive(const char *seed, const char *label, uint8_t out[16], cvm_err *reterr);
 
+/* HMAC-SHA256(key = seed, "cvmimg:" label), all 32 bytes (salts). */
+int cvm_ids_derive_bytes(const char *seed, const char *label, uint8_t out[32], cvm_err *reterr);
+
 /* Lowercase 8-4-4-4-12 form. */
 void cvm_uuid_format(const uint8_t u[16], char out[CVM_UUID_STR]);
 

@@ -129,8 +129,15 @@ CVM_PUBLIC int cvm_inspect_result_to_json(const struct cvm_inspect_result *r, js
 	    cvm_luks_header_to_json(&r->luks, &luks) < 0 || cvm_json_add(o, "luks", luks) < 0 ||
 	    cvm_json_add(o, "esp_files", strings(r->esp_files, r->n_esp_files, 0)) < 0 ||
 	    (r->uki && cvm_uki_info_to_json(r->uki, &uki) < 0) ||
-	    (uki && cvm_json_add(o, "uki", uki) < 0) ||
-	    (r->root && cvm_json_add(o, "root", root(r->root)) < 0))
+	    (uki && cvm_json_add(o, "uki", uki) < 0))
+		return -ENOMEM;
+	if (r->have_verity) {
+		json_object *v = NULL;
+
+		if (cvm_verity_params_to_json(&r->verity, &v) < 0 || cvm_json_add(o, "verity", v) < 0)
+			return -ENOMEM;
+	}
+	if (r->root && cvm_json_add(o, "root", root(r->root)) < 0)
 		return -ENOMEM;
 	*ret = CVM_TAKE_PTR(o);
 	return 0;

@@ -60,10 +60,16 @@ static int raw_esp(const char *path, uint64_t offset, struct cvm_inspect_result 
 		if (!strncmp(line, "::/", 3) && line[strlen(line) - 1] != '/' &&
 		    (r = cvm_inspect_add_esp_file(res, line + 3)) < 0)
 			return cvm_err_set(reterr, r, "too many files on the ESP");
+	cvm_err ignored;
+
 	r = cvm_spawn_capture(mtype, "mtools", CVM_INSPECT_UKI_MAX, &uki, &uki_len, reterr);
-	if (r < 0)
+	if (r < 0 || (r = cvm_uki_inspect(uki, uki_len, "EFI/BOOT/BOOTX64.EFI", &res->uki,
+					  reterr)) < 0)
 		return r;
-	return cvm_uki_inspect(uki, uki_len, "EFI/BOOT/BOOTX64.EFI", &res->uki, reterr);
+	/* a root sealed with dm-verity: its parameters are on the measured command line */
+	res->have_verity =
+	    cvm_inspect_uki_verity(uki, uki_len, res->uki, &res->verity, &ignored) == 0;
+	return 0;
 }
 
 static int inspect_raw(const char *path, struct cvm_inspect_result *res, cvm_err *reterr)

@@ -35,4 +35,12 @@ int cvm_gfs_disk(struct cvm_gfs *g, struct cvm_inspect_result *res, cvm_err *ret
 int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list,
 		 struct cvm_inspect_root *root, cvm_err *reterr);
 
+/*
+ * The verity parameters on the .cmdline of @uki (@len bytes, described by
+ * @info). -ENOENT without a .cmdline or a verity root on it; -EBADMSG for
+ * malformed words (cvm_verity_params_from_cmdline()).
+ */
+int cvm_inspect_uki_verity(const uint8_t *uki, size_t len, const struct cvm_uki_info *info,
+			   struct cvm_verity_params *ret, cvm_err *reterr);
+
 #endif

@@ -9,17 +9,22 @@
 #ifndef CVM_IMAGE_ROOTCONF_H
 #define CVM_IMAGE_ROOTCONF_H
 
+#include <stdbool.h>
+
 #include <cvmimg/err.h>
 
 #define CVM_ROOT_MAPPING "root" /* /dev/mapper/root, as in the cmdline */
+/* With verity, /dev/mapper/root is the verity device over this LUKS2 mapping. */
+#define CVM_ROOT_LUKS_MAPPING_VERITY "root_crypt"
 
 struct cvm_rootconf {
 	char *crypttab;
 	char *fstab;
 };
 
-int cvm_rootconf_make(const char *templates, const char *luks_uuid, struct cvm_rootconf *ret,
-		      cvm_err *reterr);
+/* @verity: crypttab names CVM_ROOT_LUKS_MAPPING_VERITY, fstab is "fstab-verity" (read-only). */
+int cvm_rootconf_make(const char *templates, const char *luks_uuid, bool verity,
+		      struct cvm_rootconf *ret, cvm_err *reterr);
 void cvm_rootconf_done(struct cvm_rootconf *rc);
 
 /* The command line the encrypted root needs (caller frees). */

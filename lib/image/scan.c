@@ -33,18 +33,18 @@ int cvm_scan_archive(const char *path, uint64_t max_entries, cvm_scan_progress p
 }
 
 int cvm_scan_layout(const struct cvm_scan *scan, uint64_t disk_size, uint64_t esp_size,
-		    struct cvm_layout *ret, cvm_err *reterr)
+		    bool read_only, struct cvm_layout *ret, cvm_err *reterr)
 {
 	uint64_t blocks = 0, inodes = 0;
 	struct cvm_layout l;
 	int r;
 
-	if (!disk_size && (r = cvm_ext4_auto_size(&scan->need, &blocks, &inodes, reterr)) < 0)
+	if (!disk_size && (r = cvm_ext4_auto_size(&scan->need, read_only, &blocks, &inodes, reterr)) < 0)
 		return r;
 	if ((r = cvm_layout_compute(disk_size, esp_size, blocks, &l, reterr)) < 0)
 		return r;
 	if (disk_size && scan)
-		inodes = cvm_ext4_inodes_for(&scan->need, l.fs_blocks);
+		inodes = cvm_ext4_inodes_for(&scan->need, l.fs_blocks, read_only);
 	l.fs_inodes = inodes;
 	*ret = l;
 	return 0;

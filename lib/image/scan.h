@@ -8,6 +8,7 @@
 #ifndef CVM_IMAGE_SCAN_H
 #define CVM_IMAGE_SCAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <cvmimg/err.h>
@@ -29,8 +30,9 @@ int cvm_scan_archive(const char *path, uint64_t max_entries, cvm_scan_progress p
 /*
  * The layout for a disk of @disk_size bytes, or (0) one sized from @scan.
  * @scan may be NULL with a disk size (an archive read only once).
+ * @read_only: a filesystem sealed after the build (cvm_ext4_auto_size()).
  */
 int cvm_scan_layout(const struct cvm_scan *scan, uint64_t disk_size, uint64_t esp_size,
-		    struct cvm_layout *ret, cvm_err *reterr);
+		    bool read_only, struct cvm_layout *ret, cvm_err *reterr);
 
 #endif

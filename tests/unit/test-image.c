@@ -96,22 +96,22 @@ static void test_layout(void **state)
 	cvm_err err;
 
 	(void)state;
-	assert_int_equal(cvm_scan_layout(&scan, 0, 256 << 20, &l, &err), 0);
+	assert_int_equal(cvm_scan_layout(&scan, 0, 256 << 20, false, &l, &err), 0);
 	assert_int_equal(l.esp_start, 1 << 20);
 	assert_int_equal(l.root_start, l.esp_start + (256 << 20));
 	assert_int_equal(l.root_size, (16 << 20) + l.fs_blocks * 4096);
 	assert_int_equal(l.disk_size, l.root_start + l.root_size + (1 << 20));
 	assert_int_equal(l.fs_blocks % 256, 0);
 	assert_true(l.fs_inodes >= scan.need.entries);
-	assert_int_equal(cvm_ext4_capacity(l.fs_blocks, l.fs_inodes, &room, &err), 0);
+	assert_int_equal(cvm_ext4_capacity(l.fs_blocks, l.fs_inodes, false, &room, &err), 0);
 	assert_true(room >= scan.need.data_blocks * 5 / 4); /* a quarter more than the data */
 	/* an explicit size */
-	assert_int_equal(cvm_scan_layout(NULL, 1024 << 20, 256 << 20, &l, &err), 0);
+	assert_int_equal(cvm_scan_layout(NULL, 1024 << 20, 256 << 20, false, &l, &err), 0);
 	assert_int_equal(l.disk_size, 1024 << 20);
 	assert_int_equal(l.root_size, (1024 - 1 - 256 - 1) << 20);
-	assert_int_equal(cvm_scan_layout(NULL, (1024 << 20) + 512, 256 << 20, &l, &err),
+	assert_int_equal(cvm_scan_layout(NULL, (1024 << 20) + 512, 256 << 20, false, &l, &err),
 			 -EINVAL);
-	assert_int_equal(cvm_scan_layout(NULL, 300 << 20, 256 << 20, &l, &err), -EFBIG);
+	assert_int_equal(cvm_scan_layout(NULL, 300 << 20, 256 << 20, false, &l, &err), -EFBIG);
 	assert_non_null(strstr(err.msg, "too small"));
 }
 

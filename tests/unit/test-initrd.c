@@ -218,6 +218,45 @@ static void test_host_initrd(void **state)
 	assert_true(info.kernel_version[0] != '\0');
 }
 
+/* What a --verity root needs: dm-verity, and veritysetup with cvmimg's script or systemd's. */
+static void test_verity(void **state)
+{
+	struct cvm_initrd_info info;
+	const char *missing = NULL;
+
+	(void)state;
+	scan("main.cpio", &info, 0);
+	assert_false(cvm_initrd_can_open_verity(&info, &missing));
+	assert_string_equal(missing, "no dm-verity kernel module");
+	sh("cd %s && cp -r root vroot && mkdir -p vroot/usr/lib/modules/6.1.0-99-amd64/kernel/"
+	   "drivers/md && echo x > vroot/usr/lib/modules/6.1.0-99-amd64/kernel/drivers/md/"
+	   "dm-verity.ko && (cd vroot && find . | sort | cpio -o -H newc --quiet > ../v1.cpio) && "
+	   "echo x > vroot/usr/sbin/veritysetup && "
+	   "(cd vroot && find . | sort | cpio -o -H newc --quiet > ../v2.cpio) && "
+	   "echo x > vroot/scripts/local-top/cvmimg-verity && "
+	   "(cd vroot && find . | sort | cpio -o -H newc --quiet > ../v3.cpio) && "
+	   "mkdir -p d/usr/lib/dracut d/usr/lib/systemd d/usr/lib/modules/6.1.0-99-amd64 && "
+	   "echo kernel/drivers/md/dm-verity.ko > d/usr/lib/modules/6.1.0-99-amd64/modules.builtin && "
+	   "echo x > d/usr/lib/systemd/systemd-veritysetup && echo x > d/usr/lib/dracut/modules.txt && "
+	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d.cpio)",
+	   dir);
+	scan("v1.cpio", &info, 0);
+	assert_true(info.has_dm_verity);
+	assert_false(cvm_initrd_can_open_verity(&info, &missing));
+	assert_string_equal(missing, "no veritysetup binary");
+	scan("v2.cpio", &info, 0);
+	assert_true(info.has_veritysetup);
+	assert_false(cvm_initrd_can_open_verity(&info, &missing));
+	assert_string_equal(missing, "no cvmimg-verity script of initramfs-tools");
+	scan("v3.cpio", &info, 0);
+	assert_true(cvm_initrd_can_open_verity(&info, &missing));
+	assert_null(missing);
+	scan("d.cpio", &info, 0); /* built in, and systemd's veritysetup */
+	assert_int_equal(info.flavour, CVM_INITRD_DRACUT);
+	assert_true(info.has_dm_verity && info.has_systemd_veritysetup);
+	assert_true(cvm_initrd_can_open_verity(&info, &missing));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_cannot_unlock),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_host_initrd),
+		cmocka_unit_test(test_verity),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,6 +27,7 @@
 #include <cvmimg/disk.h>
 #include <cvmimg/err.h>
 #include <cvmimg/uki.h>
+#include <cvmimg/verity.h>
 
 #define CVM_IMAGE_DEFAULT_ESP_SIZE    (256ull << 20)
 #define CVM_IMAGE_MIN_ESP_SIZE	      (40ull << 20)
@@ -91,6 +92,7 @@ struct cvm_build_options {
 	bool have_source_date_epoch;
 	int64_t source_date_epoch; /* clamps mtimes; fixes every timestamp */
 	bool wipe;
+	bool verity; /* seal the root read-only under a dm-verity tree (cvmimg-build(1)) */
 	uint64_t max_entries; /* 0: CVM_IMAGE_DEFAULT_MAX_ENTRIES */
 	const char *kbs_url;  /* hints stored in the cvmimg-kbs token */
 	const char *kbs_resource;
@@ -126,6 +128,7 @@ struct cvm_build_boot {
 	char kernel_source[300], initrd_source[300]; /* "rootfs:/boot/..." or "file:..." */
 	uint8_t kernel_sha256[32], initrd_sha256[32];
 	bool initrd_checked, initrd_can_unlock;
+	bool initrd_can_open_verity; /* with --verity */
 	char initrd_flavour[24], initrd_compression[16];
 	char *cmdline;
 	char os[128]; /* PRETTY_NAME of os-release, "" if none */
@@ -158,6 +161,8 @@ struct cvm_build_result {
 	struct cvm_build_fs filesystem;
 	struct cvm_build_boot boot;
 	struct cvm_build_inputs inputs;
+	bool have_verity;
+	struct cvm_verity_params verity; /* with have_verity: as on the UKI's command line */
 };
 
 struct cvm_build_result *cvm_build_result_free(struct cvm_build_result *r); /* NULL-safe */
@@ -167,7 +172,8 @@ struct json_object;
 /*
  * The result as JSON, the document DIR/build.json holds (cvmimg-build(1),
  * FILES): {"cvmimg_version", "format", "artifacts", "disk" (a GPT), "luks" (a
- * LUKS2 header), "filesystem", "boot" (with "uki", a UKI), "inputs"}.
+ * LUKS2 header), "filesystem", "boot" (with "uki", a UKI), "inputs", and with
+ * verity "verity" (cvm_verity_params_to_json())}.
  * Returns 0 or -ENOMEM.
  */
 int cvm_build_result_to_json(const struct cvm_build_result *r, struct json_object **ret);
@@ -237,13 +243,15 @@ struct cvm_inspect_result {
 	char **esp_files;	      /* paths on the ESP, without the leading '/' */
 	struct cvm_uki_info *uki;     /* EFI/BOOT/BOOTX64.EFI */
 	struct cvm_inspect_root *root; /* NULL without a passphrase */
+	bool have_verity;	       /* the UKI's .cmdline names a verity root (raw images) */
+	struct cvm_verity_params verity; /* from the .cmdline; uuid zero (not on it) */
 };
 
 struct cvm_inspect_result *cvm_inspect_result_free(struct cvm_inspect_result *r); /* NULL-safe */
 
 /*
  * As JSON (cvmimg-inspect(1)): {"image", "format", "disk" (a GPT), "luks" (a
- * LUKS2 header), "esp_files", "uki" (a UKI), ["root"]}, the GPT, LUKS2 header
+ * LUKS2 header), "esp_files", "uki" (a UKI), ["verity"], ["root"]}, the GPT, LUKS2 header
  * and UKI in the shapes `cvmimg build` and `cvmimg uki inspect` print them.
  * Returns 0 or -ENOMEM.
  */

@@ -37,6 +37,10 @@ struct cvm_initrd_info {
 	bool has_dm_crypt;           /* dm-crypt.ko, or dm-crypt in modules.builtin */
 	bool has_cryptroot;          /* initramfs-tools' cryptroot script */
 	bool has_systemd_cryptsetup; /* systemd-cryptsetup (dracut, systemd initrds) */
+	bool has_veritysetup;        /* a veritysetup binary */
+	bool has_systemd_veritysetup; /* systemd-veritysetup and its generator */
+	bool has_dm_verity;          /* dm-verity.ko, or dm-verity in modules.builtin */
+	bool has_verity_script;      /* initramfs-tools: scripts/local-top/cvmimg-verity */
 	char kernel_version[64];     /* from lib/modules/<version>/, "" if none */
 };
 
@@ -55,5 +59,14 @@ int cvm_initrd_scan(const uint8_t *data, size_t len, struct cvm_initrd_info *ret
  * message such as "no cryptsetup binary".
  */
 bool cvm_initrd_can_unlock_luks(const struct cvm_initrd_info *info, const char **ret_missing);
+
+/*
+ * Whether the initrd can open the dm-verity root of `cvmimg build --verity`
+ * on the LUKS2 mapping: the dm-verity module and, for initramfs-tools,
+ * veritysetup and cvmimg's local-top script (templates/initramfs-tools), for
+ * dracut and systemd initrds systemd-veritysetup (roothash=). When it cannot,
+ * @ret_missing says what is missing.
+ */
+bool cvm_initrd_can_open_verity(const struct cvm_initrd_info *info, const char **ret_missing);
 
 #endif
