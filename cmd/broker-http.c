@@ -140,6 +140,11 @@ static int setup(CURL *c, const struct broker_http *h, const struct cvm_http_req
 		SET(CURLOPT_CAINFO, h->ca_file);
 	if (h->pin)
 		SET(CURLOPT_PINNEDPUBLICKEY, h->pin);
+	/* a pin alone is the trust anchor: libcurl checks it with peer verification off too */
+	if (h->pin && !h->ca_file) {
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	if (!strcmp(req->method, "POST")) {
 		SET(CURLOPT_POST, 1L);
 		SET(CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -172,6 +177,11 @@ int broker_http_request(void *ctx, const struct cvm_http_request *req,
 	cr = curl_easy_perform(c);
 	if (cr != CURLE_OK) {
 		free(s.buf);
+		/* an untrusted broker stays untrusted: not a failure to retry */
+		if (cr == CURLE_PEER_FAILED_VERIFICATION || cr == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+		    cr == CURLE_SSL_CACERT_BADFILE)
+			return cvm_err_set(reterr, -EKEYREJECTED, "%s %s: %s", req->method, url,
+					   curl_easy_strerror(cr));
 		if (cr == CURLE_UNSUPPORTED_PROTOCOL && !h->allow_http)
 			return cvm_err_set(reterr, -EINVAL, "'%s': the broker needs https (or "
 							    "--allow-http)", h->base_url);

@@ -144,12 +144,82 @@ static void kbs_client_checks(void **state)
 	cvm_evidence_free(ev);
 }
 
+static int parse(const char *text, struct cvm_unlock_config *c, cvm_err *e)
+{
+	return cvm_unlock_config_parse(text, strlen(text), c, e);
+}
+
+static void unlock_config(void **state)
+{
+	struct cvm_unlock_config c = {0};
+	const char *u = "\"luks_uuid\":\"3f1a2b3c-4d5e-4f60-8172-93a4b5c6d7e8\"";
+	char text[512], *json = NULL;
+	cvm_err e = {0};
+
+	(void)state;
+	snprintf(text, sizeof(text), "{\"broker_url\":\"https://kbs:8080\",\"broker_ca\":"
+		 "\"/etc/cvmimg/broker-ca.pem\",\"broker_resource\":\"a/b/c\",%s}", u);
+	assert_int_equal(parse(text, &c, &e), 0);
+	/* the defaults */
+	assert_int_equal(c.keyslot, 1);
+	assert_int_equal(c.timeout, 30);
+	assert_int_equal(c.request_timeout, 10);
+	assert_false(c.allow_http);
+	assert_string_equal(c.evidence, "auto");
+	/* written and read back: the same */
+	assert_int_equal(cvm_unlock_config_to_json(&c, &json, &e), 0);
+	cvm_unlock_config_done(&c);
+	assert_int_equal(parse(json, &c, &e), 0);
+	assert_string_equal(c.broker_ca, "/etc/cvmimg/broker-ca.pem");
+	assert_string_equal(c.broker_url, "https://kbs:8080");
+	cvm_unlock_config_done(&c);
+	free(json);
+
+	static const struct {
+		const char *members, *msg;
+	} bad[] = {
+	    {"\"broker_url\":\"https://k\",\"broker_resource\":\"a/b/c\"",
+	     "has no \"luks_uuid\""},
+	    {"\"broker_url\":\"https://k\",\"broker_resource\":\"a/b/c\",\"luks_uuid\":\"x\"",
+	     "is not a UUID"},
+	    {"\"broker_url\":\"https://k\",\"broker_resource\":\"a/b/c\"", NULL},
+	    {"\"broker_url\":\"http://k\",\"broker_resource\":\"a/b/c\"",
+	     "is plain http, and \"allow_http\" is not true"},
+	    {"\"broker_url\":\"ftp://k\",\"broker_resource\":\"a/b/c\"",
+	     "neither https:// nor http://"},
+	    {"\"broker_url\":\"https://k\",\"broker_pin\":\"md5//x\",\"broker_resource\":\"r\"",
+	     "\"broker_pin\" must be sha256//"},
+	    {"\"broker_url\":\"https://k\",\"broker_ca\":\"f\",\"broker_resource\":\"a/b/c\","
+	     "\"timeout\":0", "\"timeout\" of the unlock configuration is not an integer from 1"},
+	    {"\"broker_url\":\"https://k\",\"broker_ca\":\"f\",\"broker_resource\":\"a/b/c\","
+	     "\"evidence\":\"sgx\"", "\"evidence\" 'sgx' is not auto"},
+	    {"\"broker_url\":\"https://k\",\"broker_ca\":\"f\",\"broker_resource\":\"a/b/c\","
+	     "\"url\":1", "unknown key \"url\""},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!bad[i].msg)
+			snprintf(text, sizeof(text), "{%s,%s}", bad[i].members, u);
+		else if (strstr(bad[i].msg, "luks_uuid") || strstr(bad[i].msg, "UUID"))
+			snprintf(text, sizeof(text), "{%s}", bad[i].members);
+		else
+			snprintf(text, sizeof(text), "{%s,%s}", bad[i].members, u);
+		assert_int_equal(parse(text, &c, &e), -EBADMSG);
+		assert_non_null(strstr(e.msg, bad[i].msg ? bad[i].msg : "needs \"broker_ca\" or "
+								   "\"broker_pin\""));
+	}
+	assert_int_equal(parse("[]", &c, &e), -EBADMSG);
+	assert_int_equal(cvm_unlock_config_load("/nonexistent/unlock.json", &c, &e), -ENOENT);
+	assert_int_equal(cvm_unlock_check_key("/nonexistent", NULL, 1, (const uint8_t *)"k", 1, &e),
+			 -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(snp_report_matches_trustee),
 	    cmocka_unit_test(evidence_sources),
 	    cmocka_unit_test(kbs_client_checks),
+	    cmocka_unit_test(unlock_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

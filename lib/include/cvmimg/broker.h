@@ -119,4 +119,48 @@ struct cvm_kbs_client {
 int cvm_kbs_get_resource(const struct cvm_kbs_client *c, const char *path, uint8_t **ret_buf,
 			 size_t *ret_len, cvm_err *reterr);
 
+/* ---- the unlock agent's configuration and key check (unlock.c) ------------------------- */
+
+#define CVM_UNLOCK_CONFIG_PATH "/etc/cvmimg/unlock.json"
+
+/* SEV/SEV-ES: the GUID of the disk key in the injected secret table (efi_secret). */
+#define CVM_SEV_SECRET_DISK_GUID "d6b38796-8a82-4b00-9184-4b6c4c4e41d7"
+
+/*
+ * /etc/cvmimg/unlock.json, the agent's measured configuration:
+ * {"broker_url", "broker_ca" (a PEM file in the initrd) or "broker_pin"
+ * ("sha256//<base64>", the broker's SPKI), "broker_resource", "luks_uuid",
+ * "keyslot" (1), "timeout" (30: seconds for the whole attempt),
+ * "request_timeout" (10), "allow_http" (false), "evidence" ("auto", "tsm",
+ * "sev-guest", "efi-secret", "sample")}.
+ */
+struct cvm_unlock_config {
+	char *broker_url, *broker_ca, *broker_pin, *broker_resource, *luks_uuid, *evidence;
+	unsigned keyslot, timeout, request_timeout;
+	bool allow_http;
+};
+
+/*
+ * Parse (at most 64 KiB) and check: required keys present, no unknown key,
+ * an https URL with a CA or a pin, or an http URL with "allow_http": true.
+ * Returns 0 (free with cvm_unlock_config_done()); -EBADMSG naming what is
+ * wrong; -ENOENT/-EACCES for the file.
+ */
+int cvm_unlock_config_parse(const char *text, size_t len, struct cvm_unlock_config *ret,
+			    cvm_err *reterr);
+int cvm_unlock_config_load(const char *path, struct cvm_unlock_config *ret, cvm_err *reterr);
+void cvm_unlock_config_done(struct cvm_unlock_config *c);
+
+/* The configuration as the JSON text the agent reads (caller frees). */
+int cvm_unlock_config_to_json(const struct cvm_unlock_config *c, char **ret, cvm_err *reterr);
+
+/*
+ * Check, without activating anything, that @key opens @keyslot of the LUKS2
+ * device @device, and that the device's UUID is @luks_uuid (NULL: any).
+ * Returns 0; -EKEYREJECTED for another device or a key that does not open
+ * the keyslot; -EBADMSG for no LUKS2 header; errors of opening the device.
+ */
+int cvm_unlock_check_key(const char *device, const char *luks_uuid, unsigned keyslot,
+			 const uint8_t *key, size_t len, cvm_err *reterr);
+
 #endif
