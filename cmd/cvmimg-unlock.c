@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +40,7 @@
 
 struct agent {
 	const char *config_path, *device, *askpass, *evidence_root;
-	bool no_passphrase;
+	bool no_passphrase, network_down;
 	struct cvm_unlock_config cfg;
 	char device_buf[128];
 };
@@ -208,11 +211,43 @@ static int passphrase(const struct agent *a)
 	return 4;
 }
 
+/* Every interface but loopback down: the initrd's network ends with the broker. */
+static int network_down(void)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	CVM_CLEANUP_CLOSE int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (!ifs || fd < 0) {
+		say("cannot list the network interfaces: %s", strerror(errno));
+		if_freenameindex(ifs);
+		return 4;
+	}
+	for (i = ifs; i->if_index; i++) {
+		struct ifreq r = {0};
+
+		snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", i->if_name);
+		if (ioctl(fd, SIOCGIFFLAGS, &r) < 0 || (r.ifr_flags & IFF_LOOPBACK) ||
+		    !(r.ifr_flags & IFF_UP))
+			continue;
+		r.ifr_flags &= ~IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &r) < 0) {
+			say("cannot take '%s' down: %s", i->if_name, strerror(errno));
+			rc = 4;
+		} else {
+			say("network interface '%s' down", i->if_name);
+		}
+	}
+	if_freenameindex(ifs);
+	return rc;
+}
+
 static int usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"Usage:\n"
 		" " PROG " [--config FILE] [--device DEV] [--askpass PROG] [--no-passphrase]\n"
+		" " PROG " --network-down\n"
 		"\n"
 		"Print the disk key from the key broker (checked against the LUKS2 broker\n"
 		"keyslot), or else the passphrase typed at the normal prompt: a crypttab keyscript.\n"
@@ -223,6 +258,7 @@ static int usage(int code)
 		"     --askpass PROG     the passphrase prompt (default " ASKPASS ")\n"
 		"     --no-passphrase    exit 1 instead of asking for the passphrase\n"
 		"     --evidence-root DIR  read TEE devices under DIR (tests)\n"
+		"     --network-down     take every interface but loopback down, and exit\n"
 		"\n"
 		" -h, --help             display this help\n"
 		" -V, --version          display version\n"
@@ -237,6 +273,7 @@ static int parse(struct agent *a, int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'}, {"device", required_argument, NULL, 'd'},
 	    {"askpass", required_argument, NULL, 'a'}, {"no-passphrase", no_argument, NULL, 'n'},
 	    {"evidence-root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+	    {"network-down", no_argument, NULL, 'N'},
 	    {"version", no_argument, NULL, 'V'},	       {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -248,6 +285,7 @@ static int parse(struct agent *a, int argc, char **argv)
 		case 'a': a->askpass = optarg; break;
 		case 'n': a->no_passphrase = true; break;
 		case 'r': a->evidence_root = optarg; break;
+		case 'N': a->network_down = true; break;
 		case 'h': return usage(0);
 		case 'V': return printf(PROG " %s\n", cvm_version()) < 0 ? 4 : 0;
 		default: return usage(2);
@@ -285,6 +323,8 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0);
 	if ((r = parse(&a, argc, argv)) >= 0)
 		return r;
+	if (a.network_down)
+		return network_down();
 	if (tried && strcmp(tried, "0") && *tried) {
 		say("try %s: the broker key was checked before; asking for the passphrase", tried);
 		return passphrase(&a);

@@ -54,6 +54,10 @@ int cvm_build_root(struct build *b, cvm_err *reterr);
 /* build-boot.c: kernel, initrd, cmdline, UKI (DIR/uki.efi) and the ESP. */
 int cvm_build_boot(struct build *b, cvm_err *reterr);
 
+/* build-unlock.c: the unlock agent into the initrd overlay, keyscript= onto the cmdline. */
+bool cvm_build_unlock_wanted(const struct cvm_build_options *o);
+int cvm_build_unlock(struct build *b, cvm_err *reterr);
+
 /* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */
 int cvm_build_finish(struct build *b, cvm_err *reterr);
 
