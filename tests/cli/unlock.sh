@@ -105,6 +105,20 @@ agent 0 && {
 }
 [ $(($(date +%s) - start)) -le 8 ] || fail "gave up after $(($(date +%s) - start)) s, not about 4"
 
+# SEV/SEV-ES: the key injected with cvmimg secret's table, as efi_secret shows it
+G=d6b38796-8a82-4b00-9184-4b6c4c4e41d7
+mkdir -p "$TMP/root/sys/kernel/security/secrets/coco"
+"$CVMIMG_BUILD_DIR/cvmimg" secret --key-file "$TMP/key" -o "$TMP/secret.bin" >/dev/null &&
+	python3 "$(dirname "$0")/tools/efi-secret.py" "$TMP/secret.bin" \
+		"$TMP/root/sys/kernel/security/secrets/coco" >/dev/null || fail "no secret table"
+config http://127.0.0.1:1 ',"allow_http":true,"evidence":"efi-secret"'
+agent 0 --evidence-root "$TMP/root" && {
+	cmp -s "$OUT" "$TMP/key" || fail "stdout is not the injected key"
+	[ ! -e "$TMP/root/sys/kernel/security/secrets/coco/$G" ] || fail "the secret was not removed"
+}
+# none injected: the prompt
+agent 0 --evidence-root "$TMP/root" && expect_in "$ERR" "secrets/coco/$G"
+
 # https: the broker's certificate by a CA file, or its key by an SPKI pin
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \

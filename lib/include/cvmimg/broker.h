@@ -119,6 +119,27 @@ struct cvm_kbs_client {
 int cvm_kbs_get_resource(const struct cvm_kbs_client *c, const char *path, uint8_t **ret_buf,
 			 size_t *ret_len, cvm_err *reterr);
 
+/* ---- the SEV secret table (secret.c) ---------------------------------------------------- */
+
+#define CVM_SEV_SECRET_MAX 4000u /* bytes of the table (OVMF's secret area is one 4 KiB page) */
+
+struct cvm_sev_secret {
+	const char *guid; /* "d6b38796-...": the file name under secrets/coco */
+	const uint8_t *data; /* secret */
+	size_t len;
+};
+
+/*
+ * The EFI secret table for SEV/SEV-ES launch secret injection, as Linux's
+ * efi_secret driver reads it: header GUID 1e74f542-71dd-4d66-963e-ef4287ff173b
+ * and the table's length, then per entry its GUID (EFI byte order), the
+ * entry's length (20 + data) and the data; zeros to a multiple of 16 bytes.
+ * Returns 0 with the blob in cvm_secret_alloc() memory (cvm_secret_free());
+ * -EINVAL for a bad GUID or an empty entry; -EFBIG over CVM_SEV_SECRET_MAX.
+ */
+int cvm_sev_secret_table(const struct cvm_sev_secret *entries, size_t n, uint8_t **ret_buf,
+			 size_t *ret_len, cvm_err *reterr);
+
 /* ---- the unlock agent's configuration and key check (unlock.c) ------------------------- */
 
 #define CVM_UNLOCK_CONFIG_PATH "/etc/cvmimg/unlock.json"
