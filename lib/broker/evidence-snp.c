@@ -120,13 +120,15 @@ static int fill(json_object *r, const uint8_t *p, uint32_t ver, enum cvm_snp_pro
 CVM_PUBLIC int cvm_snp_report_to_evidence(const uint8_t *report, size_t len, json_object **ret,
 					  cvm_err *reterr)
 {
-	CVM_CLEANUP(cvm_jsonp) json_object *ev = json_object_new_object();
-	json_object *rep = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *ev = NULL;
 	enum cvm_snp_product prod = CVM_SNP_MILAN;
+	json_object *rep;
 	uint32_t ver;
 
 	CVM_CHECK_ARG(report && ret, reterr);
-	if (!ev || !rep || cvm_json_add(ev, "attestation_report", rep) < 0)
+	ev = json_object_new_object();
+	/* cvm_json_add() frees @rep when it cannot add it */
+	if (!ev || cvm_json_add(ev, "attestation_report", rep = json_object_new_object()) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if (len < CVM_SNP_REPORT_SIZE)
 		return cvm_err_set(reterr, -EBADMSG, "the SNP report has %zu bytes, not %d", len,

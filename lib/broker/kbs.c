@@ -198,25 +198,23 @@ static int auth(struct session *s, cvm_err *reterr)
 	const struct cvm_kbs_client *c = s->c;
 	CVM_CLEANUP(cvm_jsonp) json_object *req = json_object_new_object(), *ch = NULL;
 	CVM_CLEANUP(response_done) struct cvm_http_response resp = {0};
-	json_object *extra = json_object_new_object(), *algs = json_object_new_array();
+	json_object *extra, *algs;
 	const char *nonce;
 	uint8_t *raw = NULL;
 	size_t raw_len;
 	int r;
 
-	if (!req || !extra || !algs ||
-	    json_object_array_add(algs, json_object_new_string("sha384")) < 0 ||
-	    json_object_array_add(algs, json_object_new_string("sha512")) < 0 ||
-	    json_object_array_add(algs, json_object_new_string("sha256")) < 0 ||
-	    cvm_json_add(extra, "supported-hash-algorithms", algs) < 0 ||
+	/* each cvm_json_add() hands its value to the parent, or frees it */
+	if (!req ||
 	    cvm_json_add(req, "version", json_object_new_string(c->version ? c->version
 									   : CVM_KBS_PROTOCOL_VERSION)) < 0 ||
 	    cvm_json_add(req, "tee", json_object_new_string(cvm_evidence_tee(c->evidence))) < 0 ||
-	    cvm_json_add(req, "extra-params", extra) < 0) {
-		json_object_put(extra);
-		json_object_put(algs);
+	    cvm_json_add(req, "extra-params", extra = json_object_new_object()) < 0 ||
+	    cvm_json_add(extra, "supported-hash-algorithms", algs = json_object_new_array()) < 0 ||
+	    json_object_array_add(algs, json_object_new_string("sha384")) < 0 ||
+	    json_object_array_add(algs, json_object_new_string("sha512")) < 0 ||
+	    json_object_array_add(algs, json_object_new_string("sha256")) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	}
 	if ((r = exchange(s, "auth", "POST", "/kbs/v0/auth", req, &resp, &ch, reterr)) < 0 ||
 	    (r = string_member(ch, "nonce", "challenge", &nonce, reterr)) < 0 ||
 	    (r = select_hash(s, ch, reterr)) < 0)
@@ -250,8 +248,10 @@ static int runtime_data(struct session *s, json_object **ret, uint8_t *digest, s
 	if ((r = cvm_key_generate(CVM_KEY_P256, &s->key, reterr)) < 0 ||
 	    (r = cvm_jwk_from_pkey(s->key, &jwk, reterr)) < 0)
 		return r;
-	if (!rd || cvm_json_add(rd, "nonce", json_object_new_string(s->nonce)) < 0 ||
-	    cvm_json_add(rd, "tee-pubkey", jwk) < 0)
+	if (!rd)
+		json_object_put(jwk);
+	if (!rd || cvm_json_add(rd, "tee-pubkey", jwk) < 0 ||
+	    cvm_json_add(rd, "nonce", json_object_new_string(s->nonce)) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	/* the broker always adds "additional-evidence" to what it hashes */
 	if (json_object_deep_copy(rd, &bind, NULL) < 0 || !bind ||
@@ -271,17 +271,13 @@ static int attest(struct session *s, cvm_err *reterr)
 	CVM_CLEANUP(cvm_jsonp) json_object *req = json_object_new_object(), *rd = NULL,
 					   *ev = NULL, *ans = NULL;
 	CVM_CLEANUP(response_done) struct cvm_http_response resp = {0};
-	json_object *te = json_object_new_object();
+	json_object *te;
 	uint8_t digest[CVM_SHA512_LEN];
 	const char *token;
 	size_t len = 0;
 	int r;
 
-	if (!req || !te) {
-		json_object_put(te);
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	}
-	if (cvm_json_add(req, "tee-evidence", te) < 0)
+	if (!req || cvm_json_add(req, "tee-evidence", te = json_object_new_object()) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if ((r = runtime_data(s, &rd, digest, &len, reterr)) < 0 ||
 	    (r = cvm_evidence_get(s->c->evidence, digest, len, &ev, reterr)) < 0)
