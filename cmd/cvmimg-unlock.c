@@ -100,9 +100,9 @@ static int open_evidence(const struct agent *a, struct cvm_evidence **ret, cvm_e
 }
 
 /* One attempt: the key from the broker, checked against the device. */
-static int attempt(struct agent *a, long timeout, uint8_t **ret, size_t *ret_len, cvm_err *e)
+static int attempt(struct agent *a, struct cvm_evidence *ev, long timeout, uint8_t **ret,
+		   size_t *ret_len, cvm_err *e)
 {
-	CVM_CLEANUP(evidence_freep) struct cvm_evidence *ev = NULL;
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
 	struct broker_http h = {
 	    .base_url = a->cfg.broker_url,
@@ -115,7 +115,7 @@ static int attempt(struct agent *a, long timeout, uint8_t **ret, size_t *ret_len
 	size_t len = 0;
 	int r;
 
-	if ((r = open_evidence(a, &ev, e)) < 0 || (r = broker_http_init(&h, e)) < 0)
+	if ((r = broker_http_init(&h, e)) < 0)
 		return r;
 	c.evidence = ev;
 	r = cvm_kbs_get_resource(&c, a->cfg.broker_resource, &key, &len, e);
@@ -133,10 +133,13 @@ static int attempt(struct agent *a, long timeout, uint8_t **ret, size_t *ret_len
 /* Attempts until one succeeds, one fails for good, or the configured time is up. */
 static int from_broker(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err *e)
 {
+	CVM_CLEANUP(evidence_freep) struct cvm_evidence *ev = NULL;
 	double deadline = now() + a->cfg.timeout, left;
 	unsigned n = 0;
 	int r;
 
+	if ((r = open_evidence(a, &ev, e)) < 0)
+		return r;
 	for (;;) {
 		left = deadline - now();
 		if (left < 1) {
@@ -146,8 +149,8 @@ static int from_broker(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err 
 					   "(last: %s)", a->cfg.timeout, n, n ? last.msg : "none");
 		}
 		n++;
-		r = attempt(a, left < a->cfg.request_timeout ? (long)left
-							       : (long)a->cfg.request_timeout,
+		r = attempt(a, ev,
+			    left < a->cfg.request_timeout ? (long)left : (long)a->cfg.request_timeout,
 			    ret, ret_len, e);
 		if (r == 0 || !transient(r))
 			return r;
