@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The libcurl transport of cvmimg broker apply (broker-http.c). */
+/* The libcurl transport of cvmimg broker apply and cvmimg-unlock (broker-http.c). */
 #ifndef CVMIMG_BROKER_HTTP_H
 #define CVMIMG_BROKER_HTTP_H
 
@@ -10,6 +10,7 @@
 struct broker_http {
 	const char *base_url; /* "https://kbs.example:8080" */
 	const char *ca_file;  /* NULL: the system's CAs */
+	const char *pin;      /* NULL, or the server key's "sha256//<base64>" (SPKI pin) */
 	const char *token;    /* the admin bearer token */
 	long timeout;	      /* seconds, per request */
 	bool allow_http;      /* else https only */

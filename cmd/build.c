@@ -10,6 +10,7 @@
 #include <cvmimg/util.h>
 
 #include "build-seal.h"
+#include "build-unlock.h"
 #include "cli.h"
 #include "cmd.h"
 #include "passphrase.h"
@@ -267,6 +268,7 @@ static int parse_args(struct build_args *a, struct build_seal *seal, int argc, c
 		CLI_U64("max-entries", 0, "N", &o->max_entries, 1, UINT32_MAX,
 			"refuse archives with more entries (10000000)"),
 		BUILD_SEAL_OPTIONS(seal, o),
+		BUILD_UNLOCK_OPTIONS(o),
 		CLI_JSON(&a->json),
 		CLI_END,
 	};
@@ -290,7 +292,8 @@ int cmd_build(int argc, char **argv)
 	int r;
 
 	r = parse_args(&a, &seal, argc, argv);
-	if (r == CLI_GO_ON && !(r = build_seal_check(&seal, o)) && !(r = convert(&a)) &&
+	if (r == CLI_GO_ON && !(r = build_seal_check(&seal, o)) && !(r = build_unlock_check(o)) &&
+	    !(r = convert(&a)) &&
 	    !(r = check_args(&a)) && !(r = join_cmdline(&a)) && !(r = read_epoch(o)) &&
 	    !(r = get_passphrase(&a, &pass)))
 		r = CLI_GO_ON;

@@ -8,6 +8,7 @@ int cmd_build(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_secret(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_uki(int argc, char **argv);
 int cmd_verify_report(int argc, char **argv);

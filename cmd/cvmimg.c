@@ -20,6 +20,7 @@ static const struct {
 	{ "inspect", cmd_inspect, "describe a disk image, and with a passphrase its root" },
 	{ "keygen", cmd_keygen, "generate a key pair for bundle signatures or the broker operator" },
 	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES or SEV-SNP launch digest" },
+	{ "secret", cmd_secret, "write the SEV secret table that injects the disk key" },
 	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
 	{ "verify-report", cmd_verify_report,
 	  "verify an SEV-SNP report or TDX quote against pinned vendor roots" },

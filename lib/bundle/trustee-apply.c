@@ -88,7 +88,7 @@ static int exchange(const struct apply *a, const char *method, const char *path,
 		    const char *type, const void *body, size_t len, bool secret,
 		    struct cvm_http_response *resp, cvm_err *reterr)
 {
-	struct cvm_http_request req = { method, path, type, body, len, secret };
+	struct cvm_http_request req = { method, path, type, body, len, secret, NULL };
 	int r;
 
 	memset(resp, 0, sizeof(*resp));

@@ -241,7 +241,8 @@ int cvm_build_boot(struct build *b, cvm_err *reterr)
 	if (cvm_build_report(b, CVM_BUILD_BOOT, 0, 0, 0, 0))
 		return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	if ((r = resolve_parts(b, &bp, reterr)) < 0 || (r = check_initrd(b, &bp, reterr)) < 0 ||
-	    (r = make_cmdline(b, reterr)) < 0 || (r = make_names(b, &bp, reterr)) < 0 ||
+	    (r = make_cmdline(b, reterr)) < 0 || (r = cvm_build_unlock(b, reterr)) < 0 ||
+	    (r = make_names(b, &bp, reterr)) < 0 ||
 	    (r = write_uki(b, &bp, reterr)) < 0)
 		return r;
 	record(b, &bp);

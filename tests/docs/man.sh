@@ -41,6 +41,20 @@ check_page() {
 }
 
 check_page "$MAN/cvmimg.1" ""
+# the initrd agent: a program of its own, its SYNOPSIS its --help's usage line
+check_page "$MAN/cvmimg-unlock.8" ""
+if [ -x "$CVMIMG_BUILD_DIR/cvmimg-unlock" ]; then
+	current="man page cvmimg-unlock.8"
+	checks=$((checks + 1))
+	"$CVMIMG_BUILD_DIR/cvmimg-unlock" --help >"$TMP/help"
+	diff <(awk '/^Usage:/ {on = 1; next} /^$/ {on = 0} on' "$TMP/help" | sed 's/^ //') \
+		<(section "$MAN/cvmimg-unlock.8" SYNOPSIS | plain) >/dev/null ||
+		fail "SYNOPSIS differs from --help"
+	grep -o -- '--[a-z0-9-]*' "$TMP/help" | sort -u | while read -r opt; do
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$opt")" "$MAN/cvmimg-unlock.8" || echo "$opt"
+	done >"$TMP/missing"
+	[ ! -s "$TMP/missing" ] || fail "options not documented: $(tr '\n' ' ' <"$TMP/missing")"
+fi
 "$CVMIMG" --help | awk '/^Commands:/ {on = 1; next} /^$/ {on = 0} on {print $1}' >"$TMP/commands"
 [ -s "$TMP/commands" ] || fail "no commands listed by cvmimg --help"
 while read -r c; do

@@ -287,12 +287,16 @@ struct cvm_http_request {
 	const void *body;
 	size_t len;
 	bool secret; /* the body is a key: never log it */
+	const char *cookie; /* NULL, or "name=value" pairs sent as the Cookie header */
 };
+
+#define CVM_HTTP_COOKIE_MAX 512
 
 struct cvm_http_response {
 	long status;
 	char *body; /* malloc()ed by the transport, NUL-terminated; freed by the caller */
 	size_t len;
+	char cookie[CVM_HTTP_COOKIE_MAX]; /* "name=value" of each Set-Cookie, "; "-joined */
 };
 
 /* Make @req; 0 with any HTTP status in @ret, or a negative errno if no answer came. */

@@ -97,6 +97,17 @@ struct cvm_build_options {
 	const char *kbs_url;  /* hints stored in the cvmimg-kbs token */
 	const char *kbs_resource;
 	const char *templates_dir; /* templates/ to read; NULL: the installed copy */
+	/*
+	 * The unlock agent in the initrd (cvmimg-unlock(8)): installed when one of
+	 * broker_ca, broker_pin, broker_allow_http is set, with kbs_url and
+	 * kbs_resource; its files, /etc/cvmimg/unlock.json and the keyscript go
+	 * into the overlay cpio, keyscript= and ip=dhcp onto the command line.
+	 */
+	const char *broker_ca;	      /* PEM file, copied to /etc/cvmimg/broker-ca.pem */
+	const char *broker_pin;	      /* "sha256//<base64>" of the broker's SPKI */
+	bool broker_allow_http;	      /* an http:// URL is meant */
+	unsigned broker_timeout;      /* seconds the agent tries; 0: 30 */
+	const char *unlock_agent_dir; /* cvmimg-unlock, its libraries and loader */
 	cvm_build_progress_func progress;
 	void *progress_userdata;
 };

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cvmimg-unlock(8): the initrd agent that unlocks the encrypted root with a
+ * key from the key broker, and otherwise asks a person for the passphrase.
+ *
+ * As a crypttab keyscript (initramfs-tools' cryptroot): attest to the broker
+ * named in the measured /etc/cvmimg/unlock.json (Trustee KBS, RCAR 0.4.0),
+ * fetch the disk key, check that it opens the broker keyslot of the expected
+ * LUKS2 device (nothing activated), and print it on stdout. When the broker
+ * cannot be reached within the configured time, refuses, or returns a key
+ * that does not open the keyslot, say why on stderr and run the normal
+ * passphrase prompt (askpass) in its place. After a failed try
+ * (CRYPTTAB_TRIED > 0) it goes straight to the prompt: a broker key is
+ * never given unchecked, so a failure was a typed passphrase.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cvmimg/broker.h>
+#include <cvmimg/cleanup.h>
+#include <cvmimg/log.h>
+#include <cvmimg/util.h>
+
+#include "broker-http.h"
+
+#define PROG		"cvmimg-unlock"
+#define ASKPASS		"/lib/cryptsetup/askpass"
+#define EFI_SECRET_DIR	"/sys/kernel/security/secrets/coco"
+#define RETRY_PAUSE	2 /* seconds between attempts on a transport error */
+
+struct agent {
+	const char *config_path, *device, *askpass, *evidence_root;
+	bool no_passphrase, network_down;
+	struct cvm_unlock_config cfg;
+	char device_buf[128];
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void note(void *ctx, const char *text)
+{
+	(void)ctx;
+	say("broker: %s", text);
+}
+
+static void evidence_freep(struct cvm_evidence **e)
+{
+	cvm_evidence_free(*e);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A transport failure or a broker error 5xx may pass; a refusal or a wrong key will not. */
+static bool transient(int r)
+{
+	return r == -EIO || r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EPROTO ||
+	       r == -EHOSTUNREACH || r == -ENETUNREACH;
+}
+
+static int open_evidence(const struct agent *a, struct cvm_evidence **ret, cvm_err *e)
+{
+	int r;
+
+	if (!strcmp(a->cfg.evidence, "auto")) {
+		r = cvm_evidence_open_any(a->evidence_root, ret, e);
+		/* only a test build has sample evidence: there it stands in for a TEE */
+		if (r != -ENODEV || !cvm_evidence_source_built(CVM_EVIDENCE_SAMPLE))
+			return r;
+		say("no TEE evidence here; this test build sends Trustee's sample evidence");
+		return cvm_evidence_open(CVM_EVIDENCE_SAMPLE, NULL, ret, e);
+	}
+	return cvm_evidence_open(cvm_evidence_source_from_string(a->cfg.evidence),
+				 a->evidence_root, ret, e);
+}
+
+/* One attempt: the key from the broker, checked against the device. */
+static int attempt(struct agent *a, struct cvm_evidence *ev, long timeout, uint8_t **ret,
+		   size_t *ret_len, cvm_err *e)
+{
+	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
+	struct broker_http h = {
+	    .base_url = a->cfg.broker_url,
+	    .ca_file = a->cfg.broker_ca,
+	    .pin = a->cfg.broker_pin,
+	    .timeout = timeout,
+	    .allow_http = a->cfg.allow_http,
+	};
+	struct cvm_kbs_client c = {.http = broker_http_request, .http_ctx = &h, .note = note};
+	size_t len = 0;
+	int r;
+
+	if ((r = broker_http_init(&h, e)) < 0)
+		return r;
+	c.evidence = ev;
+	r = cvm_kbs_get_resource(&c, a->cfg.broker_resource, &key, &len, e);
+	broker_http_done(&h);
+	if (r < 0)
+		return r;
+	if ((r = cvm_unlock_check_key(a->device, a->cfg.luks_uuid, a->cfg.keyslot, key, len, e)) <
+	    0)
+		return r;
+	*ret = CVM_TAKE_PTR(key);
+	*ret_len = len;
+	return 0;
+}
+
+/* Attempts until one succeeds, one fails for good, or the configured time is up. */
+static int from_broker(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err *e)
+{
+	CVM_CLEANUP(evidence_freep) struct cvm_evidence *ev = NULL;
+	double deadline = now() + a->cfg.timeout, left;
+	unsigned n = 0;
+	int r;
+
+	if ((r = open_evidence(a, &ev, e)) < 0)
+		return r;
+	for (;;) {
+		left = deadline - now();
+		if (left < 1) {
+			cvm_err last = *e;
+
+			return cvm_err_set(e, -ETIMEDOUT, "no key within %u s after %u attempts "
+					   "(last: %s)", a->cfg.timeout, n, n ? last.msg : "none");
+		}
+		n++;
+		r = attempt(a, ev,
+			    left < a->cfg.request_timeout ? (long)left : (long)a->cfg.request_timeout,
+			    ret, ret_len, e);
+		if (r == 0 || !transient(r))
+			return r;
+		say("attempt %u: %s; trying again", n, e->msg);
+		left = deadline - now();
+		if (left > 0)
+			usleep((useconds_t)((left < RETRY_PAUSE ? left : RETRY_PAUSE) * 1e6));
+	}
+}
+
+/* SEV and SEV-ES: the guest owner injected the key at launch (efi_secret). */
+static int from_efi_secret(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err *e)
+{
+	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
+	uint8_t *buf = NULL;
+	char path[300];
+	size_t len = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s%s/%s", a->evidence_root ? a->evidence_root : "",
+		 EFI_SECRET_DIR, CVM_SEV_SECRET_DISK_GUID);
+	if ((r = cvm_read_file(path, 4096, &buf, &len, e)) < 0)
+		return r;
+	key = cvm_secret_alloc(len ? len : 1);
+	if (key)
+		memcpy(key, buf, len);
+	cvm_memzero(buf, len);
+	free(buf);
+	if (!key)
+		return cvm_err_set(e, -ENOMEM, "out of memory");
+	/* efi_secret wipes the secret from memory when its file is removed */
+	if (unlink(path) < 0)
+		say("cannot remove '%s' (the secret stays readable): %s", path, strerror(errno));
+	if ((r = cvm_unlock_check_key(a->device, a->cfg.luks_uuid, a->cfg.keyslot, key, len, e)) <
+	    0)
+		return r;
+	*ret = CVM_TAKE_PTR(key);
+	*ret_len = len;
+	return 0;
+}
+
+static int write_all(const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The normal prompt in our place: its answer goes to cryptroot as ours would. */
+static int passphrase(const struct agent *a)
+{
+	const char *name = getenv("CRYPTTAB_NAME");
+	char prompt[200];
+
+	if (a->no_passphrase)
+		return 1;
+	snprintf(prompt, sizeof(prompt), "Please unlock disk %s: ", name && *name ? name : "root");
+	fflush(stderr);
+	execl(a->askpass, a->askpass, prompt, (char *)NULL);
+	say("cannot run '%s': %s", a->askpass, strerror(errno));
+	return 4;
+}
+
+/* Every interface but loopback down: the initrd's network ends with the broker. */
+static int network_down(void)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	CVM_CLEANUP_CLOSE int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (!ifs || fd < 0) {
+		say("cannot list the network interfaces: %s", strerror(errno));
+		if_freenameindex(ifs);
+		return 4;
+	}
+	for (i = ifs; i->if_index; i++) {
+		struct ifreq r = {0};
+
+		snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", i->if_name);
+		if (ioctl(fd, SIOCGIFFLAGS, &r) < 0 || (r.ifr_flags & IFF_LOOPBACK) ||
+		    !(r.ifr_flags & IFF_UP))
+			continue;
+		r.ifr_flags &= ~IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &r) < 0) {
+			say("cannot take '%s' down: %s", i->if_name, strerror(errno));
+			rc = 4;
+		} else {
+			say("network interface '%s' down", i->if_name);
+		}
+	}
+	if_freenameindex(ifs);
+	return rc;
+}
+
+static int usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"Usage:\n"
+		" " PROG " [--config FILE] [--device DEV] [--askpass PROG] [--no-passphrase]\n"
+		" " PROG " --network-down\n"
+		"\n"
+		"Print the disk key from the key broker (checked against the LUKS2 broker\n"
+		"keyslot), or else the passphrase typed at the normal prompt: a crypttab keyscript.\n"
+		"\n"
+		"Options:\n"
+		" -c, --config FILE      the configuration (default " CVM_UNLOCK_CONFIG_PATH ")\n"
+		" -d, --device DEV       the LUKS2 device (default $CRYPTTAB_SOURCE, else by UUID)\n"
+		"     --askpass PROG     the passphrase prompt (default " ASKPASS ")\n"
+		"     --no-passphrase    exit 1 instead of asking for the passphrase\n"
+		"     --evidence-root DIR  read TEE devices under DIR (tests)\n"
+		"     --network-down     take every interface but loopback down, and exit\n"
+		"\n"
+		" -h, --help             display this help\n"
+		" -V, --version          display version\n"
+		"\n"
+		"For more details see cvmimg-unlock(8).\n");
+	return code;
+}
+
+static int parse(struct agent *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"device", required_argument, NULL, 'd'},
+	    {"askpass", required_argument, NULL, 'a'}, {"no-passphrase", no_argument, NULL, 'n'},
+	    {"evidence-root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+	    {"network-down", no_argument, NULL, 'N'},
+	    {"version", no_argument, NULL, 'V'},	       {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->config_path = optarg; break;
+		case 'd': a->device = optarg; break;
+		case 'a': a->askpass = optarg; break;
+		case 'n': a->no_passphrase = true; break;
+		case 'r': a->evidence_root = optarg; break;
+		case 'N': a->network_down = true; break;
+		case 'h': return usage(0);
+		case 'V': return printf(PROG " %s\n", cvm_version()) < 0 ? 4 : 0;
+		default: return usage(2);
+		}
+	}
+	if (optind < argc) {
+		/* cryptroot passes the crypttab key field ("none") as the only argument */
+		if (argc - optind > 1)
+			return usage(2);
+	}
+	return -1;
+}
+
+static const char *device_of(struct agent *a)
+{
+	const char *src = getenv("CRYPTTAB_SOURCE");
+
+	if (a->device)
+		return a->device;
+	if (src && *src)
+		return src;
+	snprintf(a->device_buf, sizeof(a->device_buf), "/dev/disk/by-uuid/%s", a->cfg.luks_uuid);
+	return a->device_buf;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = {.config_path = CVM_UNLOCK_CONFIG_PATH, .askpass = ASKPASS};
+	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
+	const char *tried = getenv("CRYPTTAB_TRIED");
+	size_t len = 0;
+	cvm_err e = {0};
+	int r;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	if ((r = parse(&a, argc, argv)) >= 0)
+		return r;
+	if (a.network_down)
+		return network_down();
+	if (tried && strcmp(tried, "0") && *tried) {
+		say("try %s: the broker key was checked before; asking for the passphrase", tried);
+		return passphrase(&a);
+	}
+	if ((r = cvm_unlock_config_load(a.config_path, &a.cfg, &e)) < 0) {
+		say("%s; asking for the passphrase", e.msg);
+		return passphrase(&a);
+	}
+	a.device = device_of(&a);
+	if (!strcmp(a.cfg.evidence, "efi-secret"))
+		r = from_efi_secret(&a, &key, &len, &e);
+	else
+		r = from_broker(&a, &key, &len, &e);
+	if (r < 0) {
+		say("the broker path failed: %s; asking for the passphrase", e.msg);
+		cvm_unlock_config_done(&a.cfg);
+		return passphrase(&a);
+	}
+	say("the broker's key opens keyslot %u of %s", a.cfg.keyslot, a.device);
+	cvm_unlock_config_done(&a.cfg);
+	if (write_all(key, len) < 0) {
+		say("cannot write the key: %s", strerror(errno));
+		return 4;
+	}
+	return 0;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The unlock agent in the image's initrd (cvmimg-unlock(8)), when the build
+ * names a broker and how to trust it: the agent with its libraries and
+ * loader, /etc/cvmimg/unlock.json, the broker's CA and the keyscript go into
+ * the overlay cpio the kernel lays over the initrd, so the UKI's measurement
+ * covers them; the command line gets keyscript= in cryptopts= and ip=dhcp.
+ * initramfs-tools initrds only: dracut's systemd-cryptsetup would need a
+ * password agent, which cannot carry the binary broker key.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cvmimg/broker.h>
+#include <cvmimg/cleanup.h>
+#include <cvmimg/util.h>
+
+#include "image/build.h"
+#include "util/macro.h"
+#include "util/template.h"
+
+#define AGENT_DIR	"usr/lib/cvmimg"
+
+CVM_DEFINE_CLEANUP(DIR, closedir, unlock_dir)
+#define AGENT_FILE_MAX	(32u << 20)
+#define AGENT_FILES_MAX 128
+
+bool cvm_build_unlock_wanted(const struct cvm_build_options *o)
+{
+	return o->broker_ca || o->broker_pin || o->broker_allow_http;
+}
+
+static int check(const struct cvm_build_options *o, cvm_err *reterr)
+{
+	if (!o->kbs_url || !o->kbs_resource)
+		return cvm_err_set(reterr, -EINVAL, "the unlock agent needs the broker's URL and "
+				   "the resource path of the key");
+	if (!o->unlock_agent_dir)
+		return cvm_err_set(reterr, -EINVAL, "no directory with the unlock agent");
+	if (!strncmp(o->kbs_url, "http://", 7) && !o->broker_allow_http)
+		return cvm_err_set(reterr, -EINVAL, "the broker URL '%s' is plain http: say so "
+				   "with the allow-http option, or use https", o->kbs_url);
+	if (strncmp(o->kbs_url, "https://", 8) && strncmp(o->kbs_url, "http://", 7))
+		return cvm_err_set(reterr, -EINVAL, "the broker URL '%s' is neither https:// nor "
+				   "http://", o->kbs_url);
+	if (!strncmp(o->kbs_url, "https://", 8) && !o->broker_ca && !o->broker_pin)
+		return cvm_err_set(reterr, -EINVAL, "an https broker needs a CA certificate or an "
+				   "SPKI pin");
+	return 0;
+}
+
+static int add_file(struct build *b, const char *path, unsigned mode, const char *src,
+		    cvm_err *reterr)
+{
+	CVM_CLEANUP_FREE uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = cvm_read_file(src, AGENT_FILE_MAX, &buf, &len, reterr)) < 0)
+		return r;
+	return cvm_cpio_add(b->overlay, path, S_IFREG | mode, buf, len, reterr);
+}
+
+static int cmp_names(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+}
+
+/* Every regular file of the agent's directory, in name order (the same bytes each build). */
+static int add_agent(struct build *b, cvm_err *reterr)
+{
+	const char *dir = b->o->unlock_agent_dir;
+	char *names[AGENT_FILES_MAX], src[600], dst[300];
+	CVM_CLEANUP(unlock_dirp) DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+	int r = 0;
+
+	if (!d)
+		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot read the unlock "
+					 "agent's directory '%s'", dir);
+	while ((de = readdir(d)) && n < AGENT_FILES_MAX)
+		if (de->d_name[0] != '.' && !(names[n++] = strdup(de->d_name))) {
+			free_names(names, n - 1);
+			return cvm_err_set(reterr, -ENOMEM, "out of memory");
+		}
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		snprintf(src, sizeof(src), "%s/%s", dir, names[i]);
+		snprintf(dst, sizeof(dst), AGENT_DIR "/%s", names[i]);
+		r = add_file(b, dst, 0755, src, reterr);
+	}
+	free_names(names, n);
+	if (r < 0)
+		return r;
+	snprintf(src, sizeof(src), "%s/cvmimg-unlock", dir);
+	if (access(src, X_OK) < 0)
+		return cvm_err_set(reterr, -ENOENT, "'%s' has no cvmimg-unlock", dir);
+	return 0;
+}
+
+static int add_config(struct build *b, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	struct cvm_unlock_config c = {
+	    .broker_url = (char *)o->kbs_url,
+	    .broker_ca = o->broker_ca ? (char *)"/etc/cvmimg/broker-ca.pem" : NULL,
+	    .broker_pin = (char *)o->broker_pin,
+	    .broker_resource = (char *)o->kbs_resource,
+	    .luks_uuid = b->luks.uuid,
+	    .keyslot = 1,
+	    .timeout = o->broker_timeout ? o->broker_timeout : 30,
+	    .request_timeout = 10,
+	    .allow_http = o->broker_allow_http,
+	};
+	CVM_CLEANUP(cvm_unlock_config_done) struct cvm_unlock_config back = {0};
+	CVM_CLEANUP_FREE char *json = NULL;
+	cvm_err e = {0};
+	int r;
+
+	if (c.request_timeout > c.timeout)
+		c.request_timeout = c.timeout;
+	if ((r = cvm_unlock_config_to_json(&c, &json, reterr)) < 0)
+		return r;
+	/* what the agent will read must be what it accepts */
+	if ((r = cvm_unlock_config_parse(json, strlen(json), &back, &e)) < 0)
+		return cvm_err_set(reterr, -EINVAL, "the unlock configuration: %s", e.msg);
+	if ((r = cvm_cpio_add(b->overlay, "etc/cvmimg/unlock.json", S_IFREG | 0644, json,
+			      strlen(json), reterr)) < 0)
+		return r;
+	if (o->broker_ca)
+		return add_file(b, "etc/cvmimg/broker-ca.pem", 0644, o->broker_ca, reterr);
+	return 0;
+}
+
+/* cryptopts=...,keyscript=<agent> and ip=dhcp for initramfs-tools' cryptroot. */
+static int edit_cmdline(struct build *b, cvm_err *reterr)
+{
+	static const char ks[] = ",keyscript=/" AGENT_DIR "/keyscript";
+	char *p = strstr(b->cmdline, "cryptopts="), *end, *n;
+	size_t at;
+
+	if (!p)
+		return cvm_err_set(reterr, -EINVAL, "the command line has no cryptopts= for the "
+				   "unlock agent's keyscript");
+	end = p + strcspn(p, " ");
+	at = (size_t)(end - b->cmdline);
+	if (asprintf(&n, "%.*s%s%s ip=dhcp", (int)at, b->cmdline, ks, b->cmdline + at) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	free(b->cmdline);
+	b->cmdline = n;
+	return 0;
+}
+
+int cvm_build_unlock(struct build *b, cvm_err *reterr)
+{
+	const struct cvm_build_options *o = b->o;
+	const struct cvm_template_var vars[] = {{"AGENT_DIR", "/" AGENT_DIR}};
+	CVM_CLEANUP_FREE char *ks = NULL;
+	int r;
+
+	if (!cvm_build_unlock_wanted(o))
+		return 0;
+	if ((r = check(o, reterr)) < 0)
+		return r;
+	if (!strcmp(b->res->boot.initrd_flavour, "dracut"))
+		return cvm_err_set(reterr, -EOPNOTSUPP, "the unlock agent needs an initramfs-tools "
+				   "initrd; this one is dracut's");
+	if (!b->overlay && !(b->overlay = cvm_cpio_new(b->now)))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((r = cvm_template_read(o->templates_dir, "unlock-keyscript", vars, 1, &ks, reterr)) <
+		0)
+		return r;
+	/* the parents first: an existing directory (or /usr/lib's symlink) stays as it is */
+	if ((r = cvm_cpio_add(b->overlay, "etc", S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, "etc/cvmimg", S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, "usr", S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, "usr/lib", S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, AGENT_DIR, S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = add_agent(b, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, AGENT_DIR "/keyscript", S_IFREG | 0755, ks, strlen(ks),
+			      reterr)) < 0 ||
+	    (r = add_config(b, reterr)) < 0)
+		return r;
+	return edit_cmdline(b, reterr);
+}

@@ -1,0 +1,100 @@
+# cvmimg build --broker-url --broker-ca/--broker-pin/--broker-allow-http
+# --broker-resource [--broker-timeout]: the unlock agent, its libraries,
+# /etc/cvmimg/unlock.json and the keyscript in the cpio appended to the UKI's
+# initrd (read back with objcopy and an independent newc reader), the
+# keyscript on the command line; the agent found there runs; usage errors.
+. "$(dirname "$0")/lib.sh"
+. "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
+need_image_tools
+command -v objcopy >/dev/null || { echo "SKIP: objcopy missing"; exit 77; }
+NEWC="python3 $(dirname "$0")/tools/newc.py"
+cd "$TMP" || exit 1
+mkdir -p r/etc
+printf 'ID=cvmtest\nPRETTY_NAME="cvm test"\n' >r/etc/os-release
+tar --numeric-owner -C r -cf r.tar .
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=kbs \
+	-keyout ca.key -out ca.pem 2>/dev/null
+
+current="build with the agent"
+checks=$((checks + 1))
+quick_build out r.tar --broker-url https://kbs.example:8080 --broker-ca ca.pem \
+	--broker-resource cvmimg/web/luks-key --broker-timeout 12 >"$OUT" 2>"$ERR" ||
+	{ fail "build failed: $(cat "$ERR")"; finish; }
+# what the kernel gets: the tiny initrd, then our archive
+objcopy -O binary --only-section=.initrd out/uki.efi initrd.bin
+objcopy -O binary --only-section=.cmdline out/uki.efi cmdline.bin
+$NEWC list initrd.bin 0 | awk '$2 != "." {print $2}' | sort >first
+(cd tiny-initrd-root && find . -mindepth 1 | sed 's|^\./||' | sort) >want
+cmp -s first want || fail "the first archive is not the tiny initrd"
+$NEWC list initrd.bin 1 >second
+$NEWC extract initrd.bin 1 x
+for f in etc/cvmimg/unlock.json etc/cvmimg/broker-ca.pem usr/lib/cvmimg/keyscript \
+	usr/lib/cvmimg/cvmimg-unlock usr/lib/cvmimg/ld-linux-x86-64.so.2 usr/lib/cvmimg/libcurl.so.4; do
+	[ -f "x/$f" ] || fail "$f is not in the overlay: $(head -c 300 second)"
+done
+grep -q '^100755 usr/lib/cvmimg/keyscript ' second || fail "the keyscript is not executable"
+cmp -s x/etc/cvmimg/broker-ca.pem ca.pem || fail "broker-ca.pem is not the given CA"
+cmp -s x/usr/lib/cvmimg/cvmimg-unlock "$CVMIMG_BUILD_DIR/cvmimg-unlock" ||
+	fail "the agent is not the one built"
+# the configuration names the LUKS2 device cryptsetup sees in the image
+root_part out/disk.raw root.img
+uuid=$(cryptsetup luksUUID root.img)
+J=x/etc/cvmimg/unlock.json
+[ "$(jq -r .luks_uuid $J)" = "$uuid" ] || fail "luks_uuid $(jq -r .luks_uuid $J), not $uuid"
+[ "$(jq -r '.broker_url, .broker_resource, .broker_ca, .timeout, .keyslot, .allow_http' $J | tr '\n' ' ')" = \
+	"https://kbs.example:8080 cvmimg/web/luks-key /etc/cvmimg/broker-ca.pem 12 1 false " ] ||
+	fail "unlock.json: $(cat $J)"
+# keyslot 1 is the one broker.key opens (kept: no --broker-public-key)
+[ "$(stat -c %a out/broker.key)" = 600 ] || fail "broker.key is not 0600"
+cryptsetup open --test-passphrase --key-slot 1 --key-file out/broker.key root.img ||
+	fail "broker.key does not open keyslot 1"
+# the command line: keyscript= inside cryptopts=, ip=dhcp
+tr -d '\0' <cmdline.bin >cmdline
+grep -q "cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/cvmimg/keyscript " cmdline ||
+	fail "cmdline: $(cat cmdline)"
+grep -q ' ip=dhcp' cmdline || fail "no ip=dhcp: $(cat cmdline)"
+# the agent as the initrd runs it: its own loader and libraries
+x/usr/lib/cvmimg/ld-linux-x86-64.so.2 --library-path x/usr/lib/cvmimg x/usr/lib/cvmimg/cvmimg-unlock \
+	--version >ver 2>&1 || fail "the packed agent does not run: $(cat ver)"
+grep -q '^cvmimg-unlock ' ver || fail "version: $(cat ver)"
+sh -n x/usr/lib/cvmimg/keyscript || fail "the keyscript is not valid sh"
+grep -q '^dir=/usr/lib/cvmimg$' x/usr/lib/cvmimg/keyscript || fail "keyscript's AGENT_DIR"
+
+# the same again: the same overlay, byte for byte (seeded, SOURCE_DATE_EPOCH)
+checks=$((checks + 1))
+SOURCE_DATE_EPOCH=1700000000 quick_build o1 r.tar --seed s --broker-url http://10.0.2.100:8080 \
+	--broker-allow-http --broker-resource a/b/c >/dev/null 2>&1 &&
+	SOURCE_DATE_EPOCH=1700000000 quick_build o2 r.tar --seed s --broker-url http://10.0.2.100:8080 \
+		--broker-allow-http --broker-resource a/b/c >/dev/null 2>&1 || fail "http builds failed"
+objcopy -O binary --only-section=.initrd o1/uki.efi i1
+objcopy -O binary --only-section=.initrd o2/uki.efi i2
+cmp -s i1 i2 || fail "two seeded builds' initrds differ"
+$NEWC extract i1 1 y
+[ "$(jq -r '.allow_http, .broker_ca' y/etc/cvmimg/unlock.json)" = "true
+null" ] || fail "http unlock.json: $(cat y/etc/cvmimg/unlock.json)"
+
+# no transport option: no agent (the URL stays a token hint)
+checks=$((checks + 1))
+quick_build o3 r.tar --broker-url https://kbs.example:8080 >/dev/null 2>&1 || fail "plain build failed"
+objcopy -O binary --only-section=.initrd o3/uki.efi i3
+cmp -s i3 tiny.initrd || fail "an initrd overlay without the agent options"
+
+# usage errors: exit 2, nothing built
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-ca ca.pem &&
+	expect_in "$ERR" "the unlock agent needs --broker-url and --broker-resource"
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-url http://k \
+	--broker-resource a/b/c --broker-pin sha256//x &&
+	expect_in "$ERR" "is plain http: add --broker-allow-http"
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-url https://k \
+	--broker-resource a/b/c --broker-allow-http &&
+	expect_in "$ERR" "an https broker needs --broker-ca or --broker-pin"
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-url https://k \
+	--broker-resource a/b --broker-pin sha256//x && expect_in "$ERR" "REPO/TYPE/TAG"
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-url https://k \
+	--broker-resource a/b/c --broker-pin md5//x && expect_in "$ERR" "--broker-pin is sha256//"
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-timeout 5 &&
+	expect_in "$ERR" "--broker-timeout needs the unlock agent"
+run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-url https://k \
+	--broker-resource a/b/c --broker-ca nonexistent.pem && expect_in "$ERR" "cannot read --broker-ca"
+[ ! -e e1 ] || fail "a refused build left e1"
+finish

@@ -1,0 +1,141 @@
+# cvmimg-unlock, the initrd agent, as a crypttab keyscript against the mock
+# broker (tests/tools/kbs-mock.py) and a LUKS2 header made by cryptsetup:
+# the broker's key on stdout only when it opens the broker keyslot; else the
+# passphrase prompt (a stand-in askpass) in its place, with the reason on
+# stderr, within the configured time; https with a CA file or an SPKI pin.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tools/kbs-mock.sh"
+CVMIMG=$CVMIMG_BUILD_DIR/cvmimg-unlock
+[ -x "$CVMIMG" ] || { echo "cvmimg-unlock not built"; exit 1; }
+[ "${CVMIMG_SAMPLE_EVIDENCE:-0}" = 1 ] ||
+	{ echo "SKIP: this build has no sample evidence (-DCVMIMG_SAMPLE_EVIDENCE=ON)"; exit 77; }
+command -v cryptsetup >/dev/null || { echo "SKIP: no cryptsetup"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIP: no openssl"; exit 77; }
+kbs_need
+trap 'kbs_stop; rm -rf "$TMP"' EXIT
+
+U=3f1a2b3c-4d5e-4f60-8172-93a4b5c6d7e8
+R=cvmimg/test/luks-key
+printf 'recovery words' >"$TMP/pass"
+head -c 32 /dev/urandom >"$TMP/key"
+head -c 32 /dev/urandom >"$TMP/wrong"
+truncate -s 20M "$TMP/disk"
+cryptsetup luksFormat --batch-mode --type luks2 --uuid "$U" --pbkdf pbkdf2 \
+	--pbkdf-force-iterations 1000 --key-slot 0 "$TMP/disk" "$TMP/pass" >/dev/null
+cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+	--key-file "$TMP/pass" --new-key-slot 1 "$TMP/disk" "$TMP/key" >/dev/null
+# the prompt's stand-in: says it ran, prints what a person would type
+cat >"$TMP/askpass" <<'SH'
+#!/bin/sh
+echo "askpass: $1" >&2
+printf 'typed passphrase'
+SH
+chmod +x "$TMP/askpass"
+
+config() { # config URL [extra JSON members]
+	printf '{"broker_url":"%s","broker_resource":"%s","luks_uuid":"%s","evidence":"sample",
+"timeout":%s%s}\n' "$1" "$R" "$U" "${TIMEOUT:-10}" "${2:-}" >"$TMP/unlock.json"
+}
+agent() { # agent <exit> [args]: run with the config, the disk and the stand-in prompt
+	local want=$1
+	shift
+	run "$want" --config "$TMP/unlock.json" --device "$TMP/disk" --askpass "$TMP/askpass" "$@"
+}
+
+kbs_start --resource "$R=$TMP/key" --resource "cvmimg/test/wrong=$TMP/wrong"
+config "$KBS_URL" ',"allow_http":true'
+
+# the broker's key, checked against keyslot 1: exactly its bytes on stdout
+agent 0 && {
+	cmp -s "$OUT" "$TMP/key" || fail "stdout is not the broker's key"
+	expect_in "$ERR" "the broker's key opens keyslot 1 of $TMP/disk"
+	grep -q askpass "$ERR" && fail "the prompt ran after a good key"
+}
+# and cryptsetup agrees that this output opens the header
+cryptsetup open --test-passphrase --key-slot 1 --key-file "$OUT" "$TMP/disk" ||
+	fail "cryptsetup does not open keyslot 1 with the agent's output"
+
+# a key that does not open the keyslot: refused, the prompt answers instead
+config "$KBS_URL" ',"allow_http":true,"broker_resource":"cvmimg/test/wrong"'
+sed -i 's|"broker_resource":"cvmimg/test/luks-key",||' "$TMP/unlock.json"
+agent 0 && {
+	[ "$(cat "$OUT")" = "typed passphrase" ] || fail "stdout is not the typed passphrase"
+	expect_in "$ERR" "the broker path failed: the key does not open keyslot 1 of '$TMP/disk'"
+	expect_in "$ERR" "askpass: Please unlock disk root: "
+}
+# another disk than the measured configuration names: refused
+config "$KBS_URL" ',"allow_http":true'
+sed -i "s/$U/00000000-0000-4000-8000-000000000001/" "$TMP/unlock.json"
+agent 0 && expect_in "$ERR" "is the LUKS2 device $U, not 00000000-0000-4000-8000-000000000001"
+
+# the policy denies: the broker's text, no retry, then the prompt
+config "$KBS_URL" ',"allow_http":true'
+kbs_fault reject
+agent 0 && {
+	expect_in "$ERR" "policy 'default_cpu' denies"
+	[ "$(grep -c 'POST /kbs/v0/auth' "$TMP/kbs.log")" = 1 ] || fail "retried after a denial"
+	[ "$(cat "$OUT")" = "typed passphrase" ] || fail "no passphrase after a denial"
+}
+kbs_fault none
+# after a failed try the prompt comes at once, without the broker
+: >"$TMP/kbs.log"
+CRYPTTAB_TRIED=1 agent 0 && expect_in "$ERR" "try 1: "
+expect_empty "$TMP/kbs.log"
+# no prompt wanted: exit 1
+kbs_fault reject
+agent 1 --no-passphrase && expect_empty "$OUT"
+kbs_fault none
+
+# plain http unless allowed; https needs a CA or a pin; unknown keys refused
+config "$KBS_URL"
+agent 0 && expect_in "$ERR" "is plain http, and \"allow_http\" is not true; asking for the passphrase"
+config "https://127.0.0.1:$KBS_PORT"
+agent 0 && expect_in "$ERR" "an https broker needs \"broker_ca\" or \"broker_pin\""
+config "$KBS_URL" ',"allow_http":true,"brokerurl":"x"'
+agent 0 && expect_in "$ERR" "unknown key \"brokerurl\""
+run 0 --config "$TMP/none.json" --askpass "$TMP/askpass" && expect_in "$ERR" "$TMP/none.json"
+kbs_stop
+
+# nobody listens: attempts until the configured time is up, then the prompt
+TIMEOUT=4 config "$KBS_URL" ',"allow_http":true'
+start=$(date +%s)
+agent 0 && {
+	expect_in "$ERR" "no key within 4 s after 2 attempts (last: POST $KBS_URL/kbs/v0/auth: Couldn't connect to server)"
+	[ "$(cat "$OUT")" = "typed passphrase" ] || fail "no passphrase with the broker down"
+}
+[ $(($(date +%s) - start)) -le 8 ] || fail "gave up after $(($(date +%s) - start)) s, not about 4"
+
+# SEV/SEV-ES: the key injected with cvmimg secret's table, as efi_secret shows it
+G=d6b38796-8a82-4b00-9184-4b6c4c4e41d7
+mkdir -p "$TMP/root/sys/kernel/security/secrets/coco"
+"$CVMIMG_BUILD_DIR/cvmimg" secret --key-file "$TMP/key" -o "$TMP/secret.bin" >/dev/null &&
+	python3 "$(dirname "$0")/tools/efi-secret.py" "$TMP/secret.bin" \
+		"$TMP/root/sys/kernel/security/secrets/coco" >/dev/null || fail "no secret table"
+config http://127.0.0.1:1 ',"allow_http":true,"evidence":"efi-secret"'
+agent 0 --evidence-root "$TMP/root" && {
+	cmp -s "$OUT" "$TMP/key" || fail "stdout is not the injected key"
+	[ ! -e "$TMP/root/sys/kernel/security/secrets/coco/$G" ] || fail "the secret was not removed"
+}
+# none injected: the prompt
+agent 0 --evidence-root "$TMP/root" && expect_in "$ERR" "secrets/coco/$G"
+
+# https: the broker's certificate by a CA file, or its key by an SPKI pin
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$TMP/tls.key" -out "$TMP/tls.crt" 2>/dev/null
+pin=sha256//$(openssl x509 -in "$TMP/tls.crt" -pubkey -noout | openssl pkey -pubin -outform DER |
+	openssl dgst -sha256 -binary | base64)
+kbs_start --resource "$R=$TMP/key" --tls "$TMP/tls.crt" "$TMP/tls.key"
+config "$KBS_URL" ",\"broker_ca\":\"$TMP/tls.crt\""
+agent 0 && cmp -s "$OUT" "$TMP/key" || fail "no key over https with the CA"
+config "$KBS_URL" ",\"broker_pin\":\"$pin\""
+agent 0 && cmp -s "$OUT" "$TMP/key" || fail "no key over https with the pin"
+config "$KBS_URL" ',"broker_pin":"sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
+agent 0 && expect_in "$ERR" "the broker path failed: POST $KBS_URL/kbs/v0/auth: SSL public key does not match pinned public key"
+grep -q "trying again" "$ERR" && fail "retried an untrusted broker"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=other \
+	-keyout "$TMP/o.key" -out "$TMP/other.crt" 2>/dev/null
+config "$KBS_URL" ",\"broker_ca\":\"$TMP/other.crt\""
+agent 0 && expect_in "$ERR" "the broker path failed: POST $KBS_URL/kbs/v0/auth: SSL peer certificate"
+grep -q 'opens keyslot' "$ERR" && fail "trusted another CA"
+finish
