@@ -433,12 +433,12 @@ int cvm_tdx_measure(const struct cvm_measure_input *in, struct cvm_measurement *
 		r = direct_boot(c, out, reterr);
 	else if (in->uki_path)
 		r = uki_boot(c, out, reterr);
-	else
-		cvm_tdx_unknown(c->v, 2, "no kernel, UKI or disk given");
 	if (r < 0)
 		return r;
 	if (!in->kernel_path && !in->uki_path)
-		cvm_tdx_unknown(c->v, 3, "no kernel, UKI or disk given");
+		for (unsigned reg = 1; reg <= 3; reg++)
+			cvm_tdx_unknown(c->v, reg, "the boot variables and what is booted depend on "
+						   "--kernel, --uki or --disk");
 	cvm_tdx_replay(c->v);
 	*ret = *out;
 	return 0;

@@ -175,6 +175,19 @@ struct cvm_measurement {
 int cvm_measure(const struct cvm_measure_input *in, struct cvm_measurement *ret,
 		cvm_err *reterr);
 
+struct json_object;
+
+/*
+ * The measurement object, the one JSON shape of a measurement for every TEE
+ * (cvmimg-measure(1), "The measurement object"): "tee"; "measurement" (SEV
+ * family) or "mrtd", "rtmr0".."rtmr3" (hex, null when unknown), "unknown"
+ * (the reasons) and "events" (TDX); "inputs" (files, sizes, digests and
+ * settings of @in). Returns 0 with a new object in *@ret; -EINVAL for NULL
+ * arguments; -ENOMEM.
+ */
+int cvm_measurement_to_json(const struct cvm_measure_input *in, const struct cvm_measurement *m,
+			    struct json_object **ret);
+
 /*
  * SEV and SEV-ES LAUNCH_MEASURE: HMAC-SHA256 keyed with the 16-byte TIK over
  * 0x04 || api_major || api_minor || build || policy (u32 LE) || digest (32) ||
