@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cvmimg/eventlog.h>
+
 #include "measure/tdx.h"
 #include "util/endian.h"
 #include "util/hash.h"
@@ -29,49 +31,9 @@ static const uint8_t guid_dxe_fv[16] = { 0xc9, 0xbd, 0xb8, 0x7c, 0xeb, 0xf8, 0x3
 static const uint8_t guid_uiapp[16] = { 0x21, 0xaa, 0x2c, 0x46, 0x14, 0x76, 0x03, 0x45,
 					0x83, 0x6e, 0x8a, 0xb6, 0xf4, 0x66, 0x23, 0x31 };
 
-static const struct {
-	uint32_t type;
-	const char *name;
-} event_names[] = {
-	{ CVM_EV_PREBOOT_CERT, "EV_PREBOOT_CERT" },
-	{ CVM_EV_POST_CODE, "EV_POST_CODE" },
-	{ CVM_EV_NO_ACTION, "EV_NO_ACTION" },
-	{ CVM_EV_SEPARATOR, "EV_SEPARATOR" },
-	{ CVM_EV_ACTION, "EV_ACTION" },
-	{ CVM_EV_EVENT_TAG, "EV_EVENT_TAG" },
-	{ CVM_EV_S_CRTM_CONTENTS, "EV_S_CRTM_CONTENTS" },
-	{ CVM_EV_S_CRTM_VERSION, "EV_S_CRTM_VERSION" },
-	{ CVM_EV_CPU_MICROCODE, "EV_CPU_MICROCODE" },
-	{ CVM_EV_PLATFORM_CONFIG_FLAGS, "EV_PLATFORM_CONFIG_FLAGS" },
-	{ CVM_EV_TABLE_OF_DEVICES, "EV_TABLE_OF_DEVICES" },
-	{ CVM_EV_COMPACT_HASH, "EV_COMPACT_HASH" },
-	{ CVM_EV_IPL, "EV_IPL" },
-	{ CVM_EV_IPL_PARTITION_DATA, "EV_IPL_PARTITION_DATA" },
-	{ CVM_EV_NONHOST_CODE, "EV_NONHOST_CODE" },
-	{ CVM_EV_NONHOST_CONFIG, "EV_NONHOST_CONFIG" },
-	{ CVM_EV_NONHOST_INFO, "EV_NONHOST_INFO" },
-	{ CVM_EV_OMIT_BOOT_DEVICE_EVENTS, "EV_OMIT_BOOT_DEVICE_EVENTS" },
-	{ CVM_EV_EFI_VARIABLE_DRIVER_CONFIG, "EV_EFI_VARIABLE_DRIVER_CONFIG" },
-	{ CVM_EV_EFI_VARIABLE_BOOT, "EV_EFI_VARIABLE_BOOT" },
-	{ CVM_EV_EFI_BOOT_SERVICES_APPLICATION, "EV_EFI_BOOT_SERVICES_APPLICATION" },
-	{ CVM_EV_EFI_BOOT_SERVICES_DRIVER, "EV_EFI_BOOT_SERVICES_DRIVER" },
-	{ CVM_EV_EFI_RUNTIME_SERVICES_DRIVER, "EV_EFI_RUNTIME_SERVICES_DRIVER" },
-	{ CVM_EV_EFI_GPT_EVENT, "EV_EFI_GPT_EVENT" },
-	{ CVM_EV_EFI_ACTION, "EV_EFI_ACTION" },
-	{ CVM_EV_EFI_PLATFORM_FIRMWARE_BLOB, "EV_EFI_PLATFORM_FIRMWARE_BLOB" },
-	{ CVM_EV_EFI_HANDOFF_TABLES, "EV_EFI_HANDOFF_TABLES" },
-	{ CVM_EV_EFI_PLATFORM_FIRMWARE_BLOB2, "EV_EFI_PLATFORM_FIRMWARE_BLOB2" },
-	{ CVM_EV_EFI_HANDOFF_TABLES2, "EV_EFI_HANDOFF_TABLES2" },
-	{ CVM_EV_EFI_VARIABLE_BOOT2, "EV_EFI_VARIABLE_BOOT2" },
-	{ CVM_EV_EFI_VARIABLE_AUTHORITY, "EV_EFI_VARIABLE_AUTHORITY" },
-};
-
 const char *cvm_tdx_event_type_name(uint32_t type)
 {
-	for (size_t i = 0; i < CVM_ARRAY_SIZE(event_names); i++)
-		if (event_names[i].type == type)
-			return event_names[i].name;
-	return NULL;
+	return cvm_event_type_name(type);
 }
 
 int cvm_uefi_variable_data(const uint8_t guid[16], const char *name, const uint8_t *data,

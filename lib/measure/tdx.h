@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <cvmimg/err.h>
+#include <cvmimg/eventlog.h>
 #include <cvmimg/measure.h>
 
 #define CVM_TDVF_SECTIONS_MAX 32
@@ -84,39 +85,6 @@ int cvm_tdx_mrtd(const struct cvm_tdvf *t, bool two_pass, uint8_t out[48], cvm_e
 #define CVM_TDX_HOB_MAX 4096
 int cvm_tdx_td_hob(const struct cvm_tdvf *t, uint64_t memory, uint8_t *buf, size_t cap,
 		   cvm_err *reterr);
-
-/* Event types (TCG PC Client Platform Firmware Profile, UEFI CC). */
-#define CVM_EV_PREBOOT_CERT 0x0u
-#define CVM_EV_POST_CODE 0x1u
-#define CVM_EV_NO_ACTION 0x3u
-#define CVM_EV_SEPARATOR 0x4u
-#define CVM_EV_ACTION 0x5u
-#define CVM_EV_EVENT_TAG 0x6u
-#define CVM_EV_S_CRTM_CONTENTS 0x7u
-#define CVM_EV_S_CRTM_VERSION 0x8u
-#define CVM_EV_CPU_MICROCODE 0x9u
-#define CVM_EV_PLATFORM_CONFIG_FLAGS 0xau
-#define CVM_EV_TABLE_OF_DEVICES 0xbu
-#define CVM_EV_COMPACT_HASH 0xcu
-#define CVM_EV_IPL 0xdu
-#define CVM_EV_IPL_PARTITION_DATA 0xeu
-#define CVM_EV_NONHOST_CODE 0xfu
-#define CVM_EV_NONHOST_CONFIG 0x10u
-#define CVM_EV_NONHOST_INFO 0x11u
-#define CVM_EV_OMIT_BOOT_DEVICE_EVENTS 0x12u
-#define CVM_EV_EFI_VARIABLE_DRIVER_CONFIG 0x80000001u
-#define CVM_EV_EFI_VARIABLE_BOOT 0x80000002u
-#define CVM_EV_EFI_BOOT_SERVICES_APPLICATION 0x80000003u
-#define CVM_EV_EFI_BOOT_SERVICES_DRIVER 0x80000004u
-#define CVM_EV_EFI_RUNTIME_SERVICES_DRIVER 0x80000005u
-#define CVM_EV_EFI_GPT_EVENT 0x80000006u
-#define CVM_EV_EFI_ACTION 0x80000007u
-#define CVM_EV_EFI_PLATFORM_FIRMWARE_BLOB 0x80000008u
-#define CVM_EV_EFI_HANDOFF_TABLES 0x80000009u
-#define CVM_EV_EFI_PLATFORM_FIRMWARE_BLOB2 0x8000000au
-#define CVM_EV_EFI_HANDOFF_TABLES2 0x8000000bu
-#define CVM_EV_EFI_VARIABLE_BOOT2 0x8000000cu
-#define CVM_EV_EFI_VARIABLE_AUTHORITY 0x800000e0u
 
 /* GUIDs in their on-disk byte order. */
 extern const uint8_t cvm_guid_efi_global_variable[16];
