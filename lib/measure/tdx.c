@@ -150,8 +150,9 @@ static int add_acpi(struct tdx_ctx *c, cvm_err *reterr)
 	if ((r = cvm_tdx_acpi_dir(c->in->acpi_dir, &a, reterr)) < 0)
 		return r;
 	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.loader,
-			  "ACPI DATA: etc/table-loader");
-	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.rsdp, "ACPI DATA: etc/acpi/rsdp");
+			  "ACPI DATA: etc/table-loader%s", a.rebuilt ? " (rebuilt from the tables)" : "");
+	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.rsdp, "ACPI DATA: etc/acpi/rsdp%s",
+			  a.rebuilt ? " (rebuilt from the tables)" : "");
 	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.tables,
 			  "ACPI DATA: etc/acpi/tables");
 	return 0;

@@ -144,10 +144,13 @@ int cvm_tdx_patch_kernel(uint8_t *kernel, size_t len, uint64_t memory, bool has_
  * etc/acpi/tables, found as "<dir>/etc_table-loader" (the vectors' and
  * qtest dumps' names), "<dir>/etc/table-loader" or the guest's
  * /sys/firmware/qemu_fw_cfg/by_name layout "<dir>/etc/table-loader/raw".
- * Each digest is SHA-384. Returns 0; -ENOENT naming the file not found.
+ * A dump of the tables alone gets the loader and RSDP from
+ * cvm_tdx_acpi_rebuild(). Each digest is SHA-384. Returns 0; -ENOENT naming
+ * the file not found; -EBADMSG from the rebuild.
  */
 struct cvm_tdx_acpi {
 	uint8_t loader[48], rsdp[48], tables[48];
+	bool rebuilt; /* only the tables were dumped: loader and RSDP rebuilt from them */
 };
 int cvm_tdx_acpi_dir(const char *dir, struct cvm_tdx_acpi *ret, cvm_err *reterr);
 

@@ -55,6 +55,12 @@ if [ -f "$KERNEL" ]; then
 			[ "$(jq -r .rtmr0 "$OUT")" = "$want" ] || fail "rtmr0 $1: $(jq -r .rtmr0 "$OUT")"
 	done
 	[ "$(jq '[.events[] | select(.rtmr == 0)] | length' "$OUT")" = 14 ] || fail "pre-2024.11 RTMR0 events"
+	# a dump of the tables alone: loader and RSDP rebuilt, the same RTMR0
+	mkdir "$TMP/tables-only" && ln -s "$ACPI/etc_acpi_tables" "$TMP/tables-only/etc_acpi_tables"
+	run 0 measure --tee tdx --ovmf "$FW" --qemu-version 8.2.2 --ovmf-version 2022.11 \
+		--memory 2G --acpi-tables "$TMP/tables-only" --kernel "$KERNEL" --json &&
+		[ "$(jq -r .rtmr0 "$OUT")" = "$want" ] || fail "rtmr0 from the tables alone"
+	expect_in "$OUT" "etc/table-loader (rebuilt from the tables)"
 	run 0 measure --tee tdx --ovmf "$FW" --qemu-version 8.2.2 --ovmf-version 2024.11 \
 		--memory 2G --kernel "$KERNEL" --initrd "$T/initrd-synthetic-64k.bin" \
 		--append console=ttyS0 --acpi-tables "$ACPI" --json && {
@@ -83,7 +89,7 @@ expect_empty "$OUT"
 run 3 measure --tee tdx --ovmf "$VEC/tdx/initrd-synthetic-64k.bin" &&
 	expect_in "$ERR" "has no TDX metadata"
 run 3 measure --tee tdx --ovmf "$FW" --qemu-version nine && expect_in "$ERR" "not a QEMU version"
-run 3 measure --tee tdx --ovmf "$FW" --acpi-tables "$TMP" && expect_in "$ERR" "no 'etc/table-loader' in the ACPI dump"
+run 3 measure --tee tdx --ovmf "$FW" --acpi-tables "$TMP" && expect_in "$ERR" "no 'etc/acpi/tables' in the ACPI dump"
 run 3 measure --tee tdx --ovmf "$FW" --ovmf-vars "$T/ovmf/OVMF_VARS_4M_debian12_2022.11.fd" &&
 	expect_in "$ERR" "but the firmware's vars store (CFV) is 131072 bytes"
 run 2 measure --tee tdx --ovmf "$FW" --vcpu-type EPYC-v4 && expect_in "$ERR" "takes none of the SEV"

@@ -504,6 +504,46 @@ static void test_rtmr2_assembly(void **state)
 	free(v);
 }
 
+/* C3: from each real QEMU dump's tables, the loader and RSDP QEMU wrote, byte for byte. */
+static void test_acpi_rebuild(void **state)
+{
+	json_object *dumps = member(vectors, "acpi_qemu7.2_nonTDX_dumps");
+	int n = 0;
+
+	(void)state;
+	json_object_object_foreach(dumps, name, digests)
+	{
+		char rel[256];
+		uint8_t *tables, *loader, *rsdp, want_loader[4096], want_rsdp[20], d[48];
+		size_t tlen, llen, rlen;
+		struct cvm_tdx_acpi a;
+
+		snprintf(rel, sizeof(rel), "tdx/acpi/%s/etc_acpi_tables", name);
+		assert_int_equal(cvm_read_file(vec_path(rel), 1 << 24, &tables, &tlen, NULL), 0);
+		snprintf(rel, sizeof(rel), "tdx/acpi/%s/etc_table-loader", name);
+		assert_int_equal(cvm_read_file(vec_path(rel), 1 << 24, &loader, &llen, NULL), 0);
+		snprintf(rel, sizeof(rel), "tdx/acpi/%s/etc_acpi_rsdp", name);
+		assert_int_equal(cvm_read_file(vec_path(rel), 1 << 24, &rsdp, &rlen, NULL), 0);
+		assert_int_equal(llen, 4096);
+		assert_int_equal(rlen, 20);
+		assert_int_equal(cvm_tdx_acpi_rebuild(tables, tlen, want_loader, want_rsdp, NULL), 0);
+		assert_memory_equal(want_loader, loader, 4096);
+		assert_memory_equal(want_rsdp, rsdp, 20);
+		/* and the digests vectors.json gives */
+		cvm_sha384(want_loader, 4096, d);
+		assert_string_equal(vec_hex(d, 48), digest_of(member(digests, "etc_table-loader")));
+		cvm_sha384(want_rsdp, 20, d);
+		assert_string_equal(vec_hex(d, 48), digest_of(member(digests, "etc_acpi_rsdp")));
+		snprintf(rel, sizeof(rel), "tdx/acpi/%s", name);
+		assert_int_equal(cvm_tdx_acpi_dir(vec_path(rel), &a, NULL), 0);
+		assert_false(a.rebuilt);
+		assert_string_equal(vec_hex(a.tables, 48), digest_of(member(digests, "etc_acpi_tables")));
+		free(tables), free(loader), free(rsdp);
+		n++;
+	}
+	assert_int_equal(n, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,7 +553,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline),		 cmocka_unit_test(test_pe_authenticode),
 		cmocka_unit_test(test_versions),	 cmocka_unit_test(test_direct_boot),
 		cmocka_unit_test(test_unknowns),	 cmocka_unit_test(test_hw_quotes),
-		cmocka_unit_test(test_rtmr2_assembly),
+		cmocka_unit_test(test_rtmr2_assembly), cmocka_unit_test(test_acpi_rebuild),
 	};
 	int r;
 
