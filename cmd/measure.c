@@ -117,12 +117,13 @@ static int check_tdx_args(struct measure_args *a, const struct cli_option *opts)
 	struct cvm_measure_input *in = &a->in;
 	struct measure_extras *x = &a->x;
 	bool tdx_only = in->memory || in->qemu_version || in->ovmf_version || in->uki_path ||
-			in->disk_path || in->ovmf_vars_path || in->acpi_dir;
+			in->disk_path || in->ovmf_vars_path || in->acpi_dir || in->qemu_path ||
+			in->machine;
 
 	if (in->tee != CVM_TEE_TDX)
 		return tdx_only ? cli_usage("measure", "--memory, --qemu-version, --ovmf-version, "
-						       "--uki, --disk, --ovmf-vars and "
-						       "--acpi-tables are for --tee tdx")
+						       "--uki, --disk, --ovmf-vars, --acpi-tables, "
+						       "--qemu and --machine are for --tee tdx")
 				: 0;
 	if (a->vcpu_type || in->have_vcpu_sig || in->svsm_path || in->vars_size || x->vars_file ||
 	    in->ovmf_hash || x->dump_dir || x->id_key || x->author_key || x->want_id_params ||
@@ -133,6 +134,11 @@ static int check_tdx_args(struct measure_args *a, const struct cli_option *opts)
 					    "--output-format)");
 	if (!!in->kernel_path + !!in->uki_path + !!in->disk_path > 1)
 		return cli_usage("measure", "--kernel, --uki and --disk exclude each other");
+	if (in->qemu_path && (!in->memory || in->acpi_dir))
+		return cli_usage("measure", "--qemu needs --memory (and --vcpus, --machine as the "
+					    "TD is started), and excludes --acpi-tables");
+	if (in->machine && !in->qemu_path)
+		return cli_usage("measure", "--machine goes with --qemu");
 	if (in->uki_path && (in->cmdline || in->initrd_path))
 		return cli_usage("measure", "--append and --initrd do not go with --uki: the UKI's "
 					    ".cmdline and .initrd are measured");
@@ -205,6 +211,9 @@ static bool add_options(struct cli_option *o, struct cvm_measure_input *in,
 			   "TDX: the vars store the TD starts with (CFV)"),
 		CLI_STRING("acpi-tables", 0, "DIR", &in->acpi_dir,
 			   "TDX: dump of QEMU's fw_cfg ACPI files"),
+		CLI_STRING("qemu", 0, "PATH", &in->qemu_path,
+			   "TDX: dump them from this QEMU in qtest mode"),
+		CLI_STRING("machine", 0, "OPTS", &in->machine, "TDX: its -M value (default q35)"),
 		CLI_STRING("tik", 0, "FILE", &x->tik,
 			   "SEV transport integrity key (16 bytes, or TEK+TIK)"),
 		CLI_HEX("mnonce", 0, "HEX", x->mnonce, 16, "16-byte nonce of LAUNCH_MEASURE"),

@@ -103,6 +103,10 @@ static int tdx_inputs(json_object *o, const struct cvm_measure_input *in,
 		r |= cvm_json_add_hex(o, "td_hob_sha384", v->td_hob_sha384, 48);
 	if (in->acpi_dir)
 		r |= add_str(o, "acpi_tables", in->acpi_dir);
+	if (in->qemu_path)
+		r |= add_str(o, "qemu", in->qemu_path) |
+		     add_str(o, "machine", in->machine ? in->machine : "q35") |
+		     add_int(o, "vcpus", in->vcpus ? in->vcpus : 1);
 	if (in->disk_path)
 		r |= add_str(o, "disk", in->disk_path);
 	if (m->has_kernel && !in->disk_path)

@@ -86,7 +86,7 @@ static int check_input(const struct cvm_measure_input *in, cvm_err *reterr)
 	if (!tee || in->tee == CVM_TEE_TDX)
 		return cvm_err_set(reterr, -EINVAL, "unknown TEE %d", (int)in->tee);
 	if (in->memory || in->qemu_version || in->ovmf_version || in->uki_path || in->disk_path ||
-	    in->ovmf_vars_path || in->acpi_dir)
+	    in->ovmf_vars_path || in->acpi_dir || in->qemu_path || in->machine)
 		return cvm_err_set(reterr, -EINVAL, "memory, QEMU and OVMF versions, UKI, disk, "
 						    "vars and ACPI inputs are for tdx only");
 	if (!cvm_vmm_to_string(in->vmm))

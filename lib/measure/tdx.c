@@ -132,11 +132,29 @@ static int add_cfv(struct tdx_ctx *c, cvm_err *reterr)
 	return 0;
 }
 
+static void add_acpi_events(struct tdx_ctx *c, const struct cvm_tdx_acpi *a, const char *how)
+{
+	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a->loader,
+			  "ACPI DATA: etc/table-loader%s", how);
+	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a->rsdp,
+			  "ACPI DATA: etc/acpi/rsdp%s", how);
+	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a->tables,
+			  "ACPI DATA: etc/acpi/tables%s", strstr(how, "qtest") ? how : "");
+}
+
 static int add_acpi(struct tdx_ctx *c, cvm_err *reterr)
 {
 	struct cvm_tdx_acpi a;
 	int r;
 
+	if (c->in->qemu_path) {
+		if ((r = cvm_tdx_acpi_qemu(c->in->qemu_path, c->in->machine ? c->in->machine : "q35",
+					   c->in->memory, c->in->vcpus, c->in->ovmf_path, &a,
+					   reterr)) < 0)
+			return r;
+		add_acpi_events(c, &a, " (from QEMU in qtest mode)");
+		return 0;
+	}
 	if (!c->in->acpi_dir) {
 		cvm_tdx_unknown(c->v, 1, "RTMR0 holds QEMU's ACPI tables: give --acpi-tables DIR "
 					 "(or --qemu to dump them)");
@@ -149,12 +167,7 @@ static int add_acpi(struct tdx_ctx *c, cvm_err *reterr)
 	}
 	if ((r = cvm_tdx_acpi_dir(c->in->acpi_dir, &a, reterr)) < 0)
 		return r;
-	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.loader,
-			  "ACPI DATA: etc/table-loader%s", a.rebuilt ? " (rebuilt from the tables)" : "");
-	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.rsdp, "ACPI DATA: etc/acpi/rsdp%s",
-			  a.rebuilt ? " (rebuilt from the tables)" : "");
-	cvm_tdx_add_event(c->v, 0, CVM_EV_PLATFORM_CONFIG_FLAGS, a.tables,
-			  "ACPI DATA: etc/acpi/tables");
+	add_acpi_events(c, &a, a.rebuilt ? " (rebuilt from the tables)" : "");
 	return 0;
 }
 
@@ -370,6 +383,11 @@ static int check_tdx_input(const struct cvm_measure_input *in, cvm_err *reterr)
 	if (in->disk_path)
 		return cvm_err_set(reterr, -EINVAL, "TDX measurement of a disk boot is not "
 						    "implemented yet");
+	if (in->qemu_path && (!in->memory || in->acpi_dir))
+		return cvm_err_set(reterr, -EINVAL, "dumping the ACPI tables from QEMU needs the "
+						    "memory size, and no ACPI dump directory");
+	if (in->machine && !in->qemu_path)
+		return cvm_err_set(reterr, -EINVAL, "a machine type goes with a QEMU to run");
 	if (in->svsm_path || in->vars_size || in->ovmf_hash)
 		return cvm_err_set(reterr, -EINVAL, "SVSM and SNP options do not apply to tdx");
 	if (in->qemu_version && cvm_tdx_qemu_rules(in->qemu_version, &b, &b) < 0)

@@ -155,6 +155,16 @@ struct cvm_tdx_acpi {
 int cvm_tdx_acpi_dir(const char *dir, struct cvm_tdx_acpi *ret, cvm_err *reterr);
 
 /*
+ * The same three digests read from QEMU itself: @qemu (a path) started in
+ * qtest mode with "-M @machine -m @memory -smp @vcpus -bios @ovmf"; QEMU
+ * builds the tables it would give that machine (without the TDX object).
+ * Returns 0; -ENOENT if @qemu cannot be run; -EIO with QEMU's message if it
+ * fails. Changes SIGPIPE's disposition while it runs.
+ */
+int cvm_tdx_acpi_qemu(const char *qemu, const char *machine, uint64_t memory, unsigned vcpus,
+		      const char *ovmf, struct cvm_tdx_acpi *ret, cvm_err *reterr);
+
+/*
  * Rebuild etc/table-loader (4096 bytes) and etc/acpi/rsdp (20 bytes) from the
  * tables blob, as QEMU's q35 ACPI builder emits them: ALLOCATE rsdp and
  * tables, checksum and pointer commands in table order. Returns 0; -EBADMSG if

@@ -102,6 +102,8 @@ struct cvm_measure_input {
 	const char *disk_path;      /* boot from the ESP of a GPT disk image */
 	const char *ovmf_vars_path; /* the vars store (CFV) the TD starts with */
 	const char *acpi_dir;       /* dump of etc/table-loader, etc/acpi/rsdp, etc/acpi/tables */
+	const char *qemu_path;      /* or: dump them from this QEMU in qtest mode (needs memory) */
+	const char *machine;        /* its -M value, e.g. "q35,hpet=off"; NULL: "q35" */
 };
 
 /* TDX: at most this many predicted events, each described in at most this many bytes. */
