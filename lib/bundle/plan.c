@@ -19,24 +19,11 @@
 
 #include "util/macro.h"
 
-/*
- * SEAM (issue 14): the measure library's own JSON object of a measurement,
- * cvm_measurement_to_json() (branch tdx, not yet on main), is what a shape
- * carries unchanged. Until it lands, this gives only the members the bundle
- * reads of it, "tee" and "measurement"; replace the body with that call (and
- * drop the SEV-only restriction of the plan) when it does.
- */
+/* The measure library's measurement object, carried unchanged (cvmimg-measure(1)). */
 static int measurement_json(const struct cvm_measure_input *in, const struct cvm_measurement *m,
 			    json_object **ret)
 {
-	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
-
-	(void)in;
-	if (!o || cvm_json_add(o, "tee", json_object_new_string(cvm_tee_to_string(m->tee))) < 0 ||
-	    cvm_json_add_hex(o, "measurement", m->digest, m->digest_len) < 0)
-		return -ENOMEM;
-	*ret = CVM_TAKE_PTR(o);
-	return 0;
+	return cvm_measurement_to_json(in, m, ret);
 }
 
 /* What "launch" records beyond the measurement: the names and sizes as given. */
