@@ -38,4 +38,14 @@ int tdx_uki_rtmr2(struct cvm_tdx_values *v, const struct tdx_uki *u, cvm_err *re
 int tdx_kernel_measures_rtmr2(struct cvm_tdx_values *v, const uint8_t *k, size_t len,
 			      const char *name);
 
+/*
+ * RTMR1 and RTMR2 of a boot from @path (a raw or qcow2 disk image, or a
+ * directory holding disk.raw or disk.qcow2): the GPT event, the Authenticode
+ * digest of \EFI\BOOT\BOOTX64.EFI (a UKI) and what its stub measures, added
+ * after the ReadyToBoot events. Returns 0; -ENOENT; -EBADMSG for a disk
+ * without GPT or ESP, or a BOOTX64.EFI that is not a UKI; -EIO if qemu-img or
+ * mtype fail.
+ */
+int tdx_disk_boot_events(struct cvm_tdx_values *v, const char *path, cvm_err *reterr);
+
 #endif

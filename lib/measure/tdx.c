@@ -366,6 +366,25 @@ static int uki_boot(struct tdx_ctx *c, struct cvm_measurement *out, cvm_err *ret
 	return 0;
 }
 
+/*
+ * From the disk: the boot options OVMF makes for a disk carry the PCI paths of
+ * QEMU's devices, so RTMR0's boot variables are not modelled.
+ */
+static int disk_boot(struct tdx_ctx *c, cvm_err *reterr)
+{
+	int r;
+
+	cvm_tdx_unknown(c->v, 1, "the boot options OVMF creates for a disk boot (BootOrder, "
+				 "Boot####) hold QEMU's device paths and are not modelled");
+	cvm_tdx_add_event(c->v, 0, CVM_EV_EFI_VARIABLE_BOOT, NULL,
+			  "UEFI variables BootOrder and Boot#### (device dependent)");
+	ready_to_boot(c);
+	if ((r = tdx_disk_boot_events(c->v, c->in->disk_path, reterr)) < 0)
+		return r;
+	exit_boot_services(c);
+	return 0;
+}
+
 static int check_tdx_input(const struct cvm_measure_input *in, cvm_err *reterr)
 {
 	bool b;
@@ -380,9 +399,6 @@ static int check_tdx_input(const struct cvm_measure_input *in, cvm_err *reterr)
 	if (in->cmdline && !in->kernel_path)
 		return cvm_err_set(reterr, -EINVAL,
 				   "a cmdline needs a kernel (a UKI's is its .cmdline section)");
-	if (in->disk_path)
-		return cvm_err_set(reterr, -EINVAL, "TDX measurement of a disk boot is not "
-						    "implemented yet");
 	if (in->qemu_path && (!in->memory || in->acpi_dir))
 		return cvm_err_set(reterr, -EINVAL, "dumping the ACPI tables from QEMU needs the "
 						    "memory size, and no ACPI dump directory");
@@ -452,9 +468,11 @@ int cvm_tdx_measure(const struct cvm_measure_input *in, struct cvm_measurement *
 		r = direct_boot(c, out, reterr);
 	else if (in->uki_path)
 		r = uki_boot(c, out, reterr);
+	else if (in->disk_path)
+		r = disk_boot(c, reterr);
 	if (r < 0)
 		return r;
-	if (!in->kernel_path && !in->uki_path)
+	if (!in->kernel_path && !in->uki_path && !in->disk_path)
 		for (unsigned reg = 1; reg <= 3; reg++)
 			cvm_tdx_unknown(c->v, reg, "the boot variables and what is booted depend on "
 						   "--kernel, --uki or --disk");
