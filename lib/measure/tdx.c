@@ -28,6 +28,7 @@
 #include "boot/kernel.h"
 #include "measure/tdx-boot.h"
 #include "measure/tdx.h"
+#include "util/endian.h"
 #include "util/file.h"
 #include "util/hash.h"
 
@@ -103,29 +104,78 @@ static int add_td_hob(struct tdx_ctx *c, cvm_err *reterr)
 	return 0;
 }
 
+/*
+ * The variables a vars store holds (edk2 authenticated variable store inside a
+ * firmware volume): their names, comma-separated, into @names. Only an empty
+ * store is modelled: keys and boot options in it change RTMR0.
+ */
+static size_t stored_variables(const uint8_t *p, size_t len, char *names, size_t cap)
+{
+	size_t off, n = 0, used = 0;
+
+	names[0] = '\0';
+	if (len < 0x40 || memcmp(p + 0x28, "_FVH", 4))
+		return 0;
+	off = (size_t)cvm_le16(p + 0x30) + 28; /* FV header, variable store header */
+	while (off + 60 <= len && cvm_le16(p + off) == 0x55aa) {
+		uint8_t state = p[off + 2];
+		uint32_t nsize = cvm_le32(p + off + 36), dsize = cvm_le32(p + off + 40);
+
+		if (nsize > len - off - 60 || dsize > len - off - 60 - nsize)
+			break;
+		if (state == 0x3f || state == 0x3e) { /* added (or being deleted) */
+			n++;
+			for (uint32_t i = 0; i + 1 < nsize && used + 3 < cap; i += 2) {
+				uint16_t ch = cvm_le16(p + off + 60 + i);
+
+				if (!ch)
+					break;
+				if (i == 0 && used)
+					names[used++] = ',';
+				names[used++] = ch < 0x80 ? (char)ch : '?';
+			}
+			names[used] = '\0';
+		}
+		off = (off + 60 + nsize + dsize + 3) & ~(size_t)3;
+	}
+	return n;
+}
+
+static void check_vars(struct tdx_ctx *c, const uint8_t *p, size_t len, const char *name)
+{
+	char names[120];
+	size_t n = stored_variables(p, len, names, sizeof(names));
+
+	if (n)
+		cvm_tdx_unknown(c->v, 1, "the vars store '%s' holds %zu variables (%s...): Secure "
+					 "Boot keys and boot options from it are not modelled, only "
+					 "an empty store",
+				name, n, names);
+}
+
 static int add_cfv(struct tdx_ctx *c, cvm_err *reterr)
 {
 	const struct cvm_tdvf_section *s = cvm_tdvf_find(&c->fw, CVM_TDVF_CFV);
 	const char *vars = c->in->ovmf_vars_path;
-	struct stat st;
+	CVM_CLEANUP_FREE uint8_t *buf = NULL;
+	size_t len;
 	int r;
 
 	if (!s)
 		return cvm_err_set(reterr, -EBADMSG, "TDX metadata of '%s' has no CFV (vars) section",
 				   c->fw.name);
 	if (vars) {
-		if (stat(vars, &st) < 0)
-			return cvm_err_set_errno(reterr, -errno, "cannot stat '%s'", vars);
-		if ((uint64_t)st.st_size != s->raw_size)
-			return cvm_err_set(reterr, -EINVAL,
-					   "'%s' is %llu bytes, but the firmware's vars store "
-					   "(CFV) is %u bytes",
-					   vars, (unsigned long long)st.st_size, s->raw_size);
-		if ((r = cvm_hash_file(CVM_HASH_SHA384, vars, c->v->cfv_sha384, reterr)) < 0)
+		if ((r = cvm_read_file(vars, CVM_OVMF_MAX_SIZE, &buf, &len, reterr)) < 0)
 			return r;
-	} else {
-		cvm_sha384(c->fw.data + s->data_offset, s->raw_size, c->v->cfv_sha384);
+		if (len != s->raw_size)
+			return cvm_err_set(reterr, -EINVAL,
+					   "'%s' is %zu bytes, but the firmware's vars store "
+					   "(CFV) is %u bytes",
+					   vars, len, s->raw_size);
 	}
+	cvm_sha384(vars ? buf : c->fw.data + s->data_offset, s->raw_size, c->v->cfv_sha384);
+	check_vars(c, vars ? buf : c->fw.data + s->data_offset, s->raw_size,
+		   vars ? vars : c->fw.name);
 	cvm_tdx_add_event(c->v, 0, CVM_EV_EFI_PLATFORM_FIRMWARE_BLOB2, c->v->cfv_sha384,
 			  "vars store (CFV, 0x%x bytes at 0x%llx) of '%s'", s->raw_size,
 			  (unsigned long long)s->gpa, vars ? vars : c->fw.name);

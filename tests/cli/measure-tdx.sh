@@ -80,6 +80,20 @@ else
 	echo "note: $KERNEL missing (scripts/setup fetches it): kernel checks not run"
 fi
 
+# --ovmf-vars on a 4 MiB TDVF (bench/tdvf-4m.py): the empty store is the
+# CFV digest of the hardware logs; a store with keys leaves RTMR0 unknown
+python3 "$CVMIMG_SOURCE_DIR/bench/tdvf-4m.py" >"$TMP/tdvf4m.fd"
+CFV=$(vec '.constants["cfv_sha384_of_empty_OVMF_VARS_4M(0x84000 bytes)"]') || exit 1
+run 0 measure --tee tdx --ovmf "$TMP/tdvf4m.fd" --ovmf-vars "$T/ovmf/OVMF_VARS_4M_debian12_2022.11.fd" \
+	--json && {
+	[ "$(jq -r .inputs.cfv_sha384 "$OUT")" = "$CFV" ] || fail "CFV digest"
+	jq -e '.unknown.rtmr0 | contains("vars store") | not' "$OUT" >/dev/null || fail "empty store"
+}
+if [ -f /usr/share/OVMF/OVMF_VARS_4M.ms.fd ]; then
+	run 0 measure --tee tdx --ovmf "$TMP/tdvf4m.fd" --ovmf-vars /usr/share/OVMF/OVMF_VARS_4M.ms.fd &&
+		expect_in "$OUT" "Secure Boot keys and boot options from it are not modelled"
+fi
+
 # refusals
 CODE=$TMP/code.fd
 tail -c +$((0x20001)) "$FW" >"$CODE"
