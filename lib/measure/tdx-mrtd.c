@@ -74,7 +74,7 @@ static int find_descriptor(const uint8_t *data, size_t size, const char *name, s
 		if (cvm_guid_entry_u32(e, 0, &off) < 0)
 			return cvm_err_set(reterr, -EBADMSG,
 					   "TDX metadata entry of '%s' is too short", name);
-		if (off < DESC_HDR + 16 || off > size)
+		if (off < DESC_HDR + 16 || off > size - 16) /* the metadata GUID precedes it */
 			return cvm_err_set(reterr, -EBADMSG,
 					   "TDX metadata of '%s' is outside the file (0x%x bytes "
 					   "before the end of %zu)",

@@ -93,6 +93,28 @@ static int pci_write(struct qtest *q, uint32_t addr, uint32_t val, char size)
 	return r < 0 ? r : cmd(q, "out%c 0xcfc 0x%x", size, val);
 }
 
+/*
+ * Write a config register until it reads back: QEMU may still reset the
+ * machine after it took the first commands (seen with several vCPUs), which
+ * clears PCIEXBAR, and the tables would then lack their MCFG.
+ */
+static int pci_set(struct qtest *q, uint32_t addr, uint32_t val, char size)
+{
+	char want[16];
+	int r;
+
+	snprintf(want, sizeof(want), "OK 0x%04x", val); /* qtest's format for every width */
+	for (int i = 0; i < 100; i++) {
+		if ((r = pci_write(q, addr, val, size)) < 0 || (r = cmd(q, "outl 0xcf8 0x%x", addr)) < 0 ||
+		    (r = cmd(q, "in%c 0xcfc", size)) < 0)
+			return r;
+		if (!strcmp(q->line, want))
+			return 0;
+	}
+	return cvm_err_set(q->err, -EIO, "QEMU in qtest mode: PCI register 0x%x does not keep 0x%x",
+			   addr, val);
+}
+
 /* fw_cfg DMA of @len bytes of item @sel into guest RAM, then read back into @out. */
 static int dma_read(struct qtest *q, uint16_t sel, uint32_t len, uint8_t *out)
 {
@@ -170,10 +192,10 @@ static int dump(struct qtest *q, struct cvm_tdx_acpi *ret)
 	int r;
 
 	/* q35: PCIEXBAR at 0xE0000000 (enabled); ICH9 LPC: PM base 0x600, ACPI on */
-	if ((r = pci_write(q, 0x80000060, 0xe0000001, 'l')) < 0 ||
-	    (r = pci_write(q, 0x80000064, 0, 'l')) < 0 ||
-	    (r = pci_write(q, 0x8000f840, 0x600, 'l')) < 0 ||
-	    (r = pci_write(q, 0x8000f844, 0x80, 'b')) < 0 || (r = find_files(q, names, files)) < 0)
+	if ((r = pci_write(q, 0x80000064, 0, 'l')) < 0 ||
+	    (r = pci_set(q, 0x80000060, 0xe0000001, 'l')) < 0 ||
+	    (r = pci_set(q, 0x8000f840, 0x600, 'l')) < 0 || (r = pci_set(q, 0x8000f844, 0x80, 'b')) < 0 ||
+	    (r = pci_set(q, 0x80000060, 0xe0000001, 'l')) < 0 || (r = find_files(q, names, files)) < 0)
 		return r;
 	for (int f = 0; f < 3; f++) {
 		CVM_CLEANUP_FREE uint8_t *blob = malloc(files[f].size ? files[f].size : 1);
@@ -182,6 +204,10 @@ static int dump(struct qtest *q, struct cvm_tdx_acpi *ret)
 			return cvm_err_set(q->err, -ENOMEM, "out of memory");
 		if ((r = dma_read(q, files[f].sel, files[f].size, blob)) < 0)
 			return r;
+		/* q35 with PCIEXBAR set has an MCFG: without it the tables are not the TD's */
+		if (f == 2 && !memmem(blob, files[f].size, "MCFG", 4))
+			return cvm_err_set(q->err, -EIO, "QEMU built its ACPI tables without an MCFG "
+							 "(PCIEXBAR not set): try again");
 		cvm_sha384(blob, files[f].size, digests[f]);
 	}
 	return 0;

@@ -429,7 +429,6 @@ static void check_quote(const char *rel, const char *key)
 {
 	json_object *doc = load_json(rel), *hw = member(vectors, key), *log;
 	json_object *cfg = member(hw, "vm_config");
-	CVM_CLEANUP(cvm_jsonp) json_object *owned = doc;
 	struct cvm_tdx_values *v = calloc(1, sizeof(*v));
 	uint8_t d[48], hob[CVM_TDX_HOB_MAX], opt[128], buf[64];
 	static const char *const sb[] = { "SecureBoot", "PK", "KEK", "db", "dbx" };
@@ -477,6 +476,7 @@ static void check_quote(const char *rel, const char *key)
 	assert_string_equal(vec_hex(v->rtmr[0], 48), json_object_get_string(member(hw, "rtmr0")));
 	assert_string_equal(vec_hex(v->rtmr[1], 48), json_object_get_string(member(hw, "rtmr1")));
 	json_object_put(log);
+	json_object_put(doc);
 	free(f.data);
 	free(v);
 }
