@@ -80,8 +80,8 @@ static int add_tee(struct build_seal *s, const char *name)
 	enum cvm_tee t = cvm_tee_from_string(name);
 	struct cvm_shape_plan *p = &s->plan;
 
-	if (t != CVM_TEE_SEV && t != CVM_TEE_SEV_ES && t != CVM_TEE_SNP)
-		return cli_usage(NAME, "--tee: '%s' is not one of sev, sev-es, snp", name);
+	if (t != CVM_TEE_SEV && t != CVM_TEE_SEV_ES && t != CVM_TEE_SNP && t != CVM_TEE_TDX)
+		return cli_usage(NAME, "--tee: '%s' is not one of sev, sev-es, snp, tdx", name);
 	for (size_t i = 0; i < p->n_tees; i++)
 		if (p->tees[i] == t)
 			return cli_usage(NAME, "--tee: %s twice", name);
@@ -135,8 +135,9 @@ static int set_firmware(struct build_seal *s)
 		if (eq) {
 			snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
 			t = cvm_tee_from_string(name);
-			if (t != CVM_TEE_SEV && t != CVM_TEE_SEV_ES && t != CVM_TEE_SNP)
-				return cli_usage(NAME, "--ovmf: '%s' is not sev, sev-es or snp",
+			if (t != CVM_TEE_SEV && t != CVM_TEE_SEV_ES && t != CVM_TEE_SNP &&
+			    t != CVM_TEE_TDX)
+				return cli_usage(NAME, "--ovmf: '%s' is not sev, sev-es, snp or tdx",
 						 name);
 		}
 		for (size_t k = 0; k < p->n_tees; k++)
@@ -170,6 +171,27 @@ static int collect_rvs(struct build_seal *s)
 	return 0;
 }
 
+/* A TDX firmware is checked before the image is built: its metadata, the versions. */
+static int check_tdx_firmware(const struct cvm_shape_plan *p)
+{
+	for (size_t k = 0; k < p->n_tees; k++) {
+		struct cvm_measure_input in = {
+			.tee = CVM_TEE_TDX, .ovmf_path = p->ovmf[k],
+			.qemu_version = p->qemu_version, .ovmf_version = p->ovmf_version,
+		};
+		CVM_CLEANUP_FREE struct cvm_measurement *m = NULL;
+		cvm_err e = { 0 };
+
+		if (p->tees[k] != CVM_TEE_TDX)
+			continue;
+		if (!(m = calloc(1, sizeof(*m))))
+			return CLI_EXIT_SYSTEM;
+		if (cvm_measure(&in, m, &e) < 0)
+			return cli_fail(NAME, &e);
+	}
+	return 0;
+}
+
 int build_seal_check(struct build_seal *s, const struct cvm_build_options *o)
 {
 	struct cvm_shape_plan *p = &s->plan;
@@ -198,7 +220,10 @@ int build_seal_check(struct build_seal *s, const struct cvm_build_options *o)
 	p->memory = s->memory_values;
 	p->guest_features = s->guest_features;
 	p->qemu_version = s->qemu_version;
-	return (r = set_firmware(s)) ? r : collect_rvs(s);
+	p->ovmf_version = s->ovmf_version;
+	if ((r = set_firmware(s)) || (r = check_tdx_firmware(p)))
+		return r;
+	return collect_rvs(s);
 }
 
 /* The bundle's image name: --image-name, or the output directory's name. */

@@ -19,7 +19,8 @@
 
 struct build_seal {
 	struct cli_list tees, ovmf, vcpus, vcpu_types, memory, signing, rvs;
-	const char *vmm, *qemu_version, *operator_key, *image_name, *image_version, *config;
+	const char *vmm, *qemu_version, *ovmf_version, *operator_key, *image_name, *image_version,
+		*config;
 	uint64_t guest_features, valid_days;
 	/* converted */
 	struct cvm_shape_plan plan;
@@ -41,7 +42,7 @@ struct build_seal {
 		   "the same as --broker-resource"),                                               \
 	CLI_STRING("broker-public-key", 0, "FILE", &(s)->operator_key,                             \
 		   "seal the broker key to this EC P-256 key in bundle.json"),                     \
-	CLI_LIST("tee", 0, "LIST", &(s)->tees, "measure for sev, sev-es, snp (comma list)"),       \
+	CLI_LIST("tee", 0, "LIST", &(s)->tees, "measure for sev, sev-es, snp, tdx (comma list)"),  \
 	CLI_LIST("ovmf", 0, "[TEE=]FILE", &(s)->ovmf, "firmware, for all TEEs or one"),           \
 	CLI_LIST("vcpus", 0, "LIST", &(s)->vcpus, "vCPU counts, e.g. 1,2,4,8"),                    \
 	CLI_LIST("vcpu-type", 0, "LIST", &(s)->vcpu_types, "QEMU -cpu models, e.g. EPYC-Milan"), \
@@ -50,7 +51,9 @@ struct build_seal {
 	CLI_U64("guest-features", 0, "HEX", &(s)->guest_features, 0, UINT64_MAX,                   \
 		"SNP guest features (default 0x1)"),                                               \
 	CLI_STRING("qemu-version", 0, "VERSION", &(s)->qemu_version,                               \
-		   "the QEMU the VMs run on (recorded)"),                                          \
+		   "the QEMU the VMs run on (recorded; tdx: measured)"),                           \
+	CLI_STRING("ovmf-version", 0, "V", &(s)->ovmf_version,                                    \
+		   "tdx: the firmware's edk2 release, e.g. 2024.11"),                              \
 	CLI_LIST("signing-key", 0, "FILE", &(s)->signing, "sign bundle.json with this key"),      \
 	CLI_STRING("image-name", 0, "NAME", &(s)->image_name,                                      \
 		   "the bundle's image name (default from DIR)"),                                  \

@@ -6,6 +6,7 @@
 int cmd_broker(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_eventlog(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_secret(int argc, char **argv);

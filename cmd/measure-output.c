@@ -124,38 +124,6 @@ static void json_add_b64(json_object *o, const char *key, const uint8_t *buf, si
 		json_object_object_add(o, key, json_object_new_string(b));
 }
 
-static void add_inputs(json_object *o, const struct cvm_measure_input *in,
-		       const struct cvm_measurement *m)
-{
-	json_object_object_add(o, "ovmf", json_object_new_string(in->ovmf_path));
-	cvm_json_add_hex(o, "ovmf_sha256", m->ovmf_sha256, 32);
-	json_object_object_add(o, "ovmf_size", json_object_new_int64((int64_t)m->ovmf_size));
-	if (m->has_svsm) {
-		json_object_object_add(o, "svsm", json_object_new_string(in->svsm_path));
-		cvm_json_add_hex(o, "svsm_sha256", m->svsm_sha256, 32);
-		json_object_object_add(o, "vars_size",
-				       json_object_new_int64((int64_t)in->vars_size));
-	}
-	json_object_object_add(o, "vmm", json_object_new_string(cvm_vmm_to_string(in->vmm)));
-	if (m->vmsa_count) {
-		json_object_object_add(o, "vcpus", json_object_new_int((int)m->vcpus));
-		if (in->have_vcpu_sig)
-			json_add_u64_hex(o, "vcpu_sig", m->vcpu_sig);
-		json_add_u64_hex(o, "guest_features", m->guest_features);
-	}
-	if (in->ovmf_hash)
-		cvm_json_add_hex(o, "snp_ovmf_hash", in->ovmf_hash, 48);
-	if (!m->has_kernel)
-		return;
-	json_object_object_add(o, "kernel", json_object_new_string(in->kernel_path));
-	cvm_json_add_hex(o, "kernel_sha256", m->kernel_sha256, 32);
-	if (in->initrd_path)
-		json_object_object_add(o, "initrd", json_object_new_string(in->initrd_path));
-	cvm_json_add_hex(o, "initrd_sha256", m->initrd_sha256, 32);
-	json_object_object_add(o, "cmdline", json_object_new_string(in->cmdline ? in->cmdline : ""));
-	cvm_json_add_hex(o, "cmdline_sha256", m->cmdline_sha256, 32);
-}
-
 static void add_extras(json_object *o, const struct cvm_measurement *m,
 		       const struct measure_extras *x, const struct measure_extra_results *res)
 {
@@ -186,15 +154,37 @@ static void add_extras(json_object *o, const struct cvm_measurement *m,
 static int print_json(const struct cvm_measure_input *in, const struct cvm_measurement *m,
 		      const struct measure_extras *x, const struct measure_extra_results *res)
 {
-	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
-	json_object *inputs = json_object_new_object();
+	CVM_CLEANUP(cvm_jsonp) json_object *o = NULL;
 
-	json_object_object_add(o, "tee", json_object_new_string(cvm_tee_to_string(m->tee)));
-	cvm_json_add_hex(o, "measurement", m->digest, m->digest_len);
-	json_object_object_add(o, "inputs", inputs);
-	add_inputs(inputs, in, m);
+	if (cvm_measurement_to_json(in, m, &o) < 0) {
+		cli_error("measure", "out of memory");
+		return CLI_EXIT_SYSTEM;
+	}
 	add_extras(o, m, x, res);
 	cli_print_json(o);
+	return 0;
+}
+
+/* "mrtd: <hex>" or "rtmr0: unknown: <why>", one register a line. */
+static int print_tdx(const struct cvm_tdx_values *v)
+{
+	char hex[2 * 48 + 1];
+
+	for (int i = 0; i < 5; i++) {
+		bool known = i == 0 ? v->mrtd_known : v->rtmr_known[i - 1];
+		char name[8];
+
+		if (i == 0)
+			snprintf(name, sizeof(name), "mrtd");
+		else
+			snprintf(name, sizeof(name), "rtmr%d", i - 1);
+		if (!known) {
+			printf("%s: unknown: %s\n", name, v->unknown[i]);
+			continue;
+		}
+		cvm_hex_encode(i == 0 ? v->mrtd : v->rtmr[i - 1], 48, hex);
+		printf("%s: %s\n", name, hex);
+	}
 	return 0;
 }
 
@@ -210,6 +200,8 @@ static int print_text(const struct cvm_measurement *m, const struct measure_extr
 {
 	char hex[2 * 48 + 1];
 
+	if (m->tee == CVM_TEE_TDX)
+		return print_tdx(&m->tdx);
 	if (x->base64) {
 		CVM_CLEANUP_FREE char *b = cvm_base64_encode(m->digest, m->digest_len);
 

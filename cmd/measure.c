@@ -14,6 +14,7 @@
 
 static const char *const synopsis[] = {
 	"--tee TEE --ovmf FILE [--vcpus N --vcpu-type NAME] [options]",
+	"--tee tdx --ovmf FILE [--qemu-version V --ovmf-version V --memory SIZE] [options]",
 	NULL,
 };
 
@@ -23,7 +24,8 @@ static const struct cli_command measure_cmd = {
 	.summary = "Compute the expected launch digest of an AMD SEV, SEV-ES or SEV-SNP guest\n"
 		   "from its firmware, vCPUs and (for measured direct boot) kernel, initrd and\n"
 		   "command line. Optionally sign an SNP ID block or compute the SEV\n"
-		   "LAUNCH_MEASURE value.",
+		   "LAUNCH_MEASURE value. For Intel TDX, compute MRTD and RTMR0..3 with the\n"
+		   "events that produce them; what the inputs cannot tell is reported unknown.",
 };
 
 static const char *const output_formats[] = { "hex", "base64", NULL };
@@ -43,7 +45,7 @@ static int set_tee(struct measure_args *a)
 
 	if (a->tee && (in->tee = cvm_tee_from_string(a->tee)) == CVM_TEE_INVALID)
 		return cli_usage("measure", "unknown TEE '%s' (sev, sev-es, snp, snp:svsm, "
-					    "snp:ovmf-hash)", a->tee);
+					    "snp:ovmf-hash, tdx)", a->tee);
 	if (a->vmm && (in->vmm = cvm_vmm_from_string(a->vmm)) == CVM_VMM_INVALID)
 		return cli_usage("measure", "unknown VMM type '%s' (qemu, ec2, gce)", a->vmm);
 	return 0;
@@ -109,6 +111,40 @@ static void collect(struct measure_args *a, const struct cli_option *opts)
 	x->have_policy = cli_given(opts, &x->policy);
 }
 
+/* TDX: its own inputs, none of the AMD ones. */
+static int check_tdx_args(struct measure_args *a, const struct cli_option *opts)
+{
+	struct cvm_measure_input *in = &a->in;
+	struct measure_extras *x = &a->x;
+	bool tdx_only = in->memory || in->qemu_version || in->ovmf_version || in->uki_path ||
+			in->disk_path || in->ovmf_vars_path || in->acpi_dir || in->qemu_path ||
+			in->machine;
+
+	if (in->tee != CVM_TEE_TDX)
+		return tdx_only ? cli_usage("measure", "--memory, --qemu-version, --ovmf-version, "
+						       "--uki, --disk, --ovmf-vars, --acpi-tables, "
+						       "--qemu and --machine are for --tee tdx")
+				: 0;
+	if (a->vcpu_type || in->have_vcpu_sig || in->svsm_path || in->vars_size || x->vars_file ||
+	    in->ovmf_hash || x->dump_dir || x->id_key || x->author_key || x->want_id_params ||
+	    x->tik || cli_given(opts, &in->guest_features) || cli_given(opts, &a->vmm) ||
+	    in->vmsa.set_mxcsr || in->vmsa.set_fcw || in->vmsa.set_rdx || x->base64)
+		return cli_usage("measure", "--tee tdx takes none of the SEV and SNP options "
+					    "(vCPU type, SVSM, VMSA, ID block, LAUNCH_MEASURE, "
+					    "--output-format)");
+	if (!!in->kernel_path + !!in->uki_path + !!in->disk_path > 1)
+		return cli_usage("measure", "--kernel, --uki and --disk exclude each other");
+	if (in->qemu_path && (!in->memory || in->acpi_dir))
+		return cli_usage("measure", "--qemu needs --memory (and --vcpus, --machine as the "
+					    "TD is started), and excludes --acpi-tables");
+	if (in->machine && !in->qemu_path)
+		return cli_usage("measure", "--machine goes with --qemu");
+	if (in->uki_path && (in->cmdline || in->initrd_path))
+		return cli_usage("measure", "--append and --initrd do not go with --uki: the UKI's "
+					    ".cmdline and .initrd are measured");
+	return 0;
+}
+
 /* Combinations the library would also refuse, caught here with the option names. */
 static int check_args(struct measure_args *a, const struct cli_option *opts)
 {
@@ -116,11 +152,14 @@ static int check_args(struct measure_args *a, const struct cli_option *opts)
 	struct measure_extras *x = &a->x;
 	bool vmsa = in->tee == CVM_TEE_SEV_ES || in->tee == CVM_TEE_SNP ||
 		    in->tee == CVM_TEE_SNP_SVSM;
+	int r;
 
 	if (in->tee == CVM_TEE_INVALID)
 		return cli_usage("measure", "--tee is required");
 	if (!in->ovmf_path)
 		return cli_usage("measure", "--ovmf is required");
+	if ((r = check_tdx_args(a, opts)))
+		return r;
 	if (vmsa && !cli_given(opts, &a->vcpus))
 		return cli_usage("measure", "--vcpus is required for %s",
 				 cvm_tee_to_string(in->tee));
@@ -151,6 +190,53 @@ static int check_args(struct measure_args *a, const struct cli_option *opts)
 	return measure_check_launch_measure_args(a->in.tee, x);
 }
 
+#define OPTIONS_MAX 64
+
+/*
+ * The TDX and LAUNCH_MEASURE options, then --json, after those of the table
+ * (OPTIONS_MAX entries, the unused ones zero). False if they do not fit.
+ */
+static bool add_options(struct cli_option *o, struct cvm_measure_input *in,
+			struct measure_extras *x)
+{
+	struct cli_option more[] = {
+		CLI_SIZE("memory", 0, "SIZE", &in->memory, 16 << 20, 1ull << 46,
+			 "TDX: guest RAM, e.g. 2G (TD HOB, kernel header)"),
+		CLI_STRING("qemu-version", 0, "V", &in->qemu_version,
+			   "TDX: QEMU version, e.g. 8.2.2 (page order, kernel edits)"),
+		CLI_STRING("ovmf-version", 0, "V", &in->ovmf_version,
+			   "TDX: edk2 release of the firmware, e.g. 2024.11"),
+		CLI_STRING("uki", 0, "FILE", &in->uki_path, "TDX: direct boot of a UKI"),
+		CLI_STRING("disk", 0, "IMAGE", &in->disk_path,
+			   "TDX: boot from this disk (raw, qcow2 or build's output directory)"),
+		CLI_STRING("ovmf-vars", 0, "FILE", &in->ovmf_vars_path,
+			   "TDX: the vars store the TD starts with (CFV)"),
+		CLI_STRING("acpi-tables", 0, "DIR", &in->acpi_dir,
+			   "TDX: dump of QEMU's fw_cfg ACPI files"),
+		CLI_STRING("qemu", 0, "PATH", &in->qemu_path,
+			   "TDX: dump them from this QEMU in qtest mode"),
+		CLI_STRING("machine", 0, "OPTS", &in->machine, "TDX: its -M value (default q35)"),
+		CLI_STRING("tik", 0, "FILE", &x->tik,
+			   "SEV transport integrity key (16 bytes, or TEK+TIK)"),
+		CLI_HEX("mnonce", 0, "HEX", x->mnonce, 16, "16-byte nonce of LAUNCH_MEASURE"),
+		CLI_U64("api-major", 0, "N", &x->api_major, 0, 255,
+			"SEV firmware API major version"),
+		CLI_U64("api-minor", 0, "N", &x->api_minor, 0, 255,
+			"SEV firmware API minor version"),
+		CLI_U64("build", 0, "N", &x->build, 0, 255, "SEV firmware build ID"),
+		CLI_U64("policy", 0, "HEX", &x->policy, 0, UINT32_MAX, "SEV guest policy"),
+		CLI_JSON(&x->json),
+	};
+	size_t n = 0;
+
+	while (o[n].long_name)
+		n++;
+	if (n + sizeof(more) / sizeof(more[0]) >= OPTIONS_MAX)
+		return false;
+	memcpy(o + n, more, sizeof(more));
+	return true;
+}
+
 int cmd_measure(int argc, char **argv)
 {
 	struct measure_args a = {
@@ -159,8 +245,9 @@ int cmd_measure(int argc, char **argv)
 	struct cvm_measure_input *in = &a.in;
 	struct measure_extras *x = &a.x;
 	struct cvm_snp_id_block_params *id = &x->id_params;
-	struct cli_option options[] = {
-		CLI_STRING("tee", 't', "TEE", &a.tee, "sev, sev-es, snp, snp:svsm or snp:ovmf-hash"),
+	struct cli_option options[OPTIONS_MAX] = {
+		CLI_STRING("tee", 't', "TEE", &a.tee,
+			   "sev, sev-es, snp, snp:svsm, snp:ovmf-hash or tdx"),
 		CLI_STRING("mode", 0, "TEE", &a.tee, "the same as --tee (sev-snp-measure's name)"),
 		CLI_STRING("ovmf", 0, "FILE", &in->ovmf_path, "single-file OVMF firmware (OVMF.fd)"),
 		CLI_U64("vcpus", 0, "N", &a.vcpus, 1, CVM_VCPUS_MAX, "number of vCPUs"),
@@ -207,20 +294,13 @@ int cmd_measure(int argc, char **argv)
 		CLI_HEX("family-id", 0, "HEX", id->family_id, 16,
 			"16-byte family ID in the ID block"),
 		CLI_HEX("image-id", 0, "HEX", id->image_id, 16, "16-byte image ID in the ID block"),
-		CLI_STRING("tik", 0, "FILE", &x->tik,
-			   "SEV transport integrity key (16 bytes, or TEK+TIK)"),
-		CLI_HEX("mnonce", 0, "HEX", x->mnonce, 16, "16-byte nonce of LAUNCH_MEASURE"),
-		CLI_U64("api-major", 0, "N", &x->api_major, 0, 255,
-			"SEV firmware API major version"),
-		CLI_U64("api-minor", 0, "N", &x->api_minor, 0, 255,
-			"SEV firmware API minor version"),
-		CLI_U64("build", 0, "N", &x->build, 0, 255, "SEV firmware build ID"),
-		CLI_U64("policy", 0, "HEX", &x->policy, 0, UINT32_MAX, "SEV guest policy"),
-		CLI_JSON(&x->json),
-		CLI_END,
 	};
 	int r;
 
+	if (!add_options(options, in, x)) {
+		cli_error("measure", "internal error: too many options");
+		return CLI_EXIT_SYSTEM;
+	}
 	cvm_snp_id_block_params_init(id);
 	if ((r = cli_parse(&measure_cmd, options, argc, argv, NULL, NULL)) != CLI_GO_ON)
 		return r;

@@ -16,6 +16,11 @@ trap 'rm -rf "$corpus" "$gen"' EXIT
 
 case "$name" in
 fuzz-ovmf) seeds=("$VEC"/snp/ovmf_*.bin) ;;
+fuzz-eventlog) seeds=("$VEC"/tdx/dstack/ccel.bin "$VEC"/tdx/dstack/*.json) max_len=65536 ;;
+fuzz-tdvf) # the last 4 KiB of the Debian firmware: footer table and TDVF descriptor
+	mkdir -p "$gen"
+	tail -c 4096 "$VEC"/tdx/ovmf/OVMF_debian12_2022.11_2M.fd >"$gen/tail.bin"
+	seeds=("$gen/tail.bin") ;;
 fuzz-pe) seeds=("$VEC"/tdx/pe/*) max_len=131072 runs=500 ;; # whole PEs: slow runs
 fuzz-snp-report)
 	export FUZZ_SNP_VCEK=$VEC/attest/snp/ms-tav/milan_vcek.pem

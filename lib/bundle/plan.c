@@ -19,28 +19,16 @@
 
 #include "util/macro.h"
 
-/*
- * SEAM (issue 14): the measure library's own JSON object of a measurement,
- * cvm_measurement_to_json() (branch tdx, not yet on main), is what a shape
- * carries unchanged. Until it lands, this gives only the members the bundle
- * reads of it, "tee" and "measurement"; replace the body with that call (and
- * drop the SEV-only restriction of the plan) when it does.
- */
+/* The measure library's measurement object, carried unchanged (cvmimg-measure(1)). */
 static int measurement_json(const struct cvm_measure_input *in, const struct cvm_measurement *m,
 			    json_object **ret)
 {
-	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
-
-	(void)in;
-	if (!o || cvm_json_add(o, "tee", json_object_new_string(cvm_tee_to_string(m->tee))) < 0 ||
-	    cvm_json_add_hex(o, "measurement", m->digest, m->digest_len) < 0)
-		return -ENOMEM;
-	*ret = CVM_TAKE_PTR(o);
-	return 0;
+	return cvm_measurement_to_json(in, m, ret);
 }
 
-/* What "launch" records beyond the measurement: the names and sizes as given. */
-static int launch_json(const struct cvm_shape_plan *p, const char *vcpu_type, json_object **ret)
+/* What "launch" records beyond the measurement: the names and sizes as given (tdx: its one). */
+static int launch_json(const struct cvm_shape_plan *p, const char *vcpu_type, uint64_t tdx_memory,
+		       json_object **ret)
 {
 	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
 	json_object *mem;
@@ -53,10 +41,12 @@ static int launch_json(const struct cvm_shape_plan *p, const char *vcpu_type, js
 	if (p->n_memory) {
 		if (cvm_json_add(o, "memory", (mem = json_object_new_array())) < 0)
 			return -ENOMEM;
-		for (size_t i = 0; i < p->n_memory; i++)
-			if (json_object_array_add(mem, json_object_new_int64((int64_t)p->memory[i])) <
-			    0)
+		for (size_t i = 0; i < (tdx_memory ? 1 : p->n_memory); i++) {
+			uint64_t v = tdx_memory ? tdx_memory : p->memory[i];
+
+			if (json_object_array_add(mem, json_object_new_int64((int64_t)v)) < 0)
 				return -ENOMEM;
+		}
 	}
 	*ret = CVM_TAKE_PTR(o);
 	return 0;
@@ -82,7 +72,7 @@ static int add_shape(const struct cvm_shape_plan *p, struct cvm_measure_batch *b
 	else
 		snprintf(name, sizeof(name), "%s/%ux%s", cvm_tee_to_string(in->tee), in->vcpus,
 			 vcpu_type);
-	if (measurement_json(in, m, &mj) < 0 || launch_json(p, vcpu_type, &launch) < 0)
+	if (measurement_json(in, m, &mj) < 0 || launch_json(p, vcpu_type, 0, &launch) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if ((r = cvm_bundle_shape_new(name, launch, mj, &shape, reterr)) < 0)
 		return r;
@@ -121,6 +111,58 @@ static int tee_shapes(const struct cvm_shape_plan *p, size_t t, struct cvm_measu
 	return 0;
 }
 
+static int add_tdx_shape(const struct cvm_shape_plan *p, const struct cvm_measure_input *in,
+			 json_object *list, uint8_t fw_sha256[32], cvm_err *reterr)
+{
+	CVM_CLEANUP_FREE struct cvm_measurement *m = calloc(1, sizeof(*m));
+	CVM_CLEANUP(cvm_jsonp) json_object *mj = NULL, *launch = NULL;
+	json_object *shape = NULL;
+	char name[64];
+	int r;
+
+	if (!m)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((r = cvm_measure(in, m, reterr)) < 0)
+		return r;
+	if (!in->memory)
+		snprintf(name, sizeof(name), "tdx");
+	else if (in->memory % (1ull << 30))
+		snprintf(name, sizeof(name), "tdx/%lluM", (unsigned long long)(in->memory >> 20));
+	else
+		snprintf(name, sizeof(name), "tdx/%lluG", (unsigned long long)(in->memory >> 30));
+	if (measurement_json(in, m, &mj) < 0 || launch_json(p, NULL, in->memory, &launch) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((r = cvm_bundle_shape_new(name, launch, mj, &shape, reterr)) < 0)
+		return r;
+	if (json_object_array_add(list, shape) < 0) {
+		json_object_put(shape);
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	}
+	memcpy(fw_sha256, m->ovmf_sha256, 32);
+	return 0;
+}
+
+/* TDX: the UKI booted directly, one shape per memory size (the TD HOB depends on it). */
+static int tdx_shapes(const struct cvm_shape_plan *p, size_t t, json_object *list,
+		      uint8_t fw_sha256[32], cvm_err *reterr)
+{
+	struct cvm_measure_input in = {
+		.tee = CVM_TEE_TDX, .ovmf_path = p->ovmf[t], .uki_path = p->uki_path,
+		.qemu_version = p->qemu_version, .ovmf_version = p->ovmf_version,
+		.firmware_sha256 = true,
+	};
+	int r;
+
+	if (!p->n_memory)
+		return add_tdx_shape(p, &in, list, fw_sha256, reterr);
+	for (size_t i = 0; i < p->n_memory; i++) {
+		in.memory = p->memory[i];
+		if ((r = add_tdx_shape(p, &in, list, fw_sha256, reterr)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static void batches_free(struct cvm_measure_batch *(*b)[CVM_SHAPE_PLAN_MAX_TEES])
 {
 	for (size_t i = 0; i < CVM_SHAPE_PLAN_MAX_TEES; i++)
@@ -134,7 +176,7 @@ static int batch_of(const struct cvm_shape_plan *p, size_t t, struct cvm_measure
 	int r;
 
 	for (size_t i = 0; i < t; i++)
-		if (!strcmp(p->ovmf[i], p->ovmf[t]))
+		if (p->tees[i] != CVM_TEE_TDX && !strcmp(p->ovmf[i], p->ovmf[t]))
 			return (int)i;
 	r = cvm_measure_batch_new(p->ovmf[t], p->uki_path, NULL, NULL, &b[t], reterr);
 	return r < 0 ? r : (int)t;
@@ -145,14 +187,15 @@ static int check_plan(const struct cvm_shape_plan *p, cvm_err *reterr)
 	for (size_t t = 0; t < p->n_tees; t++) {
 		enum cvm_tee tee = p->tees[t];
 
-		if (tee != CVM_TEE_SEV && tee != CVM_TEE_SEV_ES && tee != CVM_TEE_SNP)
-			return cvm_err_set(reterr, -EINVAL, "cannot measure %s shapes yet "
-							    "(sev, sev-es, snp)",
+		if (tee != CVM_TEE_SEV && tee != CVM_TEE_SEV_ES && tee != CVM_TEE_SNP &&
+		    tee != CVM_TEE_TDX)
+			return cvm_err_set(reterr, -EINVAL, "cannot measure %s shapes "
+							    "(sev, sev-es, snp, tdx)",
 					   cvm_tee_to_string(tee) ? cvm_tee_to_string(tee) : "?");
 		if (!p->ovmf[t])
 			return cvm_err_set(reterr, -EINVAL, "no firmware for %s",
 					   cvm_tee_to_string(tee));
-		if (tee != CVM_TEE_SEV && (!p->n_vcpus || !p->n_vcpu_types))
+		if (tee != CVM_TEE_SEV && tee != CVM_TEE_TDX && (!p->n_vcpus || !p->n_vcpu_types))
 			return cvm_err_set(reterr, -EINVAL, "%s needs vCPU counts and vCPU types",
 					   cvm_tee_to_string(tee));
 	}
@@ -174,11 +217,13 @@ CVM_PUBLIC int cvm_bundle_measure_plan(const struct cvm_shape_plan *p, json_obje
 	if ((r = check_plan(p, reterr)) < 0)
 		return r;
 	for (size_t t = 0; t < p->n_tees; t++) {
-		int owner = batch_of(p, t, b, reterr);
+		int owner = p->tees[t] == CVM_TEE_TDX ? 0 : batch_of(p, t, b, reterr);
 
 		if (owner < 0)
 			return owner;
-		if ((r = tee_shapes(p, t, b[owner], list, fw[t], reterr)) < 0)
+		r = p->tees[t] == CVM_TEE_TDX ? tdx_shapes(p, t, list, fw[t], reterr)
+					      : tee_shapes(p, t, b[owner], list, fw[t], reterr);
+		if (r < 0)
 			return r;
 		if (ret_fw_sha256)
 			memcpy(ret_fw_sha256[t], fw[t], 32);

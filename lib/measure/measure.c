@@ -9,6 +9,7 @@
 #include <cvmimg/util.h>
 
 #include "measure/sev-launch.h"
+#include "measure/tdx.h"
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "util/macro.h"
@@ -19,6 +20,7 @@ static const char *const tee_names[CVM_TEE__COUNT] = {
 	[CVM_TEE_SNP] = "snp",
 	[CVM_TEE_SNP_SVSM] = "snp:svsm",
 	[CVM_TEE_SNP_OVMF_HASH] = "snp:ovmf-hash",
+	[CVM_TEE_TDX] = "tdx",
 };
 
 /* sev-snp-measure's --mode spellings, for users coming from it. */
@@ -81,8 +83,12 @@ static int check_input(const struct cvm_measure_input *in, cvm_err *reterr)
 {
 	const char *tee = cvm_tee_to_string(in->tee);
 
-	if (!tee)
+	if (!tee || in->tee == CVM_TEE_TDX)
 		return cvm_err_set(reterr, -EINVAL, "unknown TEE %d", (int)in->tee);
+	if (in->memory || in->qemu_version || in->ovmf_version || in->uki_path || in->disk_path ||
+	    in->ovmf_vars_path || in->acpi_dir || in->qemu_path || in->machine)
+		return cvm_err_set(reterr, -EINVAL, "memory, QEMU and OVMF versions, UKI, disk, "
+						    "vars and ACPI inputs are for tdx only");
 	if (!cvm_vmm_to_string(in->vmm))
 		return cvm_err_set(reterr, -EINVAL, "unknown VMM type %d", (int)in->vmm);
 	if (!in->ovmf_path)
@@ -178,6 +184,8 @@ CVM_PUBLIC int cvm_measure(const struct cvm_measure_input *in, struct cvm_measur
 	int r;
 
 	CVM_CHECK_ARG(in && ret, reterr);
+	if (in->tee == CVM_TEE_TDX)
+		return cvm_tdx_measure(in, ret, reterr);
 	r = check_input(in, reterr);
 	if (r < 0)
 		return r;

@@ -91,7 +91,8 @@ quick_build out2 r.tar --config c.json --vcpus 8 >"$OUT" 2>"$ERR" || { fail "$(c
 
 # ---- usage ------------------------------------------------------------------------
 B=(build --rootfs r.tar --output out3 --passphrase-file "$PASS")
-run 2 "${B[@]}" --tee tdx --ovmf "$F" && expect_in "$ERR" "'tdx' is not one of sev, sev-es, snp"
+run 2 "${B[@]}" --tee tdx2 --ovmf "$F" && expect_in "$ERR" "'tdx2' is not one of sev, sev-es, snp, tdx"
+run 3 "${B[@]}" --tee tdx --ovmf "$F" && expect_in "$ERR" "outside the 4096-byte file"
 run 2 "${B[@]}" --tee snp --vcpus 1 --vcpu-type EPYC-v4 && expect_in "$ERR" "--tee snp needs --ovmf"
 run 2 "${B[@]}" --tee snp --ovmf "$F" --vcpus 1 --vcpu-type Pentium &&
 	expect_in "$ERR" "unknown vCPU type 'Pentium'"

@@ -49,7 +49,7 @@ run 2 measure --tee snp --vcpus 100000 --vcpu-type EPYC-v4 --ovmf "$A" &&
 run 2 measure --tee snp --vcpus two --vcpu-type EPYC-v4 --ovmf "$A" &&
 	expect_in "$ERR" "--vcpus needs a number, not 'two'"
 run 2 measure --tee snp --vcpus 1 --vcpu-type EPYC-v9 --ovmf "$A" && golden measure-unknown-vcpu
-run 2 measure --tee tdx --ovmf "$A" && expect_in "$ERR" "unknown TEE 'tdx'"
+run 2 measure --tee tdx2 --ovmf "$A" && expect_in "$ERR" "unknown TEE 'tdx2'"
 run 2 measure --tee snp --vcpus 1 --ovmf "$A" && expect_in "$ERR" "needs --vcpu-type"
 run 2 measure --tee snp --vcpu-type EPYC-v4 --ovmf "$A" && expect_in "$ERR" "--vcpus is required"
 run 2 measure --tee snp --vcpus 1 --vcpu-type EPYC-v4 && expect_in "$ERR" "--ovmf is required"

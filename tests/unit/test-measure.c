@@ -340,7 +340,8 @@ static void test_names(void **state)
 	(void)state;
 	assert_int_equal(cvm_tee_from_string("SEV-SNP"), CVM_TEE_SNP);
 	assert_int_equal(cvm_tee_from_string("sev-snp:svsm"), CVM_TEE_SNP_SVSM);
-	assert_int_equal(cvm_tee_from_string("tdx"), CVM_TEE_INVALID);
+	assert_int_equal(cvm_tee_from_string("tdx"), CVM_TEE_TDX);
+	assert_int_equal(cvm_tee_from_string("tdx2"), CVM_TEE_INVALID);
 	assert_string_equal(cvm_tee_to_string(CVM_TEE_SEV_ES), "sev-es");
 	assert_null(cvm_tee_to_string(CVM_TEE__COUNT));
 	assert_int_equal(cvm_vmm_from_string("EC2"), CVM_VMM_EC2);

@@ -127,7 +127,7 @@ int cvm_bundle_shape_new(const char *name, json_object *launch, json_object *mea
 #define CVM_SHAPE_PLAN_MAX_TEES 4
 
 struct cvm_shape_plan {
-	enum cvm_tee tees[CVM_SHAPE_PLAN_MAX_TEES]; /* sev, sev-es, snp */
+	enum cvm_tee tees[CVM_SHAPE_PLAN_MAX_TEES]; /* sev, sev-es, snp, tdx */
 	const char *ovmf[CVM_SHAPE_PLAN_MAX_TEES];  /* the firmware of tees[i] */
 	size_t n_tees;
 	const unsigned *vcpus;
@@ -138,12 +138,14 @@ struct cvm_shape_plan {
 	size_t n_memory;
 	enum cvm_vmm vmm;
 	uint64_t guest_features; /* SNP; 0: 0x1 */
-	const char *qemu_version; /* recorded; NULL: none */
+	const char *qemu_version; /* recorded; tdx: the MRTD page order, kernel edits */
 	const char *uki_path;
+	const char *ovmf_version; /* tdx: the firmware's edk2 release; NULL: unknown */
 };
 
 /*
- * Measure every shape of @p: *@ret is a new array of shapes, as a
+ * Measure every shape of @p (tdx: one per memory size, the UKI booted with
+ * -kernel, values the inputs cannot tell null with the reason): *@ret is a new array of shapes, as a
  * measurements document's "measurements"; the SHA-256 of each TEE's firmware
  * goes to @ret_fw_sha256[i] (may be NULL). Returns 0; -EINVAL for a plan that
  * lacks a firmware, vCPUs or vCPU types, names an unknown vCPU type or a TEE

@@ -28,11 +28,12 @@ enum cvm_tee {
 	CVM_TEE_SNP,
 	CVM_TEE_SNP_SVSM,      /* SNP with a pre-IGVM COCONUT-SVSM below the firmware */
 	CVM_TEE_SNP_OVMF_HASH, /* only the firmware pages: a seed for --snp-ovmf-hash */
+	CVM_TEE_TDX,           /* Intel TDX: MRTD and RTMR0..3 (struct cvm_tdx_values) */
 	CVM_TEE__COUNT,
 	CVM_TEE_INVALID = -22, /* -EINVAL */
 };
 
-/* Canonical names: "sev", "sev-es", "snp", "snp:svsm", "snp:ovmf-hash". */
+/* Canonical names: "sev", "sev-es", "snp", "snp:svsm", "snp:ovmf-hash", "tdx". */
 const char *cvm_tee_to_string(enum cvm_tee tee);
 /*
  * Also accepts sev-snp-measure's mode spellings in any case ("seves", "SEV-ES",
@@ -91,6 +92,50 @@ struct cvm_measure_input {
 	const uint8_t *ovmf_hash;  /* snp: 48-byte seed replacing the firmware pages, or NULL */
 	struct cvm_vmsa_overrides vmsa;
 	bool firmware_sha256;      /* also fill ovmf_sha256/svsm_sha256 (an extra pass) */
+
+	/* TDX only (tee CVM_TEE_TDX); a value left 0/NULL makes what it decides unknown. */
+	uint64_t memory;            /* guest RAM in bytes (TD HOB; kernel header edits) */
+	const char *qemu_version;   /* "8.2.2": MRTD page order (< 9: two-pass), kernel edits
+				       (< 10.1) */
+	const char *ovmf_version;   /* edk2 release of the firmware, "2024.11": event layout */
+	const char *uki_path;       /* direct boot of a UKI (-kernel uki.efi) */
+	const char *disk_path;      /* boot from the ESP of a GPT disk image */
+	const char *ovmf_vars_path; /* the vars store (CFV) the TD starts with */
+	const char *acpi_dir;       /* dump of etc/table-loader, etc/acpi/rsdp, etc/acpi/tables */
+	const char *qemu_path;      /* or: dump them from this QEMU in qtest mode (needs memory) */
+	const char *machine;        /* its -M value, e.g. "q35,hpet=off"; NULL: "q35" */
+};
+
+/* TDX: at most this many predicted events, each described in at most this many bytes. */
+#define CVM_TDX_EVENTS_MAX 160
+#define CVM_TDX_TEXT_MAX 200
+#define CVM_TDX_REASON_MAX 600
+
+struct cvm_tdx_event {
+	unsigned rtmr;      /* 0..3 */
+	uint32_t type;      /* TCG event type, e.g. 0x80000003 EV_EFI_BOOT_SERVICES_APPLICATION */
+	bool known;         /* false: the digest depends on an input that was not given */
+	uint8_t digest[48]; /* SHA-384 */
+	char description[CVM_TDX_TEXT_MAX];
+};
+
+/*
+ * MRTD and RTMR0..3 of a TD. Each register is known, or unknown with the reason
+ * (unknown[0] for MRTD, unknown[1 + i] for RTMR i): never guessed. The events
+ * are in the order the TD records them, across registers.
+ */
+struct cvm_tdx_values {
+	bool mrtd_known;
+	uint8_t mrtd[48];
+	bool rtmr_known[4];
+	uint8_t rtmr[4][48];
+	char unknown[5][CVM_TDX_REASON_MAX]; /* reasons joined by "; " */
+	bool two_pass;            /* MRTD page order used */
+	bool kernel_patched;      /* RTMR1 measures the kernel with QEMU's header edits */
+	uint8_t cfv_sha384[48];   /* the vars store measured into RTMR0 */
+	uint8_t td_hob_sha384[48]; /* only with a memory size */
+	size_t n_events;
+	struct cvm_tdx_event events[CVM_TDX_EVENTS_MAX];
 };
 
 struct cvm_measurement {
@@ -115,6 +160,9 @@ struct cvm_measurement {
 	/* VMSA pages: [0] the BSP (vCPU 0), [1] every AP. vmsa_count is 0 for sev. */
 	unsigned vmsa_count; /* number of vCPUs that have a VMSA */
 	uint8_t vmsa[2][CVM_VMSA_SIZE];
+
+	/* tee CVM_TEE_TDX: the registers and events (digest_len is 0) */
+	struct cvm_tdx_values tdx;
 };
 
 /*
@@ -128,6 +176,19 @@ struct cvm_measurement {
  */
 int cvm_measure(const struct cvm_measure_input *in, struct cvm_measurement *ret,
 		cvm_err *reterr);
+
+struct json_object;
+
+/*
+ * The measurement object, the one JSON shape of a measurement for every TEE
+ * (cvmimg-measure(1), "The measurement object"): "tee"; "measurement" (SEV
+ * family) or "mrtd", "rtmr0".."rtmr3" (hex, null when unknown), "unknown"
+ * (the reasons) and "events" (TDX); "inputs" (files, sizes, digests and
+ * settings of @in). Returns 0 with a new object in *@ret; -EINVAL for NULL
+ * arguments; -ENOMEM.
+ */
+int cvm_measurement_to_json(const struct cvm_measure_input *in, const struct cvm_measurement *m,
+			    struct json_object **ret);
 
 /*
  * SEV and SEV-ES LAUNCH_MEASURE: HMAC-SHA256 keyed with the 16-byte TIK over
