@@ -20,7 +20,6 @@
 
 #define READ_CHUNK (256u << 10)
 #define MAX_XATTRS 256
-#define ACL_BUF	   (4 + 8 * CVM_ACL_MAX_ENTRIES)
 
 struct cvm_tar {
 	struct archive *a;
@@ -109,7 +108,8 @@ int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_
 	struct stat st;
 
 	if (!t || !(t->name = strdup(path ? path : "-")) || !(t->rbuf = malloc(READ_CHUNK)) ||
-	    !(t->acl[0] = malloc(ACL_BUF)) || !(t->acl[1] = malloc(ACL_BUF)))
+	    !(t->acl[0] = malloc(CVM_ACL_BUF_SIZE)) ||
+	    !(t->acl[1] = malloc(CVM_ACL_BUF_SIZE)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	t->fd = fd;
 	if (fd < 0) {
@@ -235,17 +235,25 @@ static int collect_xattrs(struct cvm_tar *t, struct archive_entry *ae, cvm_err *
 
 		if (have_acl[i])
 			continue;
-		len = cvm_tar_acl_encode(ae, acl_types[i], &t->cur.e.mode, t->acl[i]);
+		len = cvm_tar_acl_encode(ae, acl_types[i], &t->cur.e.mode, t->acl[i],
+					 CVM_ACL_BUF_SIZE);
 		if (len == -ENOENT)
 			return cvm_err_set(
 			    reterr, -EBADMSG,
 			    "'%s': entry '%s' has an ACL naming a user "
 			    "or group without its number (archive with tar --xattrs)",
 			    t->name, t->cur.name);
+		if (len == -EINVAL)
+			return cvm_err_set(reterr, -EBADMSG,
+					   "'%s': entry '%s' has an ACL the kernel would refuse "
+					   "(a repeated or missing entry)",
+					   t->name, t->cur.name);
+		if (len == -ENOMEM)
+			return cvm_err_set(reterr, -ENOMEM, "out of memory");
 		if (len < 0)
 			return cvm_err_set(reterr, -EBADMSG,
-					   "'%s': entry '%s' has an ACL too large", t->name,
-					   t->cur.name);
+					   "'%s': entry '%s' has an ACL of more than %d entries",
+					   t->name, t->cur.name, CVM_ACL_MAX_ENTRIES);
 		if (len > 0)
 			t->xattrs[n++] =
 			    (struct cvm_fs_xattr){acl_names[i], t->acl[i], (size_t)len};
