@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cvmimg/cleanup.h>
@@ -492,6 +494,15 @@ const char *cli_templates_dir(void)
 	*slash = '\0';
 	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
 	return access(probe, F_OK) == 0 ? CVMIMG_SOURCE_TEMPLATES : NULL;
+}
+
+int cli_protect_secrets(void)
+{
+	const struct rlimit none = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 int cli_close_stdout(int code)

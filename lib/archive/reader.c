@@ -12,6 +12,8 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 
+#include <cvmimg/util.h>
+
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "archive/acl.h"
@@ -27,7 +29,9 @@ struct cvm_tar {
 	bool own_fd, seekable;
 	char *name;
 	struct cvm_hash_ctx *hash;
-	uint64_t bytes_in;
+	uint64_t bytes_in, entries;
+	cvm_tar_interrupt_func interrupted;
+	void *interrupted_userdata;
 	uint8_t *rbuf;
 	char *path, *link;
 	size_t path_cap, link_cap;
@@ -41,9 +45,17 @@ static la_ssize_t read_cb(struct archive *a, void *client, const void **buf)
 	struct cvm_tar *t = client;
 	ssize_t n;
 
-	do
+	for (;;) {
+		if (t->interrupted &&
+		    t->interrupted(t->entries, t->bytes_in, t->interrupted_userdata)) {
+			archive_set_error(a, ECANCELED, "cancelled");
+			errno = ECANCELED;
+			return -1;
+		}
 		n = read(t->fd, t->rbuf, READ_CHUNK);
-	while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
 	if (n < 0) {
 		archive_set_error(a, errno, "read error");
 		return -1;
@@ -78,6 +90,8 @@ struct cvm_tar *cvm_tar_free(struct cvm_tar *t)
 	if (t->own_fd && t->fd >= 0)
 		close(t->fd);
 	cvm_hash_free(t->hash);
+	if (t->rbuf) /* the archive's bytes: the image's plaintext */
+		cvm_memzero(t->rbuf, READ_CHUNK);
 	free(t->rbuf);
 	free(t->name);
 	free(t->path);
@@ -98,11 +112,14 @@ static int tar_error(struct cvm_tar *t, cvm_err *reterr)
 	const char *msg = archive_error_string(t->a);
 	int e = archive_errno(t->a);
 
+	if (e == ECANCELED)
+		return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	return cvm_err_set(reterr, e == EIO || e == ENOMEM ? -e : -EBADMSG, "'%s': %s", t->name,
 			   msg ? msg : "unreadable archive");
 }
 
-int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_err *reterr)
+int cvm_tar_open(const char *path, int fd, bool hash, cvm_tar_interrupt_func interrupted,
+		 void *userdata, struct cvm_tar **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_tar_freep) struct cvm_tar *t = calloc(1, sizeof(*t));
 	struct stat st;
@@ -112,8 +129,13 @@ int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_
 	    !(t->acl[1] = malloc(CVM_ACL_BUF_SIZE)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	t->fd = fd;
+	t->interrupted = interrupted;
+	t->interrupted_userdata = userdata;
 	if (fd < 0) {
-		t->fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* a FIFO without a writer blocks here: a signal may end the wait */
+		while ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+			if (interrupted && interrupted(0, 0, userdata))
+				return cvm_err_set(reterr, -ECANCELED, "cancelled");
 		if (t->fd < 0)
 			return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 		t->own_fd = true;
@@ -323,6 +345,7 @@ int cvm_tar_next(struct cvm_tar *t, struct cvm_tar_entry **ret, cvm_err *reterr)
 		return cvm_err_set(reterr, -EBADMSG, "'%s': an entry has no name", t->name);
 	if ((r = fill_entry(t, ae, reterr)) < 0)
 		return r;
+	t->entries++;
 	*ret = &t->cur;
 	return 1;
 }

@@ -112,7 +112,7 @@ static void test_reader_refuses_acl_past_limit(void **state)
 	cvm_err err = {0};
 
 	(void)state;
-	assert_int_equal(cvm_tar_open(path, -1, false, &t, &err), 0);
+	assert_int_equal(cvm_tar_open(path, -1, false, NULL, NULL, &t, &err), 0);
 	assert_int_equal(cvm_tar_next(t, &te, &err), -EBADMSG);
 	assert_non_null(strstr(err.msg, "entry 'f' has an ACL of more than 1024 entries"));
 	cvm_tar_free(t);
@@ -139,7 +139,7 @@ static void test_reader_acl_at_limit(void **state)
 	cvm_err err = {0};
 
 	(void)state;
-	assert_int_equal(cvm_tar_open(path, -1, false, &t, &err), 0);
+	assert_int_equal(cvm_tar_open(path, -1, false, NULL, NULL, &t, &err), 0);
 	assert_int_equal(cvm_tar_next(t, &te, &err), 1);
 	for (size_t i = 0; i < te->e.n_xattrs; i++)
 		if (!strcmp(te->e.xattrs[i].name, "system.posix_acl_access"))
