@@ -164,6 +164,8 @@ static int snp_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 		return get_bool(c, v, &p->snp.allow_migration_agent);
 	if (!strcmp(k, "strict_committed_tcb"))
 		return get_bool(c, v, &p->snp.strict_committed_tcb);
+	if (!strcmp(k, "require_crl"))
+		return get_bool(c, v, &p->snp.require_crl);
 	if (!strcmp(k, "measurements"))
 		return get_list48(c, v, p->snp.measurements, &p->snp.n_measurements);
 	if (!strcmp(k, "id_key_digests"))
@@ -228,8 +230,15 @@ static int tdx_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 		return get_list48(c, v, p->tdx.mrtd, &p->tdx.n_mrtd);
 	if (!strcmp(k, "report_data"))
 		return get_hex(c, v, p->tdx.report_data, 64, &p->tdx.have_report_data);
-	if (!strcmp(k, "accept_tcb_status"))
+	if (!strcmp(k, "accept_tcb_status")) {
+		/* null: the default (UpToDate, when a TCB status is evaluated) */
+		p->tdx.tcb_status_named = !json_object_is_type(v, json_type_null);
+		if (!p->tdx.tcb_status_named) {
+			p->tdx.accept_tcb_status = 1u << CVM_TDX_TCB_UP_TO_DATE;
+			return 0;
+		}
 		return get_statuses(c, v, &p->tdx.accept_tcb_status);
+	}
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(k, rtmr[i]))
 			return get_hex(c, v, p->tdx.rtmr[i], 48, &p->tdx.have_rtmr[i]);

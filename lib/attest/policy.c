@@ -146,6 +146,17 @@ void cvm_snp_policy_check(const struct cvm_snp_info *info, const struct cvm_atte
 		check_committed(info, r);
 }
 
+void cvm_snp_policy_revocation(bool crl_checked, const struct cvm_attest_policy *p,
+			       struct cvm_attest_result *r)
+{
+	if (!crl_checked)
+		r->not_evaluated |= CVM_NOT_EVALUATED_REVOCATION;
+	if (!crl_checked && p->snp.require_crl)
+		cvm_check(r, "crl", false,
+			  "no CRL was given: revocation was not checked, and the policy requires "
+			  "it");
+}
+
 static void check_tcb_status(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
 			     struct cvm_attest_result *r)
 {
@@ -191,4 +202,8 @@ void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_atte
 			  64);
 	if (info->has_tcb_status)
 		check_tcb_status(info, p, r);
+	else if (p->tdx.tcb_status_named)
+		cvm_check(r, "tcb_status", false,
+			  "the policy names the TCB statuses it accepts, but no TCB status was "
+			  "evaluated (no verified TCB Info)");
 }

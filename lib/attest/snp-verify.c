@@ -347,6 +347,7 @@ static void verify_parsed(const struct cvm_snp_evidence *ev, const struct snp_in
 	if (kind == CVM_SNP_SIGNER_VCEK)
 		check_chip_id(info, chain.product, ret);
 	cvm_snp_policy_check(info, policy, ret);
+	cvm_snp_policy_revocation(in->crl != NULL, policy, ret);
 }
 
 int cvm_snp_verify_roots(const struct cvm_snp_evidence *evidence,
