@@ -4,7 +4,8 @@
 #   fuzz/smoke.sh fuzz-<name>
 # fuzz/campaign.sh runs it longer: FUZZ_CORPUS (a kept corpus directory, the
 # seeds added to it), FUZZ_SECONDS (time budget; runs unlimited unless
-# FUZZ_RUNS), FUZZ_ARTIFACTS (where crashes go).
+# FUZZ_RUNS), FUZZ_ARTIFACTS (where crashes go), FUZZ_TIMEOUT (seconds per
+# input, default 10).
 set -u -o pipefail # a crash in a pipeline to tail must fail the run
 name=$1
 bin=${CVMIMG_BUILD_DIR:?}/fuzz/$name
@@ -112,13 +113,14 @@ echo "$name: $n seeds, max_len $max_len"
 # the seeds as they are, then mutations; -max_len covers the largest seed
 "$bin" -runs=0 -max_len=$max_len "$corpus" 2>&1 | tail -3 || exit 1
 extra=()
+run_corpus=$corpus
 if [ -n "${FUZZ_CORPUS:-}" ]; then # a campaign: keep what it finds
 	mkdir -p "$FUZZ_CORPUS"
 	cp -n "$corpus"/* "$FUZZ_CORPUS"/
-	corpus=$FUZZ_CORPUS
+	run_corpus=$FUZZ_CORPUS # not $corpus: the trap removes that one
 	extra=(-print_final_stats=1 -artifact_prefix="${FUZZ_ARTIFACTS:-$FUZZ_CORPUS/../crashes}/$name-")
 	mkdir -p "${FUZZ_ARTIFACTS:-$FUZZ_CORPUS/../crashes}"
 fi
-"$bin" -runs="$runs" -max_len=$max_len -max_total_time="$seconds" -timeout=10 \
-	-rss_limit_mb=2048 "${extra[@]}" "$corpus" 2>&1 | tail -"${FUZZ_TAIL:-5}"
+"$bin" -runs="$runs" -max_len=$max_len -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
+	-rss_limit_mb=2048 "${extra[@]}" "$run_corpus" 2>&1 | tail -"${FUZZ_TAIL:-5}"
 exit "${PIPESTATUS[0]}"
