@@ -60,7 +60,8 @@ static const char *const snp_only[] = {
 static const char *const tdx_only[] = {
 	"collateral", "tcb-info", "tcb-info-signature", "qe-identity", "qe-identity-signature",
 	"tcb-signing-chain", "pck-crl", "root-crl", "expect-mrtd", "expect-rtmr0", "expect-rtmr1",
-	"expect-rtmr2", "expect-rtmr3", "accept-tcb-status", "no-collateral", NULL,
+	"expect-rtmr2", "expect-rtmr3", "accept-tcb-status", "no-collateral", "expect-td-attributes",
+	"expect-xfam", "expect-mrconfigid", "expect-mrowner", "expect-mrownerconfig", NULL,
 };
 static const char *const tdx_collateral[] = {
 	"collateral", "tcb-info", "tcb-info-signature", "qe-identity", "qe-identity-signature",
@@ -254,6 +255,23 @@ static void apply_cli(struct vr_args *a, const struct cli_option *opts,
 			    c->snp.author_key_digests, c->snp.n_author_key_digests);
 	if (c->tdx.n_mrtd)
 		copy_values(p->tdx.mrtd, &p->tdx.n_mrtd, c->tdx.mrtd, c->tdx.n_mrtd);
+	const struct {
+		const uint8_t *src;
+		uint8_t *dst;
+		bool *have;
+		size_t len;
+	} td[] = {
+		{ c->tdx.td_attributes, p->tdx.td_attributes, &p->tdx.have_td_attributes, 8 },
+		{ c->tdx.xfam, p->tdx.xfam, &p->tdx.have_xfam, 8 },
+		{ c->tdx.mrconfigid, p->tdx.mrconfigid, &p->tdx.have_mrconfigid, 48 },
+		{ c->tdx.mrowner, p->tdx.mrowner, &p->tdx.have_mrowner, 48 },
+		{ c->tdx.mrownerconfig, p->tdx.mrownerconfig, &p->tdx.have_mrownerconfig, 48 },
+	};
+	for (size_t i = 0; i < sizeof(td) / sizeof(td[0]); i++)
+		if (cli_given(opts, td[i].src)) {
+			*td[i].have = true;
+			memcpy(td[i].dst, td[i].src, td[i].len);
+		}
 	for (int i = 0; i < 4; i++)
 		if (cli_given(opts, c->tdx.rtmr[i])) {
 			p->tdx.have_rtmr[i] = true;
@@ -393,6 +411,40 @@ struct vr_ctx {
 	struct cli_option options[VR_MAX_OPTIONS];
 };
 
+/* The TDX policy options, the bundle and --json: the end of the table. */
+static size_t vr_tdx_options(struct vr_ctx *x, struct cli_option *out, size_t room)
+{
+	struct vr_args *a = &x->a;
+	struct cvm_attest_policy *c = &a->cli;
+	const struct cli_option options[] = {
+		CLI_CALLBACK("expect-mrtd", 0, "HEX", add_value, &x->mrtds,
+			     "TDX: accepted MRTD (repeatable)"),
+		CLI_HEX("expect-rtmr0", 0, "HEX", c->tdx.rtmr[0], 48, "TDX: expected RTMR0"),
+		CLI_HEX("expect-rtmr1", 0, "HEX", c->tdx.rtmr[1], 48, "TDX: expected RTMR1"),
+		CLI_HEX("expect-rtmr2", 0, "HEX", c->tdx.rtmr[2], 48, "TDX: expected RTMR2"),
+		CLI_HEX("expect-rtmr3", 0, "HEX", c->tdx.rtmr[3], 48, "TDX: expected RTMR3"),
+		CLI_HEX("expect-td-attributes", 0, "HEX", c->tdx.td_attributes, 8,
+			"TDX: expected TDATTRIBUTES (8 bytes as in the quote)"),
+		CLI_HEX("expect-xfam", 0, "HEX", c->tdx.xfam, 8, "TDX: expected XFAM (8 bytes)"),
+		CLI_HEX("expect-mrconfigid", 0, "HEX", c->tdx.mrconfigid, 48,
+			"TDX: expected MRCONFIGID"),
+		CLI_HEX("expect-mrowner", 0, "HEX", c->tdx.mrowner, 48, "TDX: expected MROWNER"),
+		CLI_HEX("expect-mrownerconfig", 0, "HEX", c->tdx.mrownerconfig, 48,
+			"TDX: expected MROWNERCONFIG"),
+		CLI_CALLBACK("accept-tcb-status", 0, "LIST", parse_statuses,
+			     &c->tdx.accept_tcb_status,
+			     "TDX: accepted TCB statuses (default UpToDate)"),
+		VR_BUNDLE_OPTIONS(&a->bundle),
+		CLI_JSON(&a->json),
+		CLI_END,
+	};
+
+	if (sizeof(options) > room * sizeof(*out))
+		return 0;
+	memcpy(out, options, sizeof(options));
+	return sizeof(options) / sizeof(options[0]);
+}
+
 static void vr_options(struct vr_ctx *x)
 {
 	struct vr_args *a = &x->a;
@@ -455,22 +507,13 @@ static void vr_options(struct vr_ctx *x)
 			 "SNP: require committed == current TCB"),
 		CLI_FLAG("require-crl", 0, &a->require_crl,
 			 "SNP: fail unless revocation is checked (--crl)"),
-		CLI_CALLBACK("expect-mrtd", 0, "HEX", add_value, &x->mrtds,
-			     "TDX: accepted MRTD (repeatable)"),
-		CLI_HEX("expect-rtmr0", 0, "HEX", c->tdx.rtmr[0], 48, "TDX: expected RTMR0"),
-		CLI_HEX("expect-rtmr1", 0, "HEX", c->tdx.rtmr[1], 48, "TDX: expected RTMR1"),
-		CLI_HEX("expect-rtmr2", 0, "HEX", c->tdx.rtmr[2], 48, "TDX: expected RTMR2"),
-		CLI_HEX("expect-rtmr3", 0, "HEX", c->tdx.rtmr[3], 48, "TDX: expected RTMR3"),
-		CLI_CALLBACK("accept-tcb-status", 0, "LIST", parse_statuses,
-			     &c->tdx.accept_tcb_status,
-			     "TDX: accepted TCB statuses (default UpToDate)"),
-		VR_BUNDLE_OPTIONS(&a->bundle),
-		CLI_JSON(&a->json),
-		CLI_END,
 	};
+	size_t n = sizeof(options) / sizeof(options[0]);
 
-	_Static_assert(sizeof(options) <= sizeof(x->options), "VR_MAX_OPTIONS is too small");
+	_Static_assert(sizeof(options) < sizeof(x->options), "VR_MAX_OPTIONS is too small");
 	memcpy(x->options, options, sizeof(options));
+	if (!vr_tdx_options(x, x->options + n, VR_MAX_OPTIONS - n))
+		abort(); /* VR_MAX_OPTIONS is too small: a programming error */
 }
 
 int cmd_verify_report(int argc, char **argv)

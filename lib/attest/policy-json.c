@@ -219,6 +219,41 @@ static int get_statuses(const struct pctx *c, json_object *v, unsigned *mask)
 	return 0;
 }
 
+/* {"sept_ve_disable": true, "pks": false, ...}: true = must be set, false = must be clear */
+static int get_td_flags(const struct pctx *c, json_object *v, struct cvm_attest_policy *p)
+{
+	static const struct {
+		const char *name;
+		uint64_t bit;
+	} flags[] = {
+		{ "sept_ve_disable", CVM_TD_ATTR_SEPT_VE_DISABLE }, { "migratable", CVM_TD_ATTR_MIGRATABLE },
+		{ "pks", CVM_TD_ATTR_PKS },			     { "kl", CVM_TD_ATTR_KL },
+		{ "perfmon", CVM_TD_ATTR_PERFMON },
+	};
+
+	p->tdx.td_attr_required = p->tdx.td_attr_forbidden = 0;
+	if (json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return bad(c, "expected an object of attribute names and true or false");
+	json_object_object_foreach(v, key, val) {
+		size_t i = 0;
+
+		while (i < sizeof(flags) / sizeof(flags[0]) && strcmp(key, flags[i].name))
+			i++;
+		if (i == sizeof(flags) / sizeof(flags[0]))
+			return bad(c, "unknown attribute (sept_ve_disable, migratable, pks, kl, "
+				      "perfmon; debug is allow_debug)");
+		if (!json_object_is_type(val, json_type_boolean))
+			return bad(c, "expected true (must be set) or false (must be clear)");
+		if (json_object_get_boolean(val))
+			p->tdx.td_attr_required |= flags[i].bit;
+		else
+			p->tdx.td_attr_forbidden |= flags[i].bit;
+	}
+	return 0;
+}
+
 static int tdx_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 {
 	static const char *const rtmr[] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
@@ -230,6 +265,18 @@ static int tdx_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 		return get_list48(c, v, p->tdx.mrtd, &p->tdx.n_mrtd);
 	if (!strcmp(k, "report_data"))
 		return get_hex(c, v, p->tdx.report_data, 64, &p->tdx.have_report_data);
+	if (!strcmp(k, "td_attributes"))
+		return get_hex(c, v, p->tdx.td_attributes, 8, &p->tdx.have_td_attributes);
+	if (!strcmp(k, "td_attribute_flags"))
+		return get_td_flags(c, v, p);
+	if (!strcmp(k, "xfam"))
+		return get_hex(c, v, p->tdx.xfam, 8, &p->tdx.have_xfam);
+	if (!strcmp(k, "mrconfigid"))
+		return get_hex(c, v, p->tdx.mrconfigid, 48, &p->tdx.have_mrconfigid);
+	if (!strcmp(k, "mrowner"))
+		return get_hex(c, v, p->tdx.mrowner, 48, &p->tdx.have_mrowner);
+	if (!strcmp(k, "mrownerconfig"))
+		return get_hex(c, v, p->tdx.mrownerconfig, 48, &p->tdx.have_mrownerconfig);
 	if (!strcmp(k, "accept_tcb_status")) {
 		/* null: the default (UpToDate, when a TCB status is evaluated) */
 		p->tdx.tcb_status_named = !json_object_is_type(v, json_type_null);

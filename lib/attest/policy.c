@@ -178,6 +178,47 @@ static void check_tcb_status(const struct cvm_tdx_info *info, const struct cvm_a
 			  accepted[0] ? accepted : "none");
 }
 
+static void check_td_flags(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
+			   struct cvm_attest_result *r)
+{
+	uint64_t a = 0;
+
+	for (int i = 7; i >= 0; i--)
+		a = a << 8 | info->td_attributes[i];
+	if ((a & p->tdx.td_attr_required) != p->tdx.td_attr_required)
+		cvm_check(r, "td_attribute_flags", false,
+			  "TDATTRIBUTES 0x%016llx lacks required bits 0x%016llx",
+			  (unsigned long long)a,
+			  (unsigned long long)(p->tdx.td_attr_required & ~a));
+	else if (a & p->tdx.td_attr_forbidden)
+		cvm_check(r, "td_attribute_flags", false,
+			  "TDATTRIBUTES 0x%016llx has forbidden bits 0x%016llx",
+			  (unsigned long long)a, (unsigned long long)(a & p->tdx.td_attr_forbidden));
+	else
+		cvm_check(r, "td_attribute_flags", true,
+			  "TDATTRIBUTES 0x%016llx has the required bits and none forbidden",
+			  (unsigned long long)a);
+}
+
+static void check_td_config(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
+			    struct cvm_attest_result *r)
+{
+	if (p->tdx.have_td_attributes)
+		check_one(r, "td_attributes", "TDATTRIBUTES", info->td_attributes,
+			  p->tdx.td_attributes, 8);
+	if (p->tdx.td_attr_required || p->tdx.td_attr_forbidden)
+		check_td_flags(info, p, r);
+	if (p->tdx.have_xfam)
+		check_one(r, "xfam", "XFAM", info->xfam, p->tdx.xfam, 8);
+	if (p->tdx.have_mrconfigid)
+		check_one(r, "mrconfigid", "MRCONFIGID", info->mrconfigid, p->tdx.mrconfigid, 48);
+	if (p->tdx.have_mrowner)
+		check_one(r, "mrowner", "MROWNER", info->mrowner, p->tdx.mrowner, 48);
+	if (p->tdx.have_mrownerconfig)
+		check_one(r, "mrownerconfig", "MROWNERCONFIG", info->mrownerconfig,
+			  p->tdx.mrownerconfig, 48);
+}
+
 void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
 			  struct cvm_attest_result *r)
 {
@@ -191,6 +232,7 @@ void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_atte
 			  p->tdx.allow_debug ? "the TD is a debug TD; accepted"
 					     : "the TD is a debug TD (TDATTRIBUTES.DEBUG): the host "
 					       "can read its memory");
+	check_td_config(info, p, r);
 	if (p->tdx.n_mrtd)
 		check_list48(r, "mrtd", "MRTD", info->mrtd, p->tdx.mrtd, p->tdx.n_mrtd);
 	for (int i = 0; i < 4; i++)

@@ -244,6 +244,32 @@ tdx_policy() {
 	done
 	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --report-data "$(printf '%0128d' 0)" --json &&
 		fails_only report_data
+	# the TD's configuration: TDATTRIBUTES, XFAM, MRCONFIGID, MROWNER, MROWNERCONFIG
+	local one48=01$(printf '%094d' 0)
+	run 0 verify-report --quote "$q" --no-collateral --at-time "$NOW" \
+		--expect-td-attributes "$(jq -r .td_attributes <<<"$e")" --expect-xfam "$(jq -r .xfam <<<"$e")" \
+		--expect-mrconfigid "$(jq -r .mr_config_id <<<"$e")" --expect-mrowner "$(jq -r .mr_owner <<<"$e")" \
+		--expect-mrownerconfig "$(jq -r .mr_owner_config <<<"$e")"
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-td-attributes 0000001000000000 \
+		--json && fails_only td_attributes
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-xfam e71a060000000001 \
+		--json && fails_only xfam
+	for f in mrconfigid mrowner mrownerconfig; do
+		run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-$f "$one48" --json &&
+			fails_only $f
+	done
+	# named TDATTRIBUTES bits (SPR E4: 0x0000004000000000, PKS only)
+	echo '{"tdx": {"td_attribute_flags": {"pks": true, "kl": false, "perfmon": false}}}' >"$TMP/attr.json"
+	run 0 verify-report --quote "$q" --no-collateral --at-time "$NOW" --policy "$TMP/attr.json"
+	echo '{"tdx": {"td_attribute_flags": {"sept_ve_disable": true}}}' >"$TMP/attr.json"
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --policy "$TMP/attr.json" --json &&
+		fails_only td_attribute_flags && expect_in "$OUT" "lacks required bits 0x0000000010000000"
+	echo '{"tdx": {"td_attribute_flags": {"pks": false}}}' >"$TMP/attr.json"
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --policy "$TMP/attr.json" --json &&
+		fails_only td_attribute_flags && expect_in "$OUT" "has forbidden bits 0x0000000040000000"
+	echo '{"tdx": {"td_attribute_flags": {"debug": false}}}' >"$TMP/attr.json"
+	run 3 verify-report --quote "$q" --no-collateral --policy "$TMP/attr.json" &&
+		expect_in "$ERR" "unknown attribute"
 	# a debug TD
 	run 1 verify-report --quote "$T/trustee/tdx_quote_4.dat" --no-collateral --at-time "$NOW" --json && fails_only debug
 	run 0 verify-report --quote "$T/trustee/tdx_quote_4.dat" --no-collateral --at-time "$NOW" --allow-debug

@@ -133,12 +133,28 @@ struct cvm_attest_policy {
 		uint8_t rtmr[4][48];
 		bool have_report_data;
 		uint8_t report_data[64];
+		/* exact values of the TD's configuration (each: not checked unless have_) */
+		bool have_td_attributes, have_xfam, have_mrconfigid, have_mrowner,
+		    have_mrownerconfig;
+		uint8_t td_attributes[8], xfam[8]; /* as in the quote (u64 LE) */
+		uint8_t mrconfigid[48], mrowner[48], mrownerconfig[48];
+		/* TDATTRIBUTES bits that must be set (required) or clear (forbidden),
+		 * CVM_TD_ATTR_*; DEBUG is allow_debug's */
+		uint64_t td_attr_required, td_attr_forbidden;
 		unsigned accept_tcb_status; /* bit (1 << status); default UpToDate */
 		/* accept_tcb_status was named (not the default): a TCB status must then
 		 * have been evaluated from a verified TCB Info, else the check fails */
 		bool tcb_status_named;
 	} tdx;
 };
+
+/* TDATTRIBUTES bits (Intel TDX module ABI). */
+#define CVM_TD_ATTR_DEBUG           (1ull << 0)
+#define CVM_TD_ATTR_SEPT_VE_DISABLE (1ull << 28)
+#define CVM_TD_ATTR_MIGRATABLE      (1ull << 29)
+#define CVM_TD_ATTR_PKS             (1ull << 30)
+#define CVM_TD_ATTR_KL              (1ull << 31)
+#define CVM_TD_ATTR_PERFMON         (1ull << 63)
 
 /* The default policy (policies/verify-report-default.json says the same). */
 void cvm_attest_policy_init(struct cvm_attest_policy *p);
