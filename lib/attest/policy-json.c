@@ -52,6 +52,28 @@ static int get_bool(const struct pctx *c, json_object *v, bool *dst)
 	return 0;
 }
 
+/* An array of at most CVM_ATTEST_MAX_VALUES strings of under 128 bytes. */
+static int get_strings(const struct pctx *c, json_object *v, char (*dst)[128], unsigned *n)
+{
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_array))
+		return bad(c, "expected an array of strings");
+	len = json_object_array_length(v);
+	if (len > CVM_ATTEST_MAX_VALUES)
+		return bad(c, "too many values");
+	for (size_t i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string) ||
+		    (size_t)json_object_get_string_len(e) >= sizeof(dst[0]))
+			return bad(c, "expected strings of under 128 bytes");
+		snprintf(dst[i], sizeof(dst[0]), "%s", json_object_get_string(e));
+	}
+	*n = (unsigned)len;
+	return 0;
+}
+
 static int get_hex(const struct pctx *c, json_object *v, uint8_t *dst, size_t len, bool *have)
 {
 	char what[64];
@@ -166,6 +188,8 @@ static int snp_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 		return get_bool(c, v, &p->snp.strict_committed_tcb);
 	if (!strcmp(k, "require_crl"))
 		return get_bool(c, v, &p->snp.require_crl);
+	if (!strcmp(k, "vlek_csp_ids"))
+		return get_strings(c, v, p->snp.vlek_csp_ids, &p->snp.n_vlek_csp_ids);
 	if (!strcmp(k, "measurements"))
 		return get_list48(c, v, p->snp.measurements, &p->snp.n_measurements);
 	if (!strcmp(k, "id_key_digests"))

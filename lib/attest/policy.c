@@ -112,6 +112,24 @@ static void check_author_key(const struct cvm_snp_info *info, const struct cvm_a
 			     p->snp.author_key_digests, p->snp.n_author_key_digests);
 }
 
+static void check_csp_id(const struct cvm_snp_info *info, const struct cvm_attest_policy *p,
+			 struct cvm_attest_result *r)
+{
+	if (info->signer != CVM_SNP_SIGNER_VLEK || !info->have_vek) {
+		cvm_check(r, "vlek_csp_id", false,
+			  "the policy names cloud providers, but the report is not VLEK-signed");
+		return;
+	}
+	for (unsigned i = 0; i < p->snp.n_vlek_csp_ids; i++)
+		if (!strcmp(info->vek_csp_id, p->snp.vlek_csp_ids[i])) {
+			cvm_check(r, "vlek_csp_id", true, "the VLEK's CSP id '%s' is accepted",
+				  info->vek_csp_id);
+			return;
+		}
+	cvm_check(r, "vlek_csp_id", false, "the VLEK's CSP id '%s' is not accepted",
+		  info->vek_csp_id);
+}
+
 void cvm_snp_policy_check(const struct cvm_snp_info *info, const struct cvm_attest_policy *p,
 			  struct cvm_attest_result *r)
 {
@@ -144,6 +162,8 @@ void cvm_snp_policy_check(const struct cvm_snp_info *info, const struct cvm_atte
 		check_author_key(info, p, r);
 	if (p->snp.strict_committed_tcb)
 		check_committed(info, r);
+	if (p->snp.n_vlek_csp_ids)
+		check_csp_id(info, p, r);
 }
 
 void cvm_snp_policy_revocation(bool crl_checked, const struct cvm_attest_policy *p,

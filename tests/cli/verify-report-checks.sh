@@ -371,6 +371,35 @@ tdx_verdicts() {
 	run 0 verify-report "${MILAN[@]}" --at-time "$NOW" &&
 		expect_in "$OUT" "not evaluated: revocation (no --crl)"
 	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --require-crl --json && fails_only crl
+	# an extended report whose table carries a VCEK (another chip's) before the VLEK that
+	# signed it: the report's SIGNING_KEY (1, VLEK) picks the certificate
+	openssl x509 -in "$S/ms-tav/milan_vcek.pem" -outform DER -out "$TMP/vcek.der"
+	python3 - "$S/trustee/test-vlek-report.bin" "$TMP/vcek.der" "$S/trustee/test-vlek.der" \
+		"$TMP/ext.bin" <<-'PY'
+	import struct, sys, uuid
+	rep = open(sys.argv[1], "rb").read()[:1184]
+	vcek, vlek = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+	head = 3 * 24
+	ent = lambda g, off, n: uuid.UUID(g).bytes_le + struct.pack("<II", off, n)
+	table = (ent("63da758d-e664-4564-adc5-f4b93be8accd", head, len(vcek)) +
+	         ent("a8074bc2-a25a-483e-aae6-39c045a0b8a1", head + len(vcek), len(vlek)) +
+	         bytes(24) + vcek + vlek)
+	open(sys.argv[4], "wb").write(rep + table)
+	PY
+	run 0 verify-report --report "$TMP/ext.bin" --at-time 2025-06-01T00:00:00Z --json &&
+		[ "$(jq -r .signer "$OUT")" = vlek ] || fail "signer $(jq -r .signer "$OUT")"
+	# the cloud provider of a VLEK (its csp_id, independent: openssl's text of the extension)
+	csp=$(openssl x509 -inform DER -in "$S/trustee/test-vlek.der" -text -noout |
+		grep -A1 '1.3.6.1.4.1.3704.1.5' | tail -1 | sed 's/^ *//; s/^\.*//')
+	case "$csp" in *amazonaws.com*) ;; *) fail "openssl shows no CSP id: '$csp'" ;; esac
+	jq -n '{snp: {vlek_csp_ids: ["CN=cc-us-east-2.amazonaws.com"]}}' >"$TMP/csp.json"
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/csp.json" --json &&
+		expect_in "$OUT" "the VLEK's CSP id 'CN=cc-us-east-2.amazonaws.com' is accepted"
+	jq -n '{snp: {vlek_csp_ids: ["CN=cc.example.com"]}}' >"$TMP/csp.json"
+	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/csp.json" --json &&
+		fails_only vlek_csp_id
+	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/csp.json" --json &&
+		fails_only vlek_csp_id
 	echo '{"snp": {"require_crl": true}}' >"$TMP/crl-policy.json"
 	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/crl-policy.json" --json &&
 		fails_only crl

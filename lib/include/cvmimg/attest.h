@@ -124,6 +124,10 @@ struct cvm_attest_policy {
 		uint8_t id_key_digests[CVM_ATTEST_MAX_VALUES][48];
 		uint8_t author_key_digests[CVM_ATTEST_MAX_VALUES][48];
 		bool require_crl; /* revocation must be checked: a CRL must be given */
+		/* the report must be VLEK-signed by one of these cloud providers (the
+		 * VLEK's csp_id extension, e.g. "CN=cc-us-east-2.amazonaws.com") */
+		unsigned n_vlek_csp_ids;
+		char vlek_csp_ids[CVM_ATTEST_MAX_VALUES][128];
 	} snp;
 	struct {
 		bool allow_debug; /* TDATTRIBUTES.DEBUG may be set */
