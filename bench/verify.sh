@@ -2,8 +2,10 @@
 # cvmimg verify-report, per report and per quote, as whole processes (start-up
 # included), against the floor measured in the same run: one ECDSA P-384
 # verification from `openssl speed ecdsap384` (the one public-key operation an
-# SNP report cannot do without). A peer is printed too: `openssl verify` of the
-# same VCEK chain, also a whole process. Prints the ratios; fails if the
+# SNP report cannot do without) for SNP, one ECDSA P-256 verification
+# (`openssl speed ecdsap256`: TDX quotes, QE reports and collateral are P-256)
+# for TDX. A peer is printed too, a whole process each: `openssl verify` of the
+# same VCEK chain (AMD), of the TCB Signing certificate to the Intel root (TDX). Prints the ratios; fails if the
 # report is not valid.
 # Usage: bench/verify.sh [path/to/cvmimg]   (default build/gcc/cvmimg)
 set -eu
@@ -37,8 +39,13 @@ median_us() {
 floor=$(openssl speed -seconds 2 ecdsap384 2>/dev/null |
 	awk '/ecdsa \(nistp384\)/ {printf "%.0f", 1e6 / $NF}')
 [ -n "$floor" ] || { echo "bench/verify: cannot read openssl speed's output" >&2; exit 1; }
+floor256=$(openssl speed -seconds 2 ecdsap256 2>/dev/null |
+	awk '/ecdsa \(nistp256\)/ {printf "%.0f", 1e6 / $NF}')
+[ -n "$floor256" ] || { echo "bench/verify: cannot read openssl speed's output" >&2; exit 1; }
 peer=$(median_us openssl verify -CAfile "$S/milan_ark.pem" -untrusted "$S/milan_ask.pem" \
 	"$S/milan_vcek.pem")
+peer_tdx=$(median_us openssl verify -CAfile "$VEC/attest/tdx/go-tdx-guest/trusted_root.pem" \
+	"$T/uptodate_tcb_signing_chain.pem")
 ours=$(median_us "$CVMIMG" "${snp[@]}")
 quote=$(median_us "$CVMIMG" "${tdx[@]}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
@@ -46,5 +53,7 @@ echo "bench/verify: floor: one ECDSA P-384 verify (openssl speed) ${floor} us"
 echo "bench/verify: peer: openssl verify of the VCEK chain (process) ${peer} us"
 echo "bench/verify: cvmimg verify-report, SNP Milan v3 (process) ${ours} us:" \
 	"$(ratio "$ours" "$floor")x the floor, $(ratio "$ours" "$peer")x the peer"
+echo "bench/verify: floor: one ECDSA P-256 verify (openssl speed) ${floor256} us"
+echo "bench/verify: peer: openssl verify of the TCB Signing cert to the Intel root (process) ${peer_tdx} us"
 echo "bench/verify: cvmimg verify-report, TDX v4 + collateral (process) ${quote} us:" \
-	"$(ratio "$quote" "$floor")x the floor, $(ratio "$quote" "$peer")x the peer"
+	"$(ratio "$quote" "$floor256")x the P-256 floor, $(ratio "$quote" "$peer_tdx")x the Intel-chain peer"

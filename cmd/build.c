@@ -139,6 +139,9 @@ static int check_args(struct build_args *a)
 		if (a->pass.file && !strcmp(a->pass.file, "-"))
 			return cli_usage("build", "standard input cannot carry both the rootfs and "
 						  "the passphrase");
+		if (a->pass.fd && *a->pass.fd && !a->pass.fd[strspn(a->pass.fd, "0")])
+			return cli_usage("build", "standard input cannot carry both the rootfs and "
+						  "the passphrase");
 		if (!o->size)
 			return cli_usage("build",
 					 "--rootfs - needs --size (the archive is read once)");

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cvmimg/cleanup.h>
@@ -371,8 +373,17 @@ void cli_print_help(const struct cli_command *cmd, const struct cli_option *opts
 __attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt,
 							    va_list ap)
 {
+	char msg[4096];
+
+	/* one line, and no terminal control: messages quote names and strings
+	 * taken from the input (a tcbDate with ESC[2J, a file name with a newline) */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	fprintf(stderr, "cvmimg %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
+	for (const char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", (unsigned char)*p);
+		else
+			fputc(*p, stderr);
 	fputc('\n', stderr);
 }
 
@@ -492,6 +503,15 @@ const char *cli_templates_dir(void)
 	*slash = '\0';
 	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
 	return access(probe, F_OK) == 0 ? CVMIMG_SOURCE_TEMPLATES : NULL;
+}
+
+int cli_protect_secrets(void)
+{
+	const struct rlimit none = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 int cli_close_stdout(int code)

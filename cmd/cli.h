@@ -187,6 +187,14 @@ void cli_print_json(json_object *o);
  */
 const char *cli_templates_dir(void);
 
+/*
+ * For a command that holds keys, passphrases or image plaintext, before it
+ * reads any: no core dump (RLIMIT_CORE 0, and PR_SET_DUMPABLE 0, which also
+ * covers a core_pattern pipe and keeps other processes of the same user from
+ * ptrace and from /proc/PID/mem and /proc/PID/environ). 0 or -1 with errno.
+ */
+int cli_protect_secrets(void);
+
 /* Flush and close stdout; a write error (e.g. a full disk) turns into exit 4. */
 int cli_close_stdout(int code);
 

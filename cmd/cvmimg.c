@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg: dispatch to one subcommand from the table below. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +15,20 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
+	bool keys; /* may hold keys, passphrases or plaintext: no core dumps, no ptrace */
 } commands[] = {
-	{ "broker", cmd_broker, "hand a bundle to a Trustee key broker: export files or apply" },
-	{ "build", cmd_build, "build an encrypted disk image from a root filesystem tarball" },
-	{ "bundle", cmd_bundle, "make, check and describe the signed policy bundle for the broker" },
-	{ "eventlog", cmd_eventlog, "replay, list and compare TDX event logs (CCEL or JSON)" },
-	{ "inspect", cmd_inspect, "describe a disk image, and with a passphrase its root" },
-	{ "keygen", cmd_keygen, "generate a key pair for bundle signatures or the broker operator" },
-	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES, SEV-SNP or TDX measurements" },
-	{ "secret", cmd_secret, "write the SEV secret table that injects the disk key" },
-	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images" },
+	{ "broker", cmd_broker, "hand a bundle to a Trustee key broker: export files or apply", true },
+	{ "build", cmd_build, "build an encrypted disk image from a root filesystem tarball", true },
+	{ "bundle", cmd_bundle, "make, check and describe the signed policy bundle for the broker", true },
+	{ "eventlog", cmd_eventlog, "replay, list and compare TDX event logs (CCEL or JSON)", false },
+	{ "inspect", cmd_inspect, "describe a disk image, and with a passphrase its root", true },
+	{ "keygen", cmd_keygen, "generate a key pair for bundle signatures or the broker operator", true },
+	{ "measure", cmd_measure, "compute the expected SEV, SEV-ES, SEV-SNP or TDX measurements", false },
+	{ "secret", cmd_secret, "write the SEV secret table that injects the disk key", true },
+	{ "uki", cmd_uki, "build, inspect and sign Unified Kernel Images", true },
 	{ "verify-report", cmd_verify_report,
-	  "verify an SEV-SNP report or TDX quote against pinned vendor roots" },
-	{ "verity", cmd_verity, "check the dm-verity root of a built image in user space" },
+	  "verify an SEV-SNP report or TDX quote against pinned vendor roots", false },
+	{ "verity", cmd_verity, "check the dm-verity root of a built image in user space", true },
 };
 
 static void usage(FILE *out)
@@ -60,9 +63,16 @@ static int run(int argc, char **argv)
 {
 	const char *name = argv[0];
 
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(name, commands[i].name))
-			return commands[i].fn(argc, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name))
+			continue;
+		if (commands[i].keys && cli_protect_secrets() < 0) {
+			fprintf(stderr, "cvmimg %s: cannot disable core dumps: %s\n", name,
+				strerror(errno));
+			return CLI_EXIT_SYSTEM;
+		}
+		return commands[i].fn(argc, argv);
+	}
 	fprintf(stderr, "cvmimg: '%s' is not a cvmimg command. See 'cvmimg --help'.\n", name);
 	return CLI_EXIT_USAGE;
 }

@@ -123,6 +123,10 @@ static int from_source(const char *cmd, const struct passphrase_source *s, char 
 		}
 		*len = strlen(v);
 		memcpy(buf, v, *len);
+		/* the value sits in the process's initial environment, which
+		 * /proc/PID/environ shows: wipe it there, and keep it from children */
+		cvm_memzero((char *)v, *len);
+		unsetenv(s->env);
 		return 0;
 	}
 	if (s->fd) {

@@ -13,6 +13,34 @@
 #include "cli.h"
 #include "verify-report-output.h"
 
+static const struct {
+	unsigned bit;
+	const char *key, *text;
+} not_evaluated[] = {
+	{ CVM_NOT_EVALUATED_TCB_STATUS, "tcb_status", "TCB status" },
+	{ CVM_NOT_EVALUATED_QE_IDENTITY, "qe_identity", "QE identity" },
+	{ CVM_NOT_EVALUATED_REVOCATION, "revocation", "revocation" },
+};
+
+/*
+ * @in with control characters (and DEL) as \xNN, for the terminal: strings from
+ * reports, quotes, certificates and collateral are attacker-chosen bytes.
+ */
+static const char *escaped(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in && n + 5 < len; in++) {
+		unsigned char ch = (unsigned char)*in;
+
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			n += (size_t)snprintf(out + n, len - n, "\\x%02x", ch);
+		else
+			out[n++] = (char)ch;
+	}
+	out[n] = '\0';
+	return out;
+}
 
 static void add_str(json_object *o, const char *key, const char *s)
 {
@@ -227,6 +255,11 @@ static void print_json(const struct cvm_attest_result *r)
 	add_str(o, "tee", r->tee == CVM_ATTEST_SNP ? "snp" : "tdx");
 	add_int(o, "version", r->version);
 	json_object_object_add(o, "checks", checks_json(r));
+	json_object *ne = json_object_new_array();
+	for (size_t i = 0; i < sizeof(not_evaluated) / sizeof(not_evaluated[0]); i++)
+		if (r->not_evaluated & not_evaluated[i].bit)
+			json_object_array_add(ne, json_object_new_string(not_evaluated[i].key));
+	json_object_object_add(o, "not_evaluated", ne);
 	if (r->parsed && r->tee == CVM_ATTEST_SNP)
 		snp_fields(o, &r->snp);
 	else if (r->parsed)
@@ -242,14 +275,33 @@ static void print_hex_line(const char *key, const uint8_t *buf, size_t len)
 	putchar('\n');
 }
 
+static void print_not_evaluated(const struct cvm_attest_result *r)
+{
+	const char *sep = "";
+
+	if (!r->not_evaluated)
+		return;
+	printf("not evaluated: ");
+	for (size_t i = 0; i < sizeof(not_evaluated) / sizeof(not_evaluated[0]); i++)
+		if (r->not_evaluated & not_evaluated[i].bit) {
+			printf("%s%s", sep, not_evaluated[i].text);
+			sep = ", ";
+		}
+	printf(" (%s)\n", r->tee == CVM_ATTEST_TDX ? "--no-collateral: signatures only"
+						  : "no --crl");
+}
+
 static void print_text(const struct cvm_attest_result *r)
 {
+	char buf[4 * sizeof(r->checks[0].detail) + 1];
+
 	printf("%s %s version %u: %s\n", r->tee == CVM_ATTEST_SNP ? "SEV-SNP" : "TDX",
 	       r->tee == CVM_ATTEST_SNP ? "report" : "quote", r->version,
 	       r->valid ? "valid" : "INVALID");
 	for (unsigned i = 0; i < r->n_checks; i++)
 		printf("  %-4s %-22s %s\n", r->checks[i].ok ? "ok" : "FAIL", r->checks[i].name,
-		       r->checks[i].detail);
+		       escaped(r->checks[i].detail, buf, sizeof(buf)));
+	print_not_evaluated(r);
 	if (!r->parsed)
 		return;
 	if (r->tee == CVM_ATTEST_SNP) {
@@ -266,6 +318,8 @@ static void print_text(const struct cvm_attest_result *r)
 
 int verify_report_print(const struct cvm_attest_result *r, bool json)
 {
+	char buf[4 * sizeof(r->checks[0].detail) + 1];
+
 	if (json)
 		print_json(r);
 	else
@@ -273,6 +327,6 @@ int verify_report_print(const struct cvm_attest_result *r, bool json)
 	for (unsigned i = 0; i < r->n_checks; i++)
 		if (!r->checks[i].ok)
 			cli_error("verify-report", "check '%s' failed: %s", r->checks[i].name,
-				  r->checks[i].detail);
+				  escaped(r->checks[i].detail, buf, sizeof(buf)));
 	return r->valid ? CLI_EXIT_OK : CLI_EXIT_CHECK;
 }

@@ -15,7 +15,7 @@
 
 static const char *const synopsis[] = {
 	"--report FILE [--vcek FILE | --vlek FILE] [--chain FILE] [--product NAME] [options]",
-	"--quote FILE [--collateral FILE] [options]",
+	"--quote FILE (--collateral FILE | --tcb-info FILE ... | --no-collateral) [options]",
 	NULL,
 };
 
@@ -44,7 +44,7 @@ struct vr_args {
 	const char *format_name, *product_name, *at_time;
 	enum cvm_snp_report_format format;
 	enum cvm_snp_product product;
-	bool have_time, json, allow_debug, allow_ma, strict_committed;
+	bool have_time, json, allow_debug, allow_ma, strict_committed, no_collateral, require_crl;
 	int64_t at;
 	uint64_t vmpl;
 	struct cvm_attest_policy cli; /* policy values given on the command line */
@@ -55,12 +55,17 @@ struct vr_args {
 static const char *const snp_only[] = {
 	"report", "report-format", "vcek", "vlek", "chain", "ark", "product", "crl",
 	"allow-migration-agent", "expect-measurement", "host-data", "min-tcb", "min-guest-svn",
-	"vmpl", "id-key-digest", "author-key-digest", "strict-committed-tcb", NULL,
+	"vmpl", "id-key-digest", "author-key-digest", "strict-committed-tcb", "require-crl", NULL,
 };
 static const char *const tdx_only[] = {
 	"collateral", "tcb-info", "tcb-info-signature", "qe-identity", "qe-identity-signature",
 	"tcb-signing-chain", "pck-crl", "root-crl", "expect-mrtd", "expect-rtmr0", "expect-rtmr1",
-	"expect-rtmr2", "expect-rtmr3", "accept-tcb-status", NULL,
+	"expect-rtmr2", "expect-rtmr3", "accept-tcb-status", "no-collateral", "expect-td-attributes",
+	"expect-xfam", "expect-mrconfigid", "expect-mrowner", "expect-mrownerconfig", NULL,
+};
+static const char *const tdx_collateral[] = {
+	"collateral", "tcb-info", "tcb-info-signature", "qe-identity", "qe-identity-signature",
+	"tcb-signing-chain", "pck-crl", "root-crl", "accept-tcb-status", NULL,
 };
 
 /* The first option of @names given, in the order of the command line's table. */
@@ -183,6 +188,10 @@ static int check_args(const struct vr_args *a, const struct cli_option *opts)
 		return cli_usage(NAME, "--%s is for TDX quotes, not SNP reports", tdx_opt);
 	if (a->quote.path && snp_opt)
 		return cli_usage(NAME, "--%s is for SNP reports, not TDX quotes", snp_opt);
+	if (a->no_collateral && first_given(opts, tdx_collateral))
+		return cli_usage(NAME, "--no-collateral verifies signatures only: --%s needs the "
+				       "collateral",
+				 first_given(opts, tdx_collateral));
 	if (a->vcek.path && a->vlek.path)
 		return cli_usage(NAME, "give --vcek or --vlek, not both");
 	if (a->tcb_info_sig.path && !a->tcb_info.path)
@@ -213,6 +222,8 @@ static void apply_cli(struct vr_args *a, const struct cli_option *opts,
 		p->snp.allow_migration_agent = true;
 	if (a->strict_committed)
 		p->snp.strict_committed_tcb = true;
+	if (a->require_crl)
+		p->snp.require_crl = true;
 	if (cli_given(opts, c->snp.report_data)) {
 		p->snp.have_report_data = p->tdx.have_report_data = true;
 		memcpy(p->snp.report_data, c->snp.report_data, 64);
@@ -244,13 +255,32 @@ static void apply_cli(struct vr_args *a, const struct cli_option *opts,
 			    c->snp.author_key_digests, c->snp.n_author_key_digests);
 	if (c->tdx.n_mrtd)
 		copy_values(p->tdx.mrtd, &p->tdx.n_mrtd, c->tdx.mrtd, c->tdx.n_mrtd);
+	const struct {
+		const uint8_t *src;
+		uint8_t *dst;
+		bool *have;
+		size_t len;
+	} td[] = {
+		{ c->tdx.td_attributes, p->tdx.td_attributes, &p->tdx.have_td_attributes, 8 },
+		{ c->tdx.xfam, p->tdx.xfam, &p->tdx.have_xfam, 8 },
+		{ c->tdx.mrconfigid, p->tdx.mrconfigid, &p->tdx.have_mrconfigid, 48 },
+		{ c->tdx.mrowner, p->tdx.mrowner, &p->tdx.have_mrowner, 48 },
+		{ c->tdx.mrownerconfig, p->tdx.mrownerconfig, &p->tdx.have_mrownerconfig, 48 },
+	};
+	for (size_t i = 0; i < sizeof(td) / sizeof(td[0]); i++)
+		if (cli_given(opts, td[i].src)) {
+			*td[i].have = true;
+			memcpy(td[i].dst, td[i].src, td[i].len);
+		}
 	for (int i = 0; i < 4; i++)
 		if (cli_given(opts, c->tdx.rtmr[i])) {
 			p->tdx.have_rtmr[i] = true;
 			memcpy(p->tdx.rtmr[i], c->tdx.rtmr[i], 48);
 		}
-	if (cli_given(opts, &c->tdx.accept_tcb_status))
+	if (cli_given(opts, &c->tdx.accept_tcb_status)) {
 		p->tdx.accept_tcb_status = c->tdx.accept_tcb_status;
+		p->tdx.tcb_status_named = true;
+	}
 }
 
 #define VR_FILES 16
@@ -331,6 +361,7 @@ static int run_tdx(const struct vr_args *a, const struct cvm_attest_policy *p,
 		.tcb_signing_chain = blob(&a->tcb_signing_chain),
 		.pck_crl = blob(&a->pck_crl),
 		.root_crl = blob(&a->root_crl),
+		.no_collateral = a->no_collateral,
 		.have_time = a->have_time,
 		.at_time = a->at,
 	};
@@ -371,53 +402,95 @@ static int verify(struct vr_args *a, const struct cli_option *opts)
 	return r;
 }
 
-int cmd_verify_report(int argc, char **argv)
+#define VR_MAX_OPTIONS 64
+
+/* The command line's state: the arguments and the option table bound to them. */
+struct vr_ctx {
+	struct vr_args a;
+	struct value_list measurements, id_keys, author_keys, mrtds;
+	struct cli_option options[VR_MAX_OPTIONS];
+};
+
+/* The TDX policy options, the bundle and --json: the end of the table. */
+static size_t vr_tdx_options(struct vr_ctx *x, struct cli_option *out, size_t room)
 {
-	struct vr_args a = { .format = CVM_SNP_FORMAT_AUTO, .product = CVM_SNP_PRODUCT_AUTO };
-	struct cvm_attest_policy *c = &a.cli;
-	struct value_list measurements = { c->snp.measurements, &c->snp.n_measurements },
-			  id_keys = { c->snp.id_key_digests, &c->snp.n_id_key_digests },
-			  author_keys = { c->snp.author_key_digests, &c->snp.n_author_key_digests },
-			  mrtds = { c->tdx.mrtd, &c->tdx.n_mrtd };
-	struct cli_option options[] = {
-		CLI_STRING("report", 0, "FILE", &a.report.path,
+	struct vr_args *a = &x->a;
+	struct cvm_attest_policy *c = &a->cli;
+	const struct cli_option options[] = {
+		CLI_CALLBACK("expect-mrtd", 0, "HEX", add_value, &x->mrtds,
+			     "TDX: accepted MRTD (repeatable)"),
+		CLI_HEX("expect-rtmr0", 0, "HEX", c->tdx.rtmr[0], 48, "TDX: expected RTMR0"),
+		CLI_HEX("expect-rtmr1", 0, "HEX", c->tdx.rtmr[1], 48, "TDX: expected RTMR1"),
+		CLI_HEX("expect-rtmr2", 0, "HEX", c->tdx.rtmr[2], 48, "TDX: expected RTMR2"),
+		CLI_HEX("expect-rtmr3", 0, "HEX", c->tdx.rtmr[3], 48, "TDX: expected RTMR3"),
+		CLI_HEX("expect-td-attributes", 0, "HEX", c->tdx.td_attributes, 8,
+			"TDX: expected TDATTRIBUTES (8 bytes as in the quote)"),
+		CLI_HEX("expect-xfam", 0, "HEX", c->tdx.xfam, 8, "TDX: expected XFAM (8 bytes)"),
+		CLI_HEX("expect-mrconfigid", 0, "HEX", c->tdx.mrconfigid, 48,
+			"TDX: expected MRCONFIGID"),
+		CLI_HEX("expect-mrowner", 0, "HEX", c->tdx.mrowner, 48, "TDX: expected MROWNER"),
+		CLI_HEX("expect-mrownerconfig", 0, "HEX", c->tdx.mrownerconfig, 48,
+			"TDX: expected MROWNERCONFIG"),
+		CLI_CALLBACK("accept-tcb-status", 0, "LIST", parse_statuses,
+			     &c->tdx.accept_tcb_status,
+			     "TDX: accepted TCB statuses (default UpToDate)"),
+		VR_BUNDLE_OPTIONS(&a->bundle),
+		CLI_JSON(&a->json),
+		CLI_END,
+	};
+
+	if (sizeof(options) > room * sizeof(*out))
+		return 0;
+	memcpy(out, options, sizeof(options));
+	return sizeof(options) / sizeof(options[0]);
+}
+
+static void vr_options(struct vr_ctx *x)
+{
+	struct vr_args *a = &x->a;
+	struct cvm_attest_policy *c = &a->cli;
+	const struct cli_option options[] = {
+		CLI_STRING("report", 0, "FILE", &a->report.path,
 			   "SEV-SNP attestation report (binary or hex)"),
-		CLI_STRING("report-format", 0, "FMT", &a.format_name, "bin, hex or auto (default)"),
-		CLI_STRING("vcek", 0, "FILE", &a.vcek.path, "the VCEK certificate (PEM or DER)"),
-		CLI_STRING("vlek", 0, "FILE", &a.vlek.path, "the VLEK certificate (PEM or DER)"),
-		CLI_STRING("chain", 0, "FILE", &a.chain.path,
+		CLI_STRING("report-format", 0, "FMT", &a->format_name, "bin, hex or auto (default)"),
+		CLI_STRING("vcek", 0, "FILE", &a->vcek.path, "the VCEK certificate (PEM or DER)"),
+		CLI_STRING("vlek", 0, "FILE", &a->vlek.path, "the VLEK certificate (PEM or DER)"),
+		CLI_STRING("chain", 0, "FILE", &a->chain.path,
 			   "ASK or ASVK [+ ARK] (PEM); default: built in"),
-		CLI_STRING("ark", 0, "FILE", &a.ark.path,
+		CLI_STRING("ark", 0, "FILE", &a->ark.path,
 			   "the ARK sent with the evidence (must be the built-in one)"),
-		CLI_STRING("product", 0, "NAME", &a.product_name,
+		CLI_STRING("product", 0, "NAME", &a->product_name,
 			   "milan, genoa or turin (default: from the report)"),
-		CLI_STRING("crl", 0, "FILE", &a.crl.path, "AMD CRL of the product (DER or PEM)"),
-		CLI_STRING("quote", 0, "FILE", &a.quote.path, "TDX quote, version 4 or 5"),
-		CLI_STRING("collateral", 0, "FILE", &a.collateral.path,
+		CLI_STRING("crl", 0, "FILE", &a->crl.path, "AMD CRL of the product (DER or PEM)"),
+		CLI_STRING("quote", 0, "FILE", &a->quote.path, "TDX quote, version 4 or 5"),
+		CLI_STRING("collateral", 0, "FILE", &a->collateral.path,
 			   "QuoteCollateralV3 JSON (TCB info, QE identity, CRLs)"),
-		CLI_STRING("tcb-info", 0, "FILE", &a.tcb_info.path,
+		CLI_STRING("tcb-info", 0, "FILE", &a->tcb_info.path,
 			   "TDX TCB Info as served by Intel PCS"),
-		CLI_STRING("tcb-info-signature", 0, "FILE", &a.tcb_info_sig.path,
+		CLI_STRING("tcb-info-signature", 0, "FILE", &a->tcb_info_sig.path,
 			   "signature (hex) of a bare TCB Info"),
-		CLI_STRING("qe-identity", 0, "FILE", &a.qe_identity.path,
+		CLI_STRING("qe-identity", 0, "FILE", &a->qe_identity.path,
 			   "TD QE identity as served by Intel PCS"),
-		CLI_STRING("qe-identity-signature", 0, "FILE", &a.qe_identity_sig.path,
+		CLI_STRING("qe-identity-signature", 0, "FILE", &a->qe_identity_sig.path,
 			   "signature (hex) of a bare QE identity"),
-		CLI_STRING("tcb-signing-chain", 0, "FILE", &a.tcb_signing_chain.path,
+		CLI_STRING("tcb-signing-chain", 0, "FILE", &a->tcb_signing_chain.path,
 			   "Intel SGX TCB Signing certificate (PEM)"),
-		CLI_STRING("pck-crl", 0, "FILE", &a.pck_crl.path,
+		CLI_STRING("pck-crl", 0, "FILE", &a->pck_crl.path,
 			   "PCK CRL of the PCK's CA (DER, PEM or hex)"),
-		CLI_STRING("root-crl", 0, "FILE", &a.root_crl.path,
+		CLI_STRING("root-crl", 0, "FILE", &a->root_crl.path,
 			   "Intel SGX Root CA CRL (DER, PEM or hex)"),
-		CLI_STRING("at-time", 0, "TIME", &a.at_time,
+		CLI_FLAG("no-collateral", 0, &a->no_collateral,
+			 "TDX: signatures only; TCB status, QE identity and revocation "
+			 "not evaluated"),
+		CLI_STRING("at-time", 0, "TIME", &a->at_time,
 			   "verify at this RFC 3339 time instead of now"),
-		CLI_STRING("policy", 0, "FILE", &a.policy.path, "expected values as a JSON policy"),
-		CLI_FLAG("allow-debug", 0, &a.allow_debug, "accept a debuggable guest"),
+		CLI_STRING("policy", 0, "FILE", &a->policy.path, "expected values as a JSON policy"),
+		CLI_FLAG("allow-debug", 0, &a->allow_debug, "accept a debuggable guest"),
 		CLI_HEX("report-data", 0, "HEX", c->snp.report_data, 64,
 			"expected REPORT_DATA (64 bytes)"),
-		CLI_FLAG("allow-migration-agent", 0, &a.allow_ma,
+		CLI_FLAG("allow-migration-agent", 0, &a->allow_ma,
 			 "SNP: accept a guest policy with MIGRATE_MA"),
-		CLI_CALLBACK("expect-measurement", 0, "HEX", add_value, &measurements,
+		CLI_CALLBACK("expect-measurement", 0, "HEX", add_value, &x->measurements,
 			     "SNP: accepted MEASUREMENT (repeatable)"),
 		CLI_HEX("host-data", 0, "HEX", c->snp.host_data, 32,
 			"SNP: expected HOST_DATA (32 bytes)"),
@@ -425,33 +498,42 @@ int cmd_verify_report(int argc, char **argv)
 			     "SNP: bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]"),
 		CLI_U32("min-guest-svn", 0, "N", &c->snp.min_guest_svn, 0, UINT32_MAX,
 			"SNP: minimum GUEST_SVN"),
-		CLI_U64("vmpl", 0, "N", &a.vmpl, 0, 3, "SNP: required VMPL of the report (0-3)"),
-		CLI_CALLBACK("id-key-digest", 0, "HEX", add_value, &id_keys,
+		CLI_U64("vmpl", 0, "N", &a->vmpl, 0, 3, "SNP: required VMPL of the report (0-3)"),
+		CLI_CALLBACK("id-key-digest", 0, "HEX", add_value, &x->id_keys,
 			     "SNP: accepted ID_KEY_DIGEST (repeatable)"),
-		CLI_CALLBACK("author-key-digest", 0, "HEX", add_value, &author_keys,
+		CLI_CALLBACK("author-key-digest", 0, "HEX", add_value, &x->author_keys,
 			     "SNP: accepted AUTHOR_KEY_DIGEST (repeatable)"),
-		CLI_FLAG("strict-committed-tcb", 0, &a.strict_committed,
+		CLI_FLAG("strict-committed-tcb", 0, &a->strict_committed,
 			 "SNP: require committed == current TCB"),
-		CLI_CALLBACK("expect-mrtd", 0, "HEX", add_value, &mrtds,
-			     "TDX: accepted MRTD (repeatable)"),
-		CLI_HEX("expect-rtmr0", 0, "HEX", c->tdx.rtmr[0], 48, "TDX: expected RTMR0"),
-		CLI_HEX("expect-rtmr1", 0, "HEX", c->tdx.rtmr[1], 48, "TDX: expected RTMR1"),
-		CLI_HEX("expect-rtmr2", 0, "HEX", c->tdx.rtmr[2], 48, "TDX: expected RTMR2"),
-		CLI_HEX("expect-rtmr3", 0, "HEX", c->tdx.rtmr[3], 48, "TDX: expected RTMR3"),
-		CLI_CALLBACK("accept-tcb-status", 0, "LIST", parse_statuses,
-			     &c->tdx.accept_tcb_status,
-			     "TDX: accepted TCB statuses (default UpToDate)"),
-		VR_BUNDLE_OPTIONS(&a.bundle),
-		CLI_JSON(&a.json),
-		CLI_END,
+		CLI_FLAG("require-crl", 0, &a->require_crl,
+			 "SNP: fail unless revocation is checked (--crl)"),
 	};
+	size_t n = sizeof(options) / sizeof(options[0]);
+
+	_Static_assert(sizeof(options) < sizeof(x->options), "VR_MAX_OPTIONS is too small");
+	memcpy(x->options, options, sizeof(options));
+	if (!vr_tdx_options(x, x->options + n, VR_MAX_OPTIONS - n))
+		abort(); /* VR_MAX_OPTIONS is too small: a programming error */
+}
+
+int cmd_verify_report(int argc, char **argv)
+{
+	static struct vr_ctx x; /* large: off the stack; one call per process */
+	struct vr_args *a = &x.a;
+	struct cvm_attest_policy *c = &a->cli;
 	int r;
 
+	*a = (struct vr_args){ .format = CVM_SNP_FORMAT_AUTO, .product = CVM_SNP_PRODUCT_AUTO };
+	x.measurements = (struct value_list){ c->snp.measurements, &c->snp.n_measurements };
+	x.id_keys = (struct value_list){ c->snp.id_key_digests, &c->snp.n_id_key_digests };
+	x.author_keys = (struct value_list){ c->snp.author_key_digests, &c->snp.n_author_key_digests };
+	x.mrtds = (struct value_list){ c->tdx.mrtd, &c->tdx.n_mrtd };
+	vr_options(&x);
 	cvm_attest_policy_init(c);
-	if ((r = cli_parse(&verify_cmd, options, argc, argv, NULL, NULL)) != CLI_GO_ON)
+	if ((r = cli_parse(&verify_cmd, x.options, argc, argv, NULL, NULL)) != CLI_GO_ON)
 		return r;
-	if ((r = convert(&a)) || (r = check_args(&a, options)) ||
-	    (r = vr_bundle_check_args(&a.bundle)))
+	if ((r = convert(a)) || (r = check_args(a, x.options)) ||
+	    (r = vr_bundle_check_args(&a->bundle)))
 		return r;
-	return verify(&a, options);
+	return verify(a, x.options);
 }

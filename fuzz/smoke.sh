@@ -2,7 +2,11 @@
 # vectors: the seeds themselves, then FUZZ_RUNS (default 5000) mutations.
 # Skips (77) when the harness was not built (no clang fuzzer runtime).
 #   fuzz/smoke.sh fuzz-<name>
-set -u
+# fuzz/campaign.sh runs it longer: FUZZ_CORPUS (a kept corpus directory, the
+# seeds added to it), FUZZ_SECONDS (time budget; runs unlimited unless
+# FUZZ_RUNS), FUZZ_ARTIFACTS (where crashes go), FUZZ_TIMEOUT (seconds per
+# input, default 10).
+set -u -o pipefail # a crash in a pipeline to tail must fail the run
 name=$1
 bin=${CVMIMG_BUILD_DIR:?}/fuzz/$name
 VEC=${CVMIMG_VECTORS:-$(dirname "$0")/../../shared/vectors}
@@ -11,6 +15,8 @@ VEC=${CVMIMG_VECTORS:-$(dirname "$0")/../../shared/vectors}
 corpus=$(mktemp -d)
 max_len=16384
 runs=${FUZZ_RUNS:-5000}
+seconds=${FUZZ_SECONDS:-120}
+[ -n "${FUZZ_SECONDS:-}" ] && runs=${FUZZ_RUNS:--1}
 gen=$corpus.gen
 trap 'rm -rf "$corpus" "$gen"' EXIT
 
@@ -21,7 +27,7 @@ fuzz-tdvf) # the last 4 KiB of the Debian firmware: footer table and TDVF descri
 	mkdir -p "$gen"
 	tail -c 4096 "$VEC"/tdx/ovmf/OVMF_debian12_2022.11_2M.fd >"$gen/tail.bin"
 	seeds=("$gen/tail.bin") ;;
-fuzz-pe) seeds=("$VEC"/tdx/pe/*) max_len=131072 runs=500 ;; # whole PEs: slow runs
+fuzz-pe) seeds=("$VEC"/tdx/pe/*) runs=500 ;; # whole PEs: slow runs
 fuzz-snp-report)
 	export FUZZ_SNP_VCEK=$VEC/attest/snp/ms-tav/milan_vcek.pem
 	seeds=("$VEC"/attest/snp/*/*.bin "$VEC"/attest/snp/virtee-sev/report_milan.hex) ;;
@@ -56,6 +62,40 @@ fuzz-bundle)
 	max_len=65536
 	seeds=("$gen/bundle.json" "$gen/payload.json" "$gen/measurements.json"
 		"$(dirname "$0")"/../policies/trustee-resource-rule.rego) ;;
+fuzz-archive) # tarballs of every entry kind and the hostile ones, ACLs, xattrs, sparse
+	mkdir -p "$gen"
+	src=$(dirname "$0")/../tests/image
+	# the synthetic rootfs without its 1.28 MB file: small seeds keep runs fast
+	python3 "$src/rootfs.py" make "$gen/full.tar" --many 0 2>/dev/null || exit 1
+	python3 - "$gen/full.tar" "$gen/rootfs.tar" <<'PY' || exit 1
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as src, \
+        tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as dst:
+    for m in src:
+        if m.name != "./big":
+            dst.addfile(m, src.extractfile(m) if m.isfile() else None)
+PY
+	rm "$gen/full.tar"
+	for c in $(python3 "$src/hostile.py" list); do
+		[ "$c" = acl-1025 ] || python3 "$src/hostile.py" "$c" "$gen/h-$c.tar" || exit 1
+	done
+	python3 "$src/hostile.py" acl-1025 "$gen/acl-1025.tar" || exit 1
+	(cd "$gen" && head -c 4096 /dev/urandom >s && truncate -s 1M s &&
+		tar --sparse --format=pax -cf sparse.tar s && tar --format=gnu --sparse -cf gsparse.tar s &&
+		rm s) || exit 1
+	max_len=65536
+	seeds=("$gen"/*.tar) ;;
+fuzz-initrd) # newc archives, compressed and concatenated
+	mkdir -p "$gen/r/usr/lib/modules/6.1.0/kernel" "$gen/r/scripts/local-top"
+	echo x >"$gen/r/scripts/local-top/cryptroot"
+	echo "kernel/drivers/md/dm-crypt.ko" >"$gen/r/usr/lib/modules/6.1.0/modules.builtin"
+	(cd "$gen/r" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$gen/a.cpio" || exit 1
+	gzip -c "$gen/a.cpio" >"$gen/a.cpio.gz"
+	zstd -q -c "$gen/a.cpio" >"$gen/a.cpio.zst" 2>/dev/null
+	cat "$gen/a.cpio" "$gen/a.cpio.gz" >"$gen/early-late.cpio"
+	seeds=("$VEC"/tdx/initrd-synthetic-64k.bin "$gen"/*.cpio*) ;;
+fuzz-policy)
+	seeds=("$(dirname "$0")"/../policies/*.json) ;;
 fuzz-jwe) # JWEs to a fresh key, which the harness decrypts with (FUZZ_JWE_KEY)
 	tool=$CVMIMG_BUILD_DIR/tests/cvm-jwe
 	[ -x "$tool" ] || { echo "SKIP: $tool not built (BUILD_TESTING)"; exit 77; }
@@ -81,9 +121,21 @@ for s in "${seeds[@]}"; do
 	n=$((n + 1))
 done
 [ "$n" -gt 0 ] || { echo "no seed found for $name" >&2; exit 1; }
-echo "$name: $n seeds"
+# every seed is run whole: -max_len is at least the largest seed
+largest=$(stat -c %s "$corpus"/* | sort -n | tail -1)
+[ "$largest" -gt "$max_len" ] && max_len=$largest
+echo "$name: $n seeds, max_len $max_len"
 # the seeds as they are, then mutations; -max_len covers the largest seed
 "$bin" -runs=0 -max_len=$max_len "$corpus" 2>&1 | tail -3 || exit 1
-"$bin" -runs="$runs" -max_len=$max_len -max_total_time=120 -timeout=10 \
-	-rss_limit_mb=2048 "$corpus" 2>&1 | tail -5
+extra=()
+run_corpus=$corpus
+if [ -n "${FUZZ_CORPUS:-}" ]; then # a campaign: keep what it finds
+	mkdir -p "$FUZZ_CORPUS"
+	cp -n "$corpus"/* "$FUZZ_CORPUS"/
+	run_corpus=$FUZZ_CORPUS # not $corpus: the trap removes that one
+	extra=(-print_final_stats=1 -artifact_prefix="${FUZZ_ARTIFACTS:-$FUZZ_CORPUS/../crashes}/$name-")
+	mkdir -p "${FUZZ_ARTIFACTS:-$FUZZ_CORPUS/../crashes}"
+fi
+"$bin" -runs="$runs" -max_len=$max_len -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" \
+	-rss_limit_mb=2048 "${extra[@]}" "$run_corpus" 2>&1 | tail -"${FUZZ_TAIL:-5}"
 exit "${PIPESTATUS[0]}"

@@ -12,6 +12,8 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 
+#include <cvmimg/util.h>
+
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "archive/acl.h"
@@ -20,7 +22,6 @@
 
 #define READ_CHUNK (256u << 10)
 #define MAX_XATTRS 256
-#define ACL_BUF	   (4 + 8 * CVM_ACL_MAX_ENTRIES)
 
 struct cvm_tar {
 	struct archive *a;
@@ -28,7 +29,9 @@ struct cvm_tar {
 	bool own_fd, seekable;
 	char *name;
 	struct cvm_hash_ctx *hash;
-	uint64_t bytes_in;
+	uint64_t bytes_in, entries;
+	cvm_tar_interrupt_func interrupted;
+	void *interrupted_userdata;
 	uint8_t *rbuf;
 	char *path, *link;
 	size_t path_cap, link_cap;
@@ -42,9 +45,17 @@ static la_ssize_t read_cb(struct archive *a, void *client, const void **buf)
 	struct cvm_tar *t = client;
 	ssize_t n;
 
-	do
+	for (;;) {
+		if (t->interrupted &&
+		    t->interrupted(t->entries, t->bytes_in, t->interrupted_userdata)) {
+			archive_set_error(a, ECANCELED, "cancelled");
+			errno = ECANCELED;
+			return -1;
+		}
 		n = read(t->fd, t->rbuf, READ_CHUNK);
-	while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
 	if (n < 0) {
 		archive_set_error(a, errno, "read error");
 		return -1;
@@ -79,6 +90,8 @@ struct cvm_tar *cvm_tar_free(struct cvm_tar *t)
 	if (t->own_fd && t->fd >= 0)
 		close(t->fd);
 	cvm_hash_free(t->hash);
+	if (t->rbuf) /* the archive's bytes: the image's plaintext */
+		cvm_memzero(t->rbuf, READ_CHUNK);
 	free(t->rbuf);
 	free(t->name);
 	free(t->path);
@@ -99,21 +112,30 @@ static int tar_error(struct cvm_tar *t, cvm_err *reterr)
 	const char *msg = archive_error_string(t->a);
 	int e = archive_errno(t->a);
 
+	if (e == ECANCELED)
+		return cvm_err_set(reterr, -ECANCELED, "cancelled");
 	return cvm_err_set(reterr, e == EIO || e == ENOMEM ? -e : -EBADMSG, "'%s': %s", t->name,
 			   msg ? msg : "unreadable archive");
 }
 
-int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_err *reterr)
+int cvm_tar_open(const char *path, int fd, bool hash, cvm_tar_interrupt_func interrupted,
+		 void *userdata, struct cvm_tar **ret, cvm_err *reterr)
 {
 	CVM_CLEANUP(cvm_tar_freep) struct cvm_tar *t = calloc(1, sizeof(*t));
 	struct stat st;
 
 	if (!t || !(t->name = strdup(path ? path : "-")) || !(t->rbuf = malloc(READ_CHUNK)) ||
-	    !(t->acl[0] = malloc(ACL_BUF)) || !(t->acl[1] = malloc(ACL_BUF)))
+	    !(t->acl[0] = malloc(CVM_ACL_BUF_SIZE)) ||
+	    !(t->acl[1] = malloc(CVM_ACL_BUF_SIZE)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	t->fd = fd;
+	t->interrupted = interrupted;
+	t->interrupted_userdata = userdata;
 	if (fd < 0) {
-		t->fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* a FIFO without a writer blocks here: a signal may end the wait */
+		while ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+			if (interrupted && interrupted(0, 0, userdata))
+				return cvm_err_set(reterr, -ECANCELED, "cancelled");
 		if (t->fd < 0)
 			return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot open '%s'", path);
 		t->own_fd = true;
@@ -235,17 +257,25 @@ static int collect_xattrs(struct cvm_tar *t, struct archive_entry *ae, cvm_err *
 
 		if (have_acl[i])
 			continue;
-		len = cvm_tar_acl_encode(ae, acl_types[i], &t->cur.e.mode, t->acl[i]);
+		len = cvm_tar_acl_encode(ae, acl_types[i], &t->cur.e.mode, t->acl[i],
+					 CVM_ACL_BUF_SIZE);
 		if (len == -ENOENT)
 			return cvm_err_set(
 			    reterr, -EBADMSG,
 			    "'%s': entry '%s' has an ACL naming a user "
 			    "or group without its number (archive with tar --xattrs)",
 			    t->name, t->cur.name);
+		if (len == -EINVAL)
+			return cvm_err_set(reterr, -EBADMSG,
+					   "'%s': entry '%s' has an ACL the kernel would refuse "
+					   "(a repeated or missing entry)",
+					   t->name, t->cur.name);
+		if (len == -ENOMEM)
+			return cvm_err_set(reterr, -ENOMEM, "out of memory");
 		if (len < 0)
 			return cvm_err_set(reterr, -EBADMSG,
-					   "'%s': entry '%s' has an ACL too large", t->name,
-					   t->cur.name);
+					   "'%s': entry '%s' has an ACL of more than %d entries",
+					   t->name, t->cur.name, CVM_ACL_MAX_ENTRIES);
 		if (len > 0)
 			t->xattrs[n++] =
 			    (struct cvm_fs_xattr){acl_names[i], t->acl[i], (size_t)len};
@@ -315,6 +345,7 @@ int cvm_tar_next(struct cvm_tar *t, struct cvm_tar_entry **ret, cvm_err *reterr)
 		return cvm_err_set(reterr, -EBADMSG, "'%s': an entry has no name", t->name);
 	if ((r = fill_entry(t, ae, reterr)) < 0)
 		return r;
+	t->entries++;
 	*ret = &t->cur;
 	return 1;
 }

@@ -31,11 +31,21 @@ struct cvm_tar_entry {
 };
 
 /*
+ * Called when a signal interrupts a read of the input (a pipe or FIFO that
+ * stalls), and before each read: entries so far, bytes read, the userdata.
+ * Non-zero ends the read, and the call reading fails with -ECANCELED.
+ */
+typedef int (*cvm_tar_interrupt_func)(uint64_t entries, uint64_t bytes, void *userdata);
+
+/*
  * Open an archive: @fd >= 0 is read as it is (not closed by cvm_tar_free),
  * otherwise @path is opened. @path names the archive in messages.
  * With @hash, the SHA-256 of every input byte is computed (cvm_tar_digest).
+ * @interrupted (may be NULL: interrupted reads are retried) is consulted from
+ * the first read on, which happens here already.
  */
-int cvm_tar_open(const char *path, int fd, bool hash, struct cvm_tar **ret, cvm_err *reterr);
+int cvm_tar_open(const char *path, int fd, bool hash, cvm_tar_interrupt_func interrupted,
+		 void *userdata, struct cvm_tar **ret, cvm_err *reterr);
 struct cvm_tar *cvm_tar_free(struct cvm_tar *t);
 void cvm_tar_freep(struct cvm_tar **t);
 

@@ -52,6 +52,28 @@ static int get_bool(const struct pctx *c, json_object *v, bool *dst)
 	return 0;
 }
 
+/* An array of at most CVM_ATTEST_MAX_VALUES strings of under 128 bytes. */
+static int get_strings(const struct pctx *c, json_object *v, char (*dst)[128], unsigned *n)
+{
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_array))
+		return bad(c, "expected an array of strings");
+	len = json_object_array_length(v);
+	if (len > CVM_ATTEST_MAX_VALUES)
+		return bad(c, "too many values");
+	for (size_t i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string) ||
+		    (size_t)json_object_get_string_len(e) >= sizeof(dst[0]))
+			return bad(c, "expected strings of under 128 bytes");
+		snprintf(dst[i], sizeof(dst[0]), "%s", json_object_get_string(e));
+	}
+	*n = (unsigned)len;
+	return 0;
+}
+
 static int get_hex(const struct pctx *c, json_object *v, uint8_t *dst, size_t len, bool *have)
 {
 	char what[64];
@@ -164,6 +186,10 @@ static int snp_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 		return get_bool(c, v, &p->snp.allow_migration_agent);
 	if (!strcmp(k, "strict_committed_tcb"))
 		return get_bool(c, v, &p->snp.strict_committed_tcb);
+	if (!strcmp(k, "require_crl"))
+		return get_bool(c, v, &p->snp.require_crl);
+	if (!strcmp(k, "vlek_csp_ids"))
+		return get_strings(c, v, p->snp.vlek_csp_ids, &p->snp.n_vlek_csp_ids);
 	if (!strcmp(k, "measurements"))
 		return get_list48(c, v, p->snp.measurements, &p->snp.n_measurements);
 	if (!strcmp(k, "id_key_digests"))
@@ -217,6 +243,41 @@ static int get_statuses(const struct pctx *c, json_object *v, unsigned *mask)
 	return 0;
 }
 
+/* {"sept_ve_disable": true, "pks": false, ...}: true = must be set, false = must be clear */
+static int get_td_flags(const struct pctx *c, json_object *v, struct cvm_attest_policy *p)
+{
+	static const struct {
+		const char *name;
+		uint64_t bit;
+	} flags[] = {
+		{ "sept_ve_disable", CVM_TD_ATTR_SEPT_VE_DISABLE }, { "migratable", CVM_TD_ATTR_MIGRATABLE },
+		{ "pks", CVM_TD_ATTR_PKS },			     { "kl", CVM_TD_ATTR_KL },
+		{ "perfmon", CVM_TD_ATTR_PERFMON },
+	};
+
+	p->tdx.td_attr_required = p->tdx.td_attr_forbidden = 0;
+	if (json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return bad(c, "expected an object of attribute names and true or false");
+	json_object_object_foreach(v, key, val) {
+		size_t i = 0;
+
+		while (i < sizeof(flags) / sizeof(flags[0]) && strcmp(key, flags[i].name))
+			i++;
+		if (i == sizeof(flags) / sizeof(flags[0]))
+			return bad(c, "unknown attribute (sept_ve_disable, migratable, pks, kl, "
+				      "perfmon; debug is allow_debug)");
+		if (!json_object_is_type(val, json_type_boolean))
+			return bad(c, "expected true (must be set) or false (must be clear)");
+		if (json_object_get_boolean(val))
+			p->tdx.td_attr_required |= flags[i].bit;
+		else
+			p->tdx.td_attr_forbidden |= flags[i].bit;
+	}
+	return 0;
+}
+
 static int tdx_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 {
 	static const char *const rtmr[] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
@@ -228,8 +289,27 @@ static int tdx_key(struct pctx *c, json_object *v, struct cvm_attest_policy *p)
 		return get_list48(c, v, p->tdx.mrtd, &p->tdx.n_mrtd);
 	if (!strcmp(k, "report_data"))
 		return get_hex(c, v, p->tdx.report_data, 64, &p->tdx.have_report_data);
-	if (!strcmp(k, "accept_tcb_status"))
+	if (!strcmp(k, "td_attributes"))
+		return get_hex(c, v, p->tdx.td_attributes, 8, &p->tdx.have_td_attributes);
+	if (!strcmp(k, "td_attribute_flags"))
+		return get_td_flags(c, v, p);
+	if (!strcmp(k, "xfam"))
+		return get_hex(c, v, p->tdx.xfam, 8, &p->tdx.have_xfam);
+	if (!strcmp(k, "mrconfigid"))
+		return get_hex(c, v, p->tdx.mrconfigid, 48, &p->tdx.have_mrconfigid);
+	if (!strcmp(k, "mrowner"))
+		return get_hex(c, v, p->tdx.mrowner, 48, &p->tdx.have_mrowner);
+	if (!strcmp(k, "mrownerconfig"))
+		return get_hex(c, v, p->tdx.mrownerconfig, 48, &p->tdx.have_mrownerconfig);
+	if (!strcmp(k, "accept_tcb_status")) {
+		/* null: the default (UpToDate, when a TCB status is evaluated) */
+		p->tdx.tcb_status_named = !json_object_is_type(v, json_type_null);
+		if (!p->tdx.tcb_status_named) {
+			p->tdx.accept_tcb_status = 1u << CVM_TDX_TCB_UP_TO_DATE;
+			return 0;
+		}
 		return get_statuses(c, v, &p->tdx.accept_tcb_status);
+	}
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(k, rtmr[i]))
 			return get_hex(c, v, p->tdx.rtmr[i], 48, &p->tdx.have_rtmr[i]);

@@ -112,6 +112,24 @@ static void check_author_key(const struct cvm_snp_info *info, const struct cvm_a
 			     p->snp.author_key_digests, p->snp.n_author_key_digests);
 }
 
+static void check_csp_id(const struct cvm_snp_info *info, const struct cvm_attest_policy *p,
+			 struct cvm_attest_result *r)
+{
+	if (info->signer != CVM_SNP_SIGNER_VLEK || !info->have_vek) {
+		cvm_check(r, "vlek_csp_id", false,
+			  "the policy names cloud providers, but the report is not VLEK-signed");
+		return;
+	}
+	for (unsigned i = 0; i < p->snp.n_vlek_csp_ids; i++)
+		if (!strcmp(info->vek_csp_id, p->snp.vlek_csp_ids[i])) {
+			cvm_check(r, "vlek_csp_id", true, "the VLEK's CSP id '%s' is accepted",
+				  info->vek_csp_id);
+			return;
+		}
+	cvm_check(r, "vlek_csp_id", false, "the VLEK's CSP id '%s' is not accepted",
+		  info->vek_csp_id);
+}
+
 void cvm_snp_policy_check(const struct cvm_snp_info *info, const struct cvm_attest_policy *p,
 			  struct cvm_attest_result *r)
 {
@@ -144,6 +162,19 @@ void cvm_snp_policy_check(const struct cvm_snp_info *info, const struct cvm_atte
 		check_author_key(info, p, r);
 	if (p->snp.strict_committed_tcb)
 		check_committed(info, r);
+	if (p->snp.n_vlek_csp_ids)
+		check_csp_id(info, p, r);
+}
+
+void cvm_snp_policy_revocation(bool crl_checked, const struct cvm_attest_policy *p,
+			       struct cvm_attest_result *r)
+{
+	if (!crl_checked)
+		r->not_evaluated |= CVM_NOT_EVALUATED_REVOCATION;
+	if (!crl_checked && p->snp.require_crl)
+		cvm_check(r, "crl", false,
+			  "no CRL was given: revocation was not checked, and the policy requires "
+			  "it");
 }
 
 static void check_tcb_status(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
@@ -167,6 +198,47 @@ static void check_tcb_status(const struct cvm_tdx_info *info, const struct cvm_a
 			  accepted[0] ? accepted : "none");
 }
 
+static void check_td_flags(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
+			   struct cvm_attest_result *r)
+{
+	uint64_t a = 0;
+
+	for (int i = 7; i >= 0; i--)
+		a = a << 8 | info->td_attributes[i];
+	if ((a & p->tdx.td_attr_required) != p->tdx.td_attr_required)
+		cvm_check(r, "td_attribute_flags", false,
+			  "TDATTRIBUTES 0x%016llx lacks required bits 0x%016llx",
+			  (unsigned long long)a,
+			  (unsigned long long)(p->tdx.td_attr_required & ~a));
+	else if (a & p->tdx.td_attr_forbidden)
+		cvm_check(r, "td_attribute_flags", false,
+			  "TDATTRIBUTES 0x%016llx has forbidden bits 0x%016llx",
+			  (unsigned long long)a, (unsigned long long)(a & p->tdx.td_attr_forbidden));
+	else
+		cvm_check(r, "td_attribute_flags", true,
+			  "TDATTRIBUTES 0x%016llx has the required bits and none forbidden",
+			  (unsigned long long)a);
+}
+
+static void check_td_config(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
+			    struct cvm_attest_result *r)
+{
+	if (p->tdx.have_td_attributes)
+		check_one(r, "td_attributes", "TDATTRIBUTES", info->td_attributes,
+			  p->tdx.td_attributes, 8);
+	if (p->tdx.td_attr_required || p->tdx.td_attr_forbidden)
+		check_td_flags(info, p, r);
+	if (p->tdx.have_xfam)
+		check_one(r, "xfam", "XFAM", info->xfam, p->tdx.xfam, 8);
+	if (p->tdx.have_mrconfigid)
+		check_one(r, "mrconfigid", "MRCONFIGID", info->mrconfigid, p->tdx.mrconfigid, 48);
+	if (p->tdx.have_mrowner)
+		check_one(r, "mrowner", "MROWNER", info->mrowner, p->tdx.mrowner, 48);
+	if (p->tdx.have_mrownerconfig)
+		check_one(r, "mrownerconfig", "MROWNERCONFIG", info->mrownerconfig,
+			  p->tdx.mrownerconfig, 48);
+}
+
 void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
 			  struct cvm_attest_result *r)
 {
@@ -180,6 +252,7 @@ void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_atte
 			  p->tdx.allow_debug ? "the TD is a debug TD; accepted"
 					     : "the TD is a debug TD (TDATTRIBUTES.DEBUG): the host "
 					       "can read its memory");
+	check_td_config(info, p, r);
 	if (p->tdx.n_mrtd)
 		check_list48(r, "mrtd", "MRTD", info->mrtd, p->tdx.mrtd, p->tdx.n_mrtd);
 	for (int i = 0; i < 4; i++)
@@ -191,4 +264,8 @@ void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_atte
 			  64);
 	if (info->has_tcb_status)
 		check_tcb_status(info, p, r);
+	else if (p->tdx.tcb_status_named)
+		cvm_check(r, "tcb_status", false,
+			  "the policy names the TCB statuses it accepts, but no TCB status was "
+			  "evaluated (no verified TCB Info)");
 }

@@ -13,6 +13,13 @@
 void cvm_snp_policy_check(const struct cvm_snp_info *info, const struct cvm_attest_policy *p,
 			  struct cvm_attest_result *r);
 
+/*
+ * SNP revocation: without a CRL (@crl_checked false) the result says revocation
+ * was not evaluated, and a policy with require_crl fails the "crl" check.
+ */
+void cvm_snp_policy_revocation(bool crl_checked, const struct cvm_attest_policy *p,
+			       struct cvm_attest_result *r);
+
 /* Record the TDX policy checks (debug, mrtd, rtmrN, report_data, tcb_status). */
 void cvm_tdx_policy_check(const struct cvm_tdx_info *info, const struct cvm_attest_policy *p,
 			  struct cvm_attest_result *r);

@@ -18,6 +18,7 @@
 #include "attest/result.h"
 #include "attest/snp-chain.h"
 #include "attest/snp-report.h"
+#include "util/endian.h"
 #include "attest/snp-verify.h"
 #include "util/x509.h"
 #include "util/log-internal.h"
@@ -62,7 +63,14 @@ static int load_from_table(const struct cvm_snp_evidence *ev, struct snp_inputs 
 	if (r < 0)
 		return r;
 	if (!in->leaf && (t.vcek || t.vlek)) {
-		bool vlek = ev->vek_kind == CVM_SNP_SIGNER_VLEK ? t.vlek != NULL : t.vcek == NULL;
+		/* with both in the table, the report's SIGNING_KEY says which signed it */
+		enum cvm_snp_signer want = ev->vek_kind;
+		bool vlek;
+
+		if (want == CVM_SNP_SIGNER_AUTO)
+			want = SNP_SIGNING_KEY(cvm_le32(in->buf + 0x48)) == 1 ? CVM_SNP_SIGNER_VLEK
+									   : CVM_SNP_SIGNER_VCEK;
+		vlek = want == CVM_SNP_SIGNER_VLEK ? t.vlek != NULL : t.vcek == NULL;
 
 		r = cvm_x509_load_one(vlek ? t.vlek : t.vcek, vlek ? t.vlek_len : t.vcek_len, name,
 				      &in->leaf, reterr);
@@ -347,6 +355,7 @@ static void verify_parsed(const struct cvm_snp_evidence *ev, const struct snp_in
 	if (kind == CVM_SNP_SIGNER_VCEK)
 		check_chip_id(info, chain.product, ret);
 	cvm_snp_policy_check(info, policy, ret);
+	cvm_snp_policy_revocation(in->crl != NULL, policy, ret);
 }
 
 int cvm_snp_verify_roots(const struct cvm_snp_evidence *evidence,

@@ -44,24 +44,28 @@ static X509 *signing_cert(const struct tdx_collateral *c, X509 *root, int64_t at
 	return x;
 }
 
-static void check_doc(struct cvm_attest_result *r, const char *check, const char *what,
+/* true if the document verifies: only then is anything in it used */
+static bool check_doc(struct cvm_attest_result *r, const char *check, const char *what,
 		      const struct tdx_signed_doc *d, X509 *signer, const char *why)
 {
 	int v;
 
-	if (!signer) {
-		cvm_check(r, check, false, "%s", why);
-		return;
-	}
+	if (!d->present)
+		return cvm_check(r, check, false,
+				 "no %s was given (required; --no-collateral verifies signatures "
+				 "only)",
+				 what);
+	if (!signer)
+		return cvm_check(r, check, false, "%s", why);
 	v = cvm_ecdsa_verify_raw(X509_get0_pubkey(signer), CVM_HASH_SHA256, d->sig, d->sig + 32,
 				 32, false, d->raw, d->raw_len);
 	if (v == 1)
-		cvm_check(r, check, true, "the %s in '%s' is signed by the Intel SGX TCB Signing "
-					  "certificate",
-			  what, d->name);
-	else
-		cvm_check(r, check, false, "the %s signature in '%s' does not verify", what,
-			  d->name);
+		return cvm_check(r, check, true,
+				 "the %s in '%s' is signed by the Intel SGX TCB Signing "
+				 "certificate",
+				 what, d->name);
+	return cvm_check(r, check, false, "the %s signature in '%s' does not verify", what,
+			 d->name);
 }
 
 static void check_window(struct cvm_attest_result *r, const char *check, const char *what,
@@ -85,7 +89,12 @@ static void check_crls(const struct tdx_collateral *c, const struct tdx_pck *pck
 {
 	char detail[160];
 
-	if (c->pck_crl) {
+	if (!c->pck_crl || !pck->intermediate) {
+		cvm_check(r, "pck_crl", false,
+			  c->pck_crl ? "the quote carries no PCK CA certificate to check the PCK CRL"
+				     : "no PCK CRL was given (required: revocation of the PCK "
+				       "certificate; --no-collateral verifies signatures only)");
+	} else {
 		X509 *certs[] = { pck->leaf };
 
 		if (cvm_crl_check(c->pck_crl, pck->intermediate, at, certs, 1, detail,
@@ -94,7 +103,7 @@ static void check_crls(const struct tdx_collateral *c, const struct tdx_pck *pck
 		else
 			cvm_check(r, "pck_crl", true, "the PCK certificate is not revoked");
 	}
-	if (c->root_crl) {
+	if (c->root_crl && pck->intermediate) {
 		X509 *certs[] = { pck->intermediate, signer };
 
 		if (cvm_crl_check(c->root_crl, pck->root, at, certs, 2, detail, sizeof(detail)) < 0)
@@ -178,11 +187,11 @@ static void check_fmspc(const struct tdx_tcb_info *t, const struct cvm_tdx_info 
 		cvm_check(r, "fmspc", true, "FMSPC %s and PCE-ID match the TCB Info", got);
 }
 
-static void evaluate(const struct tdx_collateral *c, struct cvm_tdx_info *info)
+static void evaluate(const struct tdx_collateral *c, bool qe_ok, struct cvm_tdx_info *info)
 {
 	struct tdx_tcb_eval ev;
 
-	cvm_tdx_tcb_evaluate(&c->tcb, c->qe_doc.present ? &c->qe : NULL, info, &ev);
+	cvm_tdx_tcb_evaluate(&c->tcb, qe_ok ? &c->qe : NULL, info, &ev);
 	cvm_log_debug(CVM_LOG_ATTEST,
 		      "TCB: level %s (%s), module %s, QE %s (ISVSVN %u), TEE_TCB_SVN %02x%02x%02x, "
 		      "SGX %u %u .. PCESVN %u: %s",
@@ -218,24 +227,26 @@ void cvm_tdx_check_collateral(const struct tdx_collateral *c, const struct tdx_p
 {
 	char why[192];
 	X509 *signer = NULL;
+	bool tcb_ok, qe_ok;
 
 	if (c->tcb_doc.present || c->qe_doc.present)
 		signer = signing_cert(c, pck->root, at, why, sizeof(why));
-	if (c->tcb_doc.present) {
-		check_doc(r, "tcb_info_signature", "TCB Info", &c->tcb_doc, signer, why);
+	/* a document whose signature fails is not read any further: nothing in it is
+	 * evaluated or reported */
+	tcb_ok = check_doc(r, "tcb_info_signature", "TCB Info", &c->tcb_doc, signer, why);
+	if (tcb_ok)
 		check_window(r, "tcb_info_validity", "TCB Info", c->tcb.issue_date,
 			     c->tcb.next_update, at);
-	}
-	if (c->qe_doc.present) {
-		check_doc(r, "qe_identity_signature", "QE identity", &c->qe_doc, signer, why);
+	qe_ok = check_doc(r, "qe_identity_signature", "QE identity", &c->qe_doc, signer, why);
+	if (qe_ok) {
 		check_window(r, "qe_identity_validity", "QE identity", c->qe.issue_date,
 			     c->qe.next_update, at);
 		check_qe(&c->qe, info, r);
 	}
 	check_crls(c, pck, signer, at, r);
-	if (!c->tcb_doc.present || !info->have_pck)
+	if (!tcb_ok || !info->have_pck)
 		return;
 	check_fmspc(&c->tcb, info, r);
 	check_module(&c->tcb, info, r);
-	evaluate(c, info);
+	evaluate(c, qe_ok, info);
 }

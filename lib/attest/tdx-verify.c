@@ -91,10 +91,15 @@ static void verify_signed(const struct cvm_tdx_evidence *ev, const struct tdx_qu
 	check_qe_report(q, leaf, ret);
 	check_ak_binding(q, ret);
 	check_quote_sig(q, ev->quote.data, ret);
-	if (coll && sk_X509_num(pck) >= 2) {
-		struct tdx_pck p = { leaf, sk_X509_value(pck, 1), root };
+	if (ev->no_collateral) {
+		ret->not_evaluated = CVM_NOT_EVALUATED_TCB_STATUS | CVM_NOT_EVALUATED_QE_IDENTITY |
+				     CVM_NOT_EVALUATED_REVOCATION;
+	} else {
+		static const struct tdx_collateral none; /* every document missing */
+		struct tdx_pck p = { leaf, sk_X509_num(pck) >= 2 ? sk_X509_value(pck, 1) : NULL,
+				     root };
 
-		cvm_tdx_check_collateral(coll, &p, at, info, ret);
+		cvm_tdx_check_collateral(coll ? coll : &none, &p, at, info, ret);
 	}
 }
 
@@ -106,6 +111,9 @@ static int load_collateral(const struct cvm_tdx_evidence *ev, struct tdx_collate
 
 	if (!cvm_tdx_has_collateral(ev))
 		return 0;
+	if (ev->no_collateral)
+		return cvm_err_set(reterr, -EINVAL,
+				   "collateral was given together with signature-only verification");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");

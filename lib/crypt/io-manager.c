@@ -383,6 +383,8 @@ static void crypt_io_free(struct crypt_io *c)
 	if (c->cache_mem)
 		cvm_memzero(c->cache_mem, (size_t)CACHE_SLOTS * SECTOR);
 	free(c->cache_mem);
+	if (c->batch)
+		cvm_memzero(c->batch, (size_t)BATCH_SECTORS * SECTOR);
 	free(c->batch);
 	free(c);
 }

@@ -13,6 +13,8 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/log.h>
 
+#include <cvmimg/util.h>
+
 #include "ext4/internal.h"
 #include "util/log-internal.h"
 
@@ -639,7 +641,12 @@ struct cvm_ext4 *cvm_ext4_free(struct cvm_ext4 *w)
 		ext2fs_free(w->fs);
 	cvm_pathmap_free(w->names);
 	cvm_ext4_dir_free(w);
+	/* image plaintext: file data and directory names */
+	if (w->file.buf)
+		cvm_memzero(w->file.buf, (size_t)FILE_BUF_BLOCKS * CVM_EXT4_BLOCK);
 	free(w->file.buf);
+	if (w->dblock)
+		cvm_memzero(w->dblock, CVM_EXT4_BLOCK);
 	free(w->dblock);
 	free(w->last_parent);
 	free(w);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cvmimg/util.h>
+
 #include "image/bootfiles.h"
 
 #define MAX_VERSIONS 16
@@ -40,6 +42,7 @@ struct cvm_bootfiles *cvm_bootfiles_new(bool want_kernel, bool want_initrd)
 
 static void capture_clear(struct cvm_capture *c)
 {
+	cvm_memzero(c->data, c->len); /* read from the rootfs: plaintext */
 	free(c->data);
 	free(c->path);
 	memset(c, 0, sizeof(*c));

@@ -62,7 +62,8 @@ static int populate(struct build *b, struct cvm_populate *p, cvm_err *reterr)
 	if (!b->boot)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	p->boot = b->boot;
-	if ((r = cvm_tar_open(p->archive, o->rootfs_fd, true, &t, reterr)) < 0)
+	if ((r = cvm_tar_open(p->archive, o->rootfs_fd, true, p->progress, p->userdata, &t,
+				  reterr)) < 0)
 		return r;
 	p->tar = t;
 	if ((r = cvm_populate_run(p, reterr)) < 0)

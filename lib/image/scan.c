@@ -14,7 +14,7 @@ int cvm_scan_archive(const char *path, uint64_t max_entries, cvm_scan_progress p
 	struct cvm_tar_entry *te;
 	int r;
 
-	if ((r = cvm_tar_open(path, -1, false, &t, reterr)) < 0)
+	if ((r = cvm_tar_open(path, -1, false, progress, userdata, &t, reterr)) < 0)
 		return r;
 	while ((r = cvm_tar_next(t, &te, reterr)) > 0) {
 		cvm_ext4_need_add(&s.need, &te->e);

@@ -188,6 +188,7 @@ refused file-then-dir "'x' appears twice in the archive"
 refused long-component "a name is longer than 255 bytes"
 refused root-not-dir "the root of the archive is not a directory"
 refused long-symlink "has a target of 4096 bytes"
+refused acl-1025 "entry 'f' has an ACL of more than 1024 entries"
 refused acl-name "entry 'f' has an ACL naming a user or group without its number"
 
 current="truncated archive"

@@ -15,9 +15,11 @@ mkdir -p "$TMP/tmpdir" "$TMP/out"
 
 current="build under strace"
 checks=$((checks + 1))
-# LeakSanitizer cannot work under ptrace; the other tests check leaks
-TMPDIR=$TMP/tmpdir ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$TMP/trace" \
-	-e trace=open,openat,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mkdir,mkdirat,truncate \
+# LeakSanitizer cannot work under ptrace; the other tests check leaks. -y prints
+# every descriptor with its path, so a write relative to a directory descriptor
+# (openat(dirfd, ...), openat2, mknodat, renameat ...) resolves to where it lands.
+TMPDIR=$TMP/tmpdir ASAN_OPTIONS=detect_leaks=0 strace -f -y -qq -o "$TMP/trace" \
+	-e trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mkdir,mkdirat,mknod,mknodat,truncate \
 	"$CVMIMG" build --rootfs "$TMP/rootfs.tar" --output "$TMP/out" --passphrase-file "$PASS" \
 	"${FAST_PBKDF[@]}" --kernel "$HOST_KERNEL" --initrd "$TMP/tiny.initrd" >/dev/null 2>"$ERR" ||
 	fail "build: $(cat "$ERR")"
@@ -34,11 +36,32 @@ checks=$((checks + 1))
 
 current="every write inside DIR"
 checks=$((checks + 1))
-# paths opened for writing or creating, and targets of renames, links, mkdir
-grep -E 'O_WRONLY|O_RDWR|O_CREAT|^[0-9]+ +(creat|truncate|mkdir)' "$TMP/trace" |
-	grep -v ' = -1 ' | sed -nE 's/^[0-9]+ +[a-z]+\((AT_FDCWD, )?"([^"]*)".*/\2/p' >"$TMP/written"
-grep -E '^[0-9]+ +(rename|renameat2?|link|linkat|symlink|symlinkat)\(' "$TMP/trace" | grep -v ' = -1 ' |
-	sed -nE 's/.*"([^"]*)"[^"]*\) = .*/\1/p' >>"$TMP/written"
+# Where each write lands: an open for writing or creating, by the path of the
+# descriptor it returned; a creation, rename or link, by its (last) path
+# argument resolved against its directory descriptor or the working directory.
+python3 - "$TMP/trace" "$PWD" >"$TMP/written" <<'PY'
+import re, sys, os
+trace, cwd = sys.argv[1], sys.argv[2]
+opens = re.compile(r'^\d+ +(open|openat|openat2|creat)\(.*\) = \d+<([^>]*)>')
+made = re.compile(r'^\d+ +(rename|renameat2?|link|linkat|symlink|symlinkat|mkdir|mkdirat|mknod|mknodat|truncate)\((.*)\) = 0')
+arg = re.compile(r'(?:(\d+)<([^>]*)>|AT_FDCWD(?:<([^>]*)>)?)?,? ?"([^"]*)"')
+for line in open(trace, errors="replace"):
+    m = opens.match(line)
+    if m:
+        if m.group(1) == "creat" or re.search(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC", line):
+            print(m.group(2))
+        continue
+    m = made.match(line)
+    if not m:
+        continue
+    pairs = arg.findall(m.group(2))
+    if not pairs:
+        print("?" + line.strip())
+        continue
+    _, dirpath, fdcwd, path = pairs[-1]  # the target: the last path argument
+    base = dirpath or fdcwd or cwd
+    print(os.path.normpath(path if path.startswith("/") else os.path.join(base, path)))
+PY
 [ -s "$TMP/written" ] || fail "strace saw no writes at all"
 grep -vE "^($TMP/out/|/dev/null$|/dev/tty$)" "$TMP/written" | sort -u >"$TMP/outside"
 [ ! -s "$TMP/outside" ] || fail "written outside DIR: $(head -5 "$TMP/outside")"

@@ -9,6 +9,9 @@
 # Paths that change per run are rewritten before comparison: the vectors
 # directory to <vectors>, the scratch directory to <tmp>.
 set -u
+# a non-root user's PATH lacks the sbin directories where cryptsetup, sfdisk,
+# debugfs, e2fsck and mkfs.fat live: without them image tests would skip
+PATH=$PATH:/usr/sbin:/sbin
 
 : "${CVMIMG:?CVMIMG must name the cvmimg binary (run under ctest)}"
 VEC=${CVMIMG_VECTORS:-$CVMIMG_SOURCE_DIR/../shared/vectors}

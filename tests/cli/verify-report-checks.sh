@@ -232,21 +232,47 @@ snp_policy() {
 tdx_policy() {
 	local q=$T/go-tdx-guest/tdx_prod_quote_SPR_E4.dat e
 	e=$(jq -c '.tdx[] | select(.id == "tdx-v4-spr-e4")' "$M")
-	run 0 verify-report --quote "$q" --at-time "$NOW" --expect-mrtd "$(jq -r .mr_td <<<"$e")" \
+	run 0 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-mrtd "$(jq -r .mr_td <<<"$e")" \
 		--expect-rtmr0 "$(jq -r .rtmr0 <<<"$e")" --expect-rtmr1 "$(jq -r .rtmr1 <<<"$e")" \
 		--expect-rtmr2 "$(jq -r .rtmr2 <<<"$e")" --expect-rtmr3 "$(jq -r .rtmr3 <<<"$e")" \
 		--report-data "$(jq -r .report_data <<<"$e")"
-	run 1 verify-report --quote "$q" --at-time "$NOW" --expect-mrtd "$(jq -r .rtmr0 <<<"$e")" --json &&
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-mrtd "$(jq -r .rtmr0 <<<"$e")" --json &&
 		fails_only mrtd
 	for i in 0 1 2 3; do
-		run 1 verify-report --quote "$q" --at-time "$NOW" --expect-rtmr$i "$(jq -r .mr_td <<<"$e")" \
+		run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-rtmr$i "$(jq -r .mr_td <<<"$e")" \
 			--json && fails_only rtmr$i
 	done
-	run 1 verify-report --quote "$q" --at-time "$NOW" --report-data "$(printf '%0128d' 0)" --json &&
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --report-data "$(printf '%0128d' 0)" --json &&
 		fails_only report_data
+	# the TD's configuration: TDATTRIBUTES, XFAM, MRCONFIGID, MROWNER, MROWNERCONFIG
+	local one48=01$(printf '%094d' 0)
+	run 0 verify-report --quote "$q" --no-collateral --at-time "$NOW" \
+		--expect-td-attributes "$(jq -r .td_attributes <<<"$e")" --expect-xfam "$(jq -r .xfam <<<"$e")" \
+		--expect-mrconfigid "$(jq -r .mr_config_id <<<"$e")" --expect-mrowner "$(jq -r .mr_owner <<<"$e")" \
+		--expect-mrownerconfig "$(jq -r .mr_owner_config <<<"$e")"
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-td-attributes 0000001000000000 \
+		--json && fails_only td_attributes
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-xfam e71a060000000001 \
+		--json && fails_only xfam
+	for f in mrconfigid mrowner mrownerconfig; do
+		run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --expect-$f "$one48" --json &&
+			fails_only $f
+	done
+	# named TDATTRIBUTES bits (SPR E4: 0x0000004000000000, PKS only)
+	echo '{"tdx": {"td_attribute_flags": {"pks": true, "kl": false, "perfmon": false}}}' >"$TMP/attr.json"
+	run 0 verify-report --quote "$q" --no-collateral --at-time "$NOW" --policy "$TMP/attr.json"
+	echo '{"tdx": {"td_attribute_flags": {"sept_ve_disable": true}}}' >"$TMP/attr.json"
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --policy "$TMP/attr.json" --json &&
+		fails_only td_attribute_flags && expect_in "$OUT" "lacks required bits 0x0000000010000000"
+	echo '{"tdx": {"td_attribute_flags": {"pks": false}}}' >"$TMP/attr.json"
+	run 1 verify-report --quote "$q" --no-collateral --at-time "$NOW" --policy "$TMP/attr.json" --json &&
+		fails_only td_attribute_flags && expect_in "$OUT" "has forbidden bits 0x0000000040000000"
+	echo '{"tdx": {"td_attribute_flags": {"debug": false}}}' >"$TMP/attr.json"
+	run 3 verify-report --quote "$q" --no-collateral --policy "$TMP/attr.json" &&
+		expect_in "$ERR" "unknown attribute"
 	# a debug TD
-	run 1 verify-report --quote "$T/trustee/tdx_quote_4.dat" --at-time "$NOW" --json && fails_only debug
-	run 0 verify-report --quote "$T/trustee/tdx_quote_4.dat" --at-time "$NOW" --allow-debug
+	run 1 verify-report --quote "$T/trustee/tdx_quote_4.dat" --no-collateral --at-time "$NOW" --json && fails_only debug
+	run 0 verify-report --quote "$T/trustee/tdx_quote_4.dat" --no-collateral --at-time "$NOW" --allow-debug
 }
 
 tdx_combos() {
@@ -255,23 +281,128 @@ tdx_combos() {
 	spr=(--tcb-info "$G/sample_tcbInfo_response" --qe-identity "$G/sample_qeIdentity_response"
 		--tcb-signing-chain "$G/tcbinfo_issuer_chain.pem" --pck-crl "$G/pckcrl" --root-crl "$G/rootcrl.der")
 	# the PCK has expired by 2053
-	run 1 verify-report --quote "$q" --at-time 2053-07-01T00:00:00Z --json && fails_only pck_chain &&
+	run 1 verify-report --quote "$q" --no-collateral --at-time 2053-07-01T00:00:00Z --json &&
+		fails_only pck_chain &&
 		expect_in "$OUT" "certificate has expired"
-	# the 2023 collateral, now: everything in it has expired (and the level is NotSupported)
+	# the 2023 collateral, now: the TCB Signing certificate has expired, so nothing in the
+	# documents it signs is read (no validity, QE or TCB status from them), and the CRLs
+	# are stale
 	run 1 verify-report --quote "$q" "${spr[@]}" --at-time "$NOW" --json &&
-		fails_only tcb_info_signature tcb_info_validity qe_identity_signature qe_identity_validity \
-			pck_crl root_crl tcb_status
+		fails_only tcb_info_signature qe_identity_signature pck_crl root_crl &&
+		[ "$(jq -r 'has("tcb_status")' "$OUT")" = false ] || fail "a TCB status from unverified TCB Info"
+	# the same collateral in its time: every document verifies, the level is NotSupported
+	run 1 verify-report --quote "$q" "${spr[@]}" --at-time 2023-07-01T01:00:00Z --json &&
+		fails_only tcb_status && [ "$(jq -r .tcb_status "$OUT")" = NotSupported ] ||
+		fail "tcb_status $(jq -r .tcb_status "$OUT")"
 	# another platform's TCB Info
 	run 1 verify-report --quote "$T/trustee/tdx_quote_6.dat" --tcb-info "$G/sample_tcbInfo_response" \
 		--tcb-signing-chain "$T/phala-dcap-qvl/uptodate_tcb_signing_chain.pem" \
 		--at-time 2025-11-01T00:00:00Z --accept-tcb-status NotSupported,OutOfDate --json &&
-		fails_only fmspc tcb_info_validity tdx_module &&
+		fails_only fmspc tcb_info_validity tdx_module qe_identity_signature pck_crl &&
 		expect_in "$OUT" "the PCK's FMSPC 00a06d080000 is not the TCB Info's 50806f000000"
 	# the CRLs are checked against the right issuers: swapped, both fail
 	run 1 verify-report --quote "$q" --tcb-info "$G/sample_tcbInfo_response" \
+		--qe-identity "$G/sample_qeIdentity_response" \
 		--tcb-signing-chain "$G/tcbinfo_issuer_chain.pem" --pck-crl "$G/rootcrl.der" \
 		--root-crl "$G/pckcrl" --at-time 2023-07-01T01:00:00Z --accept-tcb-status NotSupported --json &&
 		fails_only pck_crl root_crl
+}
+
+# Verdicts that mean what they say (issue 15): collateral is required for a valid
+# TDX verdict; signatures only is --no-collateral, and the output says what was
+# not evaluated; nothing from a document whose signature fails is reported.
+tdx_verdicts() {
+	local P=$T/phala-dcap-qvl q=$T/phala-dcap-qvl/tdx_quote at=2025-07-01T00:00:00Z
+	local split
+	split=(--tcb-info "$P/uptodate_tcb_info.json" --tcb-info-signature "$P/uptodate_tcb_info.sig.hex"
+		--tcb-signing-chain "$P/uptodate_tcb_signing_chain.pem")
+	# no collateral at all, or only part of it: INVALID, naming what is missing
+	run 1 verify-report --quote "$q" --at-time "$at" --json &&
+		fails_only tcb_info_signature qe_identity_signature pck_crl &&
+		expect_in "$OUT" "no TCB Info was given"
+	run 1 verify-report --quote "$q" --at-time "$at" "${split[@]}" --json &&
+		fails_only qe_identity_signature pck_crl
+	run 1 verify-report --quote "$q" --at-time "$at" "${split[@]}" \
+		--qe-identity "$P/uptodate_qe_identity.json" \
+		--qe-identity-signature "$P/uptodate_qe_identity.sig.hex" --json && fails_only pck_crl
+	run 0 verify-report --quote "$q" --at-time "$at" "${split[@]}" \
+		--qe-identity "$P/uptodate_qe_identity.json" \
+		--qe-identity-signature "$P/uptodate_qe_identity.sig.hex" --pck-crl "$P/uptodate_pck_crl.der" --json &&
+		[ "$(jq -c .not_evaluated "$OUT")" = "[]" ] || fail "not_evaluated: $(jq -c .not_evaluated "$OUT")"
+	# signatures only, said in text and JSON
+	run 0 verify-report --quote "$q" --at-time "$at" --no-collateral --json &&
+		[ "$(jq -c .not_evaluated "$OUT")" = '["tcb_status","qe_identity","revocation"]' ] ||
+		fail "not_evaluated: $(jq -c .not_evaluated "$OUT")"
+	[ "$(jq -r 'has("tcb_status")' "$OUT")" = false ] || fail "a TCB status without TCB Info"
+	run 0 verify-report --quote "$q" --at-time "$at" --no-collateral &&
+		expect_in "$OUT" "not evaluated: TCB status, QE identity, revocation (--no-collateral: signatures only)"
+	run 2 verify-report --quote "$q" --no-collateral --collateral "$P/tdx_quote_collateral.json" &&
+		expect_in "$ERR" "--no-collateral verifies signatures only: --collateral needs the collateral"
+	run 2 verify-report --quote "$q" --no-collateral --accept-tcb-status UpToDate &&
+		expect_in "$ERR" "--accept-tcb-status needs the collateral"
+	# a policy naming TCB statuses needs a verified TCB Info: never ignored
+	echo '{"tdx": {"accept_tcb_status": ["UpToDate"]}}' >"$TMP/tcb-policy.json"
+	run 1 verify-report --quote "$q" --at-time "$at" --no-collateral --policy "$TMP/tcb-policy.json" \
+		--json && fails_only tcb_status
+	run 0 verify-report --quote "$q" --at-time "$at" --collateral "$P/tdx_quote_collateral.json" \
+		--policy "$TMP/tcb-policy.json"
+	# a tampered TCB Info whose tcbDate clears the screen: its signature fails, nothing
+	# in it is printed, no control character reaches the terminal
+	jq '.tcb_info |= sub("2024-03-13T00:00:00Z"; "2024-03-13T00:00:00Z\u001b[2J")' \
+		"$P/tdx_quote_collateral.json" >"$TMP/tampered.json"
+	grep -q '2J' "$TMP/tampered.json" || fail "the tampered collateral is unchanged"
+	run 1 verify-report --quote "$q" --at-time "$at" --collateral "$TMP/tampered.json" --json &&
+		fails_only tcb_info_signature &&
+		[ "$(jq -r 'has("tcb_status") or has("tcb_date")' "$OUT")" = false ] ||
+		fail "a TCB status from a TCB Info whose signature failed"
+	run 1 verify-report --quote "$q" --at-time "$at" --collateral "$TMP/tampered.json"
+	grep -q "tcb_status" "$OUT" && fail "tcb_status printed beside an INVALID verdict"
+	# a name with ESC[2J in it reaches the output escaped
+	cp "$P/tdx_quote_collateral.json" "$TMP/$(printf 'c\033[2J').json"
+	run 0 verify-report --quote "$q" --at-time "$at" --collateral "$TMP/$(printf 'c\033[2J').json" &&
+		expect_in "$OUT" 'c\x1b[2J.json'
+	run 1 verify-report --quote "$q" --at-time "$at" --collateral "$TMP/$(printf 'c\033[2J').json" \
+		--expect-mrtd "$(printf '%096d' 0)"
+	expect_in "$OUT" 'c\x1b[2J.json'
+	if LC_ALL=C grep -q "$(printf '\033')" "$OUT" "$ERR"; then fail "an ESC byte reached the terminal"; fi
+	# SNP: revocation is checked only with a CRL; said when not, and a policy can require it
+	run 0 verify-report "${MILAN[@]}" --at-time "$NOW" --json &&
+		[ "$(jq -c .not_evaluated "$OUT")" = '["revocation"]' ] || fail "SNP not_evaluated: $(jq -c .not_evaluated "$OUT")"
+	run 0 verify-report "${MILAN[@]}" --at-time "$NOW" &&
+		expect_in "$OUT" "not evaluated: revocation (no --crl)"
+	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --require-crl --json && fails_only crl
+	# an extended report whose table carries a VCEK (another chip's) before the VLEK that
+	# signed it: the report's SIGNING_KEY (1, VLEK) picks the certificate
+	openssl x509 -in "$S/ms-tav/milan_vcek.pem" -outform DER -out "$TMP/vcek.der"
+	python3 - "$S/trustee/test-vlek-report.bin" "$TMP/vcek.der" "$S/trustee/test-vlek.der" \
+		"$TMP/ext.bin" <<-'PY'
+	import struct, sys, uuid
+	rep = open(sys.argv[1], "rb").read()[:1184]
+	vcek, vlek = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+	head = 3 * 24
+	ent = lambda g, off, n: uuid.UUID(g).bytes_le + struct.pack("<II", off, n)
+	table = (ent("63da758d-e664-4564-adc5-f4b93be8accd", head, len(vcek)) +
+	         ent("a8074bc2-a25a-483e-aae6-39c045a0b8a1", head + len(vcek), len(vlek)) +
+	         bytes(24) + vcek + vlek)
+	open(sys.argv[4], "wb").write(rep + table)
+	PY
+	run 0 verify-report --report "$TMP/ext.bin" --at-time 2025-06-01T00:00:00Z --json &&
+		[ "$(jq -r .signer "$OUT")" = vlek ] || fail "signer $(jq -r .signer "$OUT")"
+	# the cloud provider of a VLEK (its csp_id, independent: openssl's text of the extension)
+	csp=$(openssl x509 -inform DER -in "$S/trustee/test-vlek.der" -text -noout |
+		grep -A1 '1.3.6.1.4.1.3704.1.5' | tail -1 | sed 's/^ *//; s/^\.*//')
+	case "$csp" in *amazonaws.com*) ;; *) fail "openssl shows no CSP id: '$csp'" ;; esac
+	jq -n '{snp: {vlek_csp_ids: ["CN=cc-us-east-2.amazonaws.com"]}}' >"$TMP/csp.json"
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/csp.json" --json &&
+		expect_in "$OUT" "the VLEK's CSP id 'CN=cc-us-east-2.amazonaws.com' is accepted"
+	jq -n '{snp: {vlek_csp_ids: ["CN=cc.example.com"]}}' >"$TMP/csp.json"
+	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/csp.json" --json &&
+		fails_only vlek_csp_id
+	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/csp.json" --json &&
+		fails_only vlek_csp_id
+	echo '{"snp": {"require_crl": true}}' >"$TMP/crl-policy.json"
+	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/crl-policy.json" --json &&
+		fails_only crl
 }
 
 policy_file() {
@@ -292,10 +423,13 @@ policy_file() {
 		fails_only measurement min_tcb
 	run 0 verify-report "${TURIN[@]}" --at-time "$NOW" --policy "$p" \
 		--expect-measurement "$(mval snp-turin-v5-mstav .measurement)" --min-tcb bl=0,tee=0,snp=0,ucode=0
-	# TDX from the file: OutOfDate accepted
-	run 0 verify-report --quote "$T/trustee/tdx_quote_6.dat" --tcb-info "$T/trustee/tcbInfo.json" \
+	# TDX from the file: OutOfDate accepted (trustee ships no PCK CRL: that check alone fails)
+	run 1 verify-report --quote "$T/trustee/tdx_quote_6.dat" --tcb-info "$T/trustee/tcbInfo.json" \
+		--qe-identity "$T/trustee/enclaveIdentity.json" \
 		--tcb-signing-chain "$T/phala-dcap-qvl/uptodate_tcb_signing_chain.pem" \
-		--at-time 2025-11-01T00:00:00Z --policy "$p"
+		--at-time 2025-11-01T00:00:00Z --policy "$p" --json && fails_only pck_crl &&
+		[ "$(detail_of tcb_status)" = "TCB status OutOfDate, TCB level of 2018-01-04T00:00:00Z is accepted" ] ||
+		fail "tcb_status: $(detail_of tcb_status)"
 }
 
 snp_combos
@@ -305,5 +439,6 @@ crl
 snp_policy
 tdx_policy
 tdx_combos
+tdx_verdicts
 policy_file
 finish

@@ -34,8 +34,12 @@ check_page() {
 		fail "SYNOPSIS differs from --help"
 		cat "$TMP/diff"
 	}
+	# each option as a whole word of an item's tag in OPTIONS (the line after
+	# .TP or .TQ): "--output" is not documented by "--output-dir", nor by a mention in
+	# another option's text
+	section "$page" OPTIONS | awk 'tag {print; tag = 0} /^\.T[PQ]$/ {tag = 1}' | plain >"$TMP/options"
 	grep -o -- '--[a-z0-9-]*' "$TMP/help" | sort -u | while read -r opt; do
-		grep -qF -- "$(sed 's/-/\\-/g' <<<"$opt")" "$page" || echo "$opt"
+		grep -qE -- "(^|[^a-z0-9-])$opt([^a-z0-9-]|\$)" "$TMP/options" || echo "$opt"
 	done >"$TMP/missing"
 	[ ! -s "$TMP/missing" ] || fail "options not documented: $(tr '\n' ' ' <"$TMP/missing")"
 }

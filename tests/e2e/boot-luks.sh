@@ -10,8 +10,12 @@ for t in qemu-system-x86_64 expect; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
 [ -r /usr/share/OVMF/OVMF_CODE_4M.fd ] || { echo "SKIP: no OVMF (package ovmf)"; exit 77; }
+# only a missing tool or privilege (exit 77) is a skip; a debootstrap error or a bug
+# in the script fails the test
 rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" "$flavour") || {
-	echo "SKIP: no $flavour rootfs fixture (needs root, debootstrap and the Debian archive)"
+	rc=$?
+	[ "$rc" = 77 ] || { echo "FAIL: scripts/rootfs-fixture $flavour exited $rc"; exit 1; }
+	echo "SKIP: no $flavour rootfs fixture (needs root and debootstrap)"
 	exit 77
 }
 BOOT=$CVMIMG_SOURCE_DIR/tests/e2e/lib/boot-luks.exp

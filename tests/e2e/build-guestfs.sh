@@ -33,9 +33,18 @@ guestfs_check "synthetic rootfs" "$TMP/syn/disk.raw" "$TMP/syn.tar"
 rm -rf "$TMP/syn"
 
 # --- Debian 12 from debootstrap (cached; built on first use as root) ---
+# only a missing tool or privilege (exit 77) skips this half; any other failure
+# of the fixture fails the test instead of dropping the Debian half silently
 fixture=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" 2>"$TMP/fixture.err")
-if [ $? != 0 ] || [ ! -s "$fixture" ]; then
+rc=$?
+if [ "$rc" = 77 ]; then
 	echo "note: no Debian fixture, its part is skipped: $(tail -1 "$TMP/fixture.err")"
+	finish
+fi
+if [ "$rc" != 0 ] || [ ! -s "$fixture" ]; then
+	current="scripts/rootfs-fixture"
+	checks=$((checks + 1))
+	fail "exit $rc: $(tail -3 "$TMP/fixture.err")"
 	finish
 fi
 current="build of the Debian rootfs"

@@ -44,6 +44,10 @@ CASES = {
     "root-not-dir": [dict(name=".", type=tarfile.FIFOTYPE)],
     "acl-name": [dict(name="f", data=b"x", mode=0o660, pax={
         "SCHILY.acl.access": "user::rw-\nuser:alice:rw-\ngroup::r--\nmask::rw-\nother::---\n"})],
+    # 1024 entries without a mask: the mask the kernel needs would be the 1025th
+    "acl-1025": [dict(name="f", data=b"x", mode=0o755, pax={
+        "SCHILY.acl.access": ",".join(["user::rwx", "group::r-x", "other::r-x"] +
+                                      ["user:%d:rwx:%d" % (i, i) for i in range(1, 1022)])})],
     "long-symlink": [dict(name="s", type=tarfile.SYMTYPE, linkname="t" * 4096, mode=0o777)],
     # accepted
     "absolute": [dict(name="/etc/abs", data=b"abs"), dict(name="//etc//double", data=b"dbl"),

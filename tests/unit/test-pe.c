@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,51 @@ static void test_authenticode_kernel(void **state)
 			 cvm_le32(buf + pe_checksum_off(pe)));
 	free(pe);
 	free(buf);
+}
+
+/*
+ * Every installed kernel, whatever its version: it parses, and the CheckSum
+ * sbsign stored after signing is the one we compute; the Authenticode SHA-256
+ * equals pesign's (`pesign -h`, when pesign is installed).
+ */
+static void test_installed_kernels(void **state)
+{
+	glob_t g;
+	int n = 0;
+
+	(void)state;
+	if (glob("/boot/vmlinuz-*", 0, NULL, &g) != 0)
+		skip();
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct pe_image *pe = malloc(sizeof(*pe));
+		uint8_t *buf, d256[32];
+		size_t len;
+		char cmd[512], line[256] = "";
+		FILE *p;
+
+		if (cvm_read_file(g.gl_pathv[i], 64u << 20, &buf, &len, NULL) < 0) {
+			free(pe);
+			continue;
+		}
+		n++;
+		assert_int_equal(pe_parse(buf, len, "kernel", pe, NULL), 0);
+		assert_int_equal(pe_compute_checksum(buf, len, pe_checksum_off(pe)),
+				 cvm_le32(buf + pe_checksum_off(pe)));
+		assert_int_equal(cvm_pe_authenticode(buf, len, NULL, d256, NULL, NULL), 0);
+		snprintf(cmd, sizeof(cmd), "pesign -h -i '%s' 2>/dev/null", g.gl_pathv[i]);
+		if ((p = popen(cmd, "r"))) {
+			if (fgets(line, sizeof(line), p) && !strncmp(line, "hash: ", 6)) {
+				line[strcspn(line, "\n")] = '\0';
+				assert_string_equal(line + 6, vec_hex(d256, 32));
+			}
+			pclose(p);
+		}
+		free(pe);
+		free(buf);
+	}
+	globfree(&g);
+	if (!n)
+		skip();
 }
 
 /* The linker's CheckSum of the stub (0x1aa6c, see luks-uki-image.md 2.1). */
@@ -246,6 +292,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authenticode_vectors),
 		cmocka_unit_test(test_authenticode_kernel),
+		cmocka_unit_test(test_installed_kernels),
 		cmocka_unit_test(test_checksum),
 		cmocka_unit_test(test_parse_stub),
 		cmocka_unit_test(test_parse_errors),

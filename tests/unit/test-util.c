@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lib/util: errors, hex and base64 (RFC 4648 vectors), numbers, files, secrets. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,6 +108,19 @@ static void test_parse_u64(void **state)
 	assert_int_equal(v, 31); /* untouched on failure */
 }
 
+static int entries_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
 static const char *tmp_path(const char *name)
 {
 	static char buf[256];
@@ -142,9 +156,15 @@ static void test_files(void **state)
 	free(buf);
 	/* a device without a size still respects the limit */
 	assert_int_equal(cvm_read_file("/dev/zero", 100000, &buf, &len, &e), -EFBIG);
-	/* a failed atomic write leaves nothing behind */
+	/* a failed atomic write leaves nothing behind: the rename onto a directory
+	 * fails after the temporary file was written; the folder holds only that
+	 * directory afterwards */
 	assert_int_equal(cvm_write_file_atomic(tmp_path("nodir/x"), "a", 1, 0644, &e), -ENOENT);
 	assert_int_equal(cvm_write_file_atomic(NULL, "a", 1, 0644, &e), -EINVAL);
+	assert_int_equal(mkdir(tmp_path("atomic"), 0755), 0);
+	assert_int_equal(mkdir(tmp_path("atomic/target"), 0755), 0);
+	assert_true(cvm_write_file_atomic(tmp_path("atomic/target"), "a", 1, 0644, &e) < 0);
+	assert_int_equal(entries_in(tmp_path("atomic")), 1);
 }
 
 static void write_text(const char *name, const char *text)

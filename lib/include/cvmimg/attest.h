@@ -3,8 +3,9 @@
  * Offline verification of attestation evidence: AMD SEV-SNP attestation
  * reports (versions 2 to 5; Milan, Genoa, Turin; VCEK and VLEK) against the
  * AMD roots built into the library, and Intel TDX quotes (versions 4 and 5)
- * against the built-in Intel SGX Root CA, with optional Intel collateral
- * (TCB info, QE identity, CRLs) for the TCB status.
+ * against the built-in Intel SGX Root CA and Intel's collateral (TCB Info, QE
+ * identity, PCK CRL: all three required for a valid verdict unless the caller
+ * asks for signatures only, and then the result says what was not evaluated).
  *
  * The caller reads the files; every function here works on byte buffers, each
  * at most CVM_ATTEST_INPUT_MAX bytes. No secrets pass through these functions.
@@ -122,6 +123,11 @@ struct cvm_attest_policy {
 		unsigned n_id_key_digests, n_author_key_digests;
 		uint8_t id_key_digests[CVM_ATTEST_MAX_VALUES][48];
 		uint8_t author_key_digests[CVM_ATTEST_MAX_VALUES][48];
+		bool require_crl; /* revocation must be checked: a CRL must be given */
+		/* the report must be VLEK-signed by one of these cloud providers (the
+		 * VLEK's csp_id extension, e.g. "CN=cc-us-east-2.amazonaws.com") */
+		unsigned n_vlek_csp_ids;
+		char vlek_csp_ids[CVM_ATTEST_MAX_VALUES][128];
 	} snp;
 	struct {
 		bool allow_debug; /* TDATTRIBUTES.DEBUG may be set */
@@ -131,9 +137,28 @@ struct cvm_attest_policy {
 		uint8_t rtmr[4][48];
 		bool have_report_data;
 		uint8_t report_data[64];
+		/* exact values of the TD's configuration (each: not checked unless have_) */
+		bool have_td_attributes, have_xfam, have_mrconfigid, have_mrowner,
+		    have_mrownerconfig;
+		uint8_t td_attributes[8], xfam[8]; /* as in the quote (u64 LE) */
+		uint8_t mrconfigid[48], mrowner[48], mrownerconfig[48];
+		/* TDATTRIBUTES bits that must be set (required) or clear (forbidden),
+		 * CVM_TD_ATTR_*; DEBUG is allow_debug's */
+		uint64_t td_attr_required, td_attr_forbidden;
 		unsigned accept_tcb_status; /* bit (1 << status); default UpToDate */
+		/* accept_tcb_status was named (not the default): a TCB status must then
+		 * have been evaluated from a verified TCB Info, else the check fails */
+		bool tcb_status_named;
 	} tdx;
 };
+
+/* TDATTRIBUTES bits (Intel TDX module ABI). */
+#define CVM_TD_ATTR_DEBUG           (1ull << 0)
+#define CVM_TD_ATTR_SEPT_VE_DISABLE (1ull << 28)
+#define CVM_TD_ATTR_MIGRATABLE      (1ull << 29)
+#define CVM_TD_ATTR_PKS             (1ull << 30)
+#define CVM_TD_ATTR_KL              (1ull << 31)
+#define CVM_TD_ATTR_PERFMON         (1ull << 63)
 
 /* The default policy (policies/verify-report-default.json says the same). */
 void cvm_attest_policy_init(struct cvm_attest_policy *p);
@@ -184,6 +209,11 @@ struct cvm_tdx_evidence {
 	struct cvm_attest_blob tcb_signing_chain; /* PEM: TCB Signing cert [+ root] */
 	struct cvm_attest_blob pck_crl;           /* DER, PEM or hex */
 	struct cvm_attest_blob root_crl;          /* DER, PEM or hex */
+	/* Signatures and chain only: TCB status, QE identity and revocation are not
+	 * evaluated (the result's not_evaluated says so). Without it, a valid verdict
+	 * needs TCB Info, QE identity and PCK CRL, each verified. With it, giving
+	 * any collateral is -EINVAL. */
+	bool no_collateral;
 	bool have_time;
 	int64_t at_time;
 };
@@ -254,6 +284,13 @@ struct cvm_tdx_info {
 	int qe_tcb_status;      /* enum cvm_tdx_tcb_status, -1 if not evaluated */
 };
 
+/* What a verdict did not cover (bits of cvm_attest_result.not_evaluated). */
+enum cvm_attest_not_evaluated {
+	CVM_NOT_EVALUATED_TCB_STATUS = 1u << 0,
+	CVM_NOT_EVALUATED_QE_IDENTITY = 1u << 1,
+	CVM_NOT_EVALUATED_REVOCATION = 1u << 2,
+};
+
 enum cvm_attest_tee {
 	CVM_ATTEST_SNP,
 	CVM_ATTEST_TDX,
@@ -264,6 +301,7 @@ struct cvm_attest_result {
 	bool valid;       /* every check below holds */
 	bool parsed;      /* the fields below were read (false: unsupported version or type) */
 	unsigned version; /* report or quote version */
+	unsigned not_evaluated; /* enum cvm_attest_not_evaluated bits */
 	unsigned n_checks;
 	struct cvm_attest_check checks[CVM_ATTEST_MAX_CHECKS];
 	struct cvm_snp_info snp; /* tee == CVM_ATTEST_SNP */
@@ -282,9 +320,11 @@ int cvm_snp_verify(const struct cvm_snp_evidence *ev, const struct cvm_attest_po
 
 /*
  * Verify a TDX quote: structure, PCK chain to the built-in Intel SGX Root CA,
- * QE report signature, attestation key binding, quote signature; with
- * collateral the collateral's signatures, validity, CRLs and the TCB status
- * per Intel's algorithm; then @policy. Returns as cvm_snp_verify().
+ * QE report signature, attestation key binding, quote signature; the
+ * collateral's signatures, validity, CRLs and the TCB status per Intel's
+ * algorithm (unless ev->no_collateral); then @policy. Nothing from a
+ * collateral document whose signature fails is evaluated. Returns as
+ * cvm_snp_verify(), and -EINVAL for collateral given with no_collateral.
  */
 int cvm_tdx_verify(const struct cvm_tdx_evidence *ev, const struct cvm_attest_policy *policy,
 		   struct cvm_attest_result *ret, cvm_err *reterr);
