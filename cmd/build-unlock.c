@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg build's unlock agent options: their combinations, and where the agent is. */
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,23 +10,10 @@
 static const char *agent_dir(void)
 {
 	const char *env = getenv("CVMIMG_UNLOCK_AGENT");
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
 
 	if (env && *env)
 		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/'))) {
-			*slash = '\0';
-			snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
-			if (access(probe, F_OK) == 0)
-				return CVMIMG_BUILD_AGENT_DIR;
-		}
-	}
-	return CVMIMG_AGENT_DIR;
+	return cli_in_build_tree() ? CVMIMG_BUILD_AGENT_DIR : CVMIMG_AGENT_DIR;
 }
 
 /* REPO/TYPE/TAG: three non-empty parts. */

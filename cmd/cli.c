@@ -485,24 +485,29 @@ void cli_print_json(json_object *o)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+bool cli_in_build_tree(void)
+{
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return false;
+	*slash = '\0';
+	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
+	return access(probe, F_OK) == 0;
+}
+
 const char *cli_templates_dir(void)
 {
 	const char *env = getenv("CVMIMG_TEMPLATES");
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
-	ssize_t n;
-	char *slash;
 
 	if (env && *env)
 		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	if (!(slash = strrchr(exe, '/')))
-		return NULL;
-	*slash = '\0';
-	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
-	return access(probe, F_OK) == 0 ? CVMIMG_SOURCE_TEMPLATES : NULL;
+	return cli_in_build_tree() ? CVMIMG_SOURCE_TEMPLATES : NULL;
 }
 
 int cli_protect_secrets(void)

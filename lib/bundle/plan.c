@@ -52,14 +52,34 @@ static int launch_json(const struct cvm_shape_plan *p, const char *vcpu_type, ui
 	return 0;
 }
 
+/* Append the shape @name (its launch inputs and measurement @m) to @list. */
+static int append_shape(const char *name, const struct cvm_measure_input *in,
+			const struct cvm_measurement *m, const struct cvm_shape_plan *p,
+			const char *vcpu_type, uint64_t tdx_memory, json_object *list,
+			uint8_t fw_sha256[32], cvm_err *reterr)
+{
+	CVM_CLEANUP(cvm_jsonp) json_object *mj = NULL, *launch = NULL;
+	json_object *shape = NULL;
+	int r;
+
+	if (measurement_json(in, m, &mj) < 0 || launch_json(p, vcpu_type, tdx_memory, &launch) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((r = cvm_bundle_shape_new(name, launch, mj, &shape, reterr)) < 0)
+		return r;
+	if (json_object_array_add(list, shape) < 0) {
+		json_object_put(shape);
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	}
+	memcpy(fw_sha256, m->ovmf_sha256, 32);
+	return 0;
+}
+
 /* One shape: measure @in with @b, name it, append it to @list. */
 static int add_shape(const struct cvm_shape_plan *p, struct cvm_measure_batch *b,
 		     const struct cvm_measure_input *in, const char *vcpu_type, json_object *list,
 		     uint8_t fw_sha256[32], cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE struct cvm_measurement *m = calloc(1, sizeof(*m));
-	CVM_CLEANUP(cvm_jsonp) json_object *mj = NULL, *launch = NULL;
-	json_object *shape = NULL;
 	char name[160];
 	int r;
 
@@ -72,16 +92,7 @@ static int add_shape(const struct cvm_shape_plan *p, struct cvm_measure_batch *b
 	else
 		snprintf(name, sizeof(name), "%s/%ux%s", cvm_tee_to_string(in->tee), in->vcpus,
 			 vcpu_type);
-	if (measurement_json(in, m, &mj) < 0 || launch_json(p, vcpu_type, 0, &launch) < 0)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	if ((r = cvm_bundle_shape_new(name, launch, mj, &shape, reterr)) < 0)
-		return r;
-	if (json_object_array_add(list, shape) < 0) {
-		json_object_put(shape);
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	}
-	memcpy(fw_sha256, m->ovmf_sha256, 32);
-	return 0;
+	return append_shape(name, in, m, p, vcpu_type, 0, list, fw_sha256, reterr);
 }
 
 static int tee_shapes(const struct cvm_shape_plan *p, size_t t, struct cvm_measure_batch *b,
@@ -115,8 +126,6 @@ static int add_tdx_shape(const struct cvm_shape_plan *p, const struct cvm_measur
 			 json_object *list, uint8_t fw_sha256[32], cvm_err *reterr)
 {
 	CVM_CLEANUP_FREE struct cvm_measurement *m = calloc(1, sizeof(*m));
-	CVM_CLEANUP(cvm_jsonp) json_object *mj = NULL, *launch = NULL;
-	json_object *shape = NULL;
 	char name[64];
 	int r;
 
@@ -130,16 +139,7 @@ static int add_tdx_shape(const struct cvm_shape_plan *p, const struct cvm_measur
 		snprintf(name, sizeof(name), "tdx/%lluM", (unsigned long long)(in->memory >> 20));
 	else
 		snprintf(name, sizeof(name), "tdx/%lluG", (unsigned long long)(in->memory >> 30));
-	if (measurement_json(in, m, &mj) < 0 || launch_json(p, NULL, in->memory, &launch) < 0)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	if ((r = cvm_bundle_shape_new(name, launch, mj, &shape, reterr)) < 0)
-		return r;
-	if (json_object_array_add(list, shape) < 0) {
-		json_object_put(shape);
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	}
-	memcpy(fw_sha256, m->ovmf_sha256, 32);
-	return 0;
+	return append_shape(name, in, m, p, NULL, in->memory, list, fw_sha256, reterr);
 }
 
 /* TDX: the UKI booted directly, one shape per memory size (the TD HOB depends on it). */

@@ -38,7 +38,9 @@ check_page() {
 	# .TP or .TQ): "--output" is not documented by "--output-dir", nor by a mention in
 	# another option's text
 	section "$page" OPTIONS | awk 'tag {print; tag = 0} /^\.T[PQ]$/ {tag = 1}' | plain >"$TMP/options"
-	grep -o -- '--[a-z0-9-]*' "$TMP/help" | sort -u | while read -r opt; do
+	# the options --help lists (its option lines, not options named in its prose)
+	grep -E '^ +(-[a-zA-Z0-9], )?--' "$TMP/help" | grep -oE -- '--[a-z0-9-]+' | sort -u |
+	while read -r opt; do
 		grep -qE -- "(^|[^a-z0-9-])$opt([^a-z0-9-]|\$)" "$TMP/options" || echo "$opt"
 	done >"$TMP/missing"
 	[ ! -s "$TMP/missing" ] || fail "options not documented: $(tr '\n' ' ' <"$TMP/missing")"
