@@ -22,23 +22,7 @@
 
 #include "archive/acl.h"
 #include "archive/reader.h"
-
-static char tmpdir[] = "/tmp/cvmimg-test-archive-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "vectors.h"
 
 /* An entry with user::rwx, group::r-x, other::r-x and @named user:N:rwx entries, no mask. */
 static struct archive_entry *acl_entry(int named)
@@ -69,7 +53,7 @@ static const char *write_tar(int named)
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = acl_entry(named);
 
-	snprintf(path, sizeof(path), "%s/acl-%d.tar", tmpdir, named);
+	snprintf(path, sizeof(path), "%s/acl-%d.tar", test_tmpdir, named);
 	assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
 	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
 	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
@@ -193,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_acl_invalid),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

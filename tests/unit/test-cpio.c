@@ -18,25 +18,9 @@
 #include <cvmimg/util.h>
 
 #include "boot/cpio.h"
+#include "vectors.h"
 
-static char tmpdir[] = "/tmp/cvmimg-test-cpio-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Run a shell command in tmpdir and return its output (caller frees). */
+/* Run a shell command in test_tmpdir and return its output (caller frees). */
 __attribute__((format(printf, 1, 2))) static char *sh(const char *fmt, ...)
 {
 	char cmd[1024], *out = calloc(1, 65536);
@@ -45,7 +29,7 @@ __attribute__((format(printf, 1, 2))) static char *sh(const char *fmt, ...)
 	size_t n;
 	int len;
 
-	len = snprintf(cmd, sizeof(cmd), "cd '%s' && ", tmpdir);
+	len = snprintf(cmd, sizeof(cmd), "cd '%s' && ", test_tmpdir);
 	va_start(ap, fmt);
 	vsnprintf(cmd + len, sizeof(cmd) - (size_t)len, fmt, ap);
 	va_end(ap);
@@ -78,7 +62,7 @@ static void test_gnu_cpio_reads_it(void **state)
 	assert_int_equal(cvm_cpio_count(c), 6);
 	assert_int_equal(cvm_cpio_finish(c, &data, &len, &e), 0);
 	assert_int_equal(len % 4, 0);
-	snprintf(path, sizeof(path), "%s/o.cpio", tmpdir);
+	snprintf(path, sizeof(path), "%s/o.cpio", test_tmpdir);
 	assert_int_equal(cvm_write_file_atomic(path, data, len, 0644, &e), 0);
 	/* names, types, modes, owners and times as GNU cpio lists them */
 	out = sh("cpio -itv --quiet <o.cpio | awk '{print $1, $3, $4, $NF}'");
@@ -149,5 +133,5 @@ int main(void)
 		cmocka_unit_test(test_refused),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

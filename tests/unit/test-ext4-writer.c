@@ -21,23 +21,7 @@
 
 #include "crypt/io-manager.h"
 #include "ext4/writer.h"
-
-static char tmpdir[] = "/tmp/cvmimg-test-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[256];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "vectors.h"
 
 static const char *tmp(const char *name)
 {
@@ -45,7 +29,7 @@ static const char *tmp(const char *name)
 	static unsigned next;
 	char *b = buf[next++ % 4]; /* several may appear in one call */
 
-	snprintf(b, sizeof(buf[0]), "%s/%s", tmpdir, name);
+	snprintf(b, sizeof(buf[0]), "%s/%s", test_tmpdir, name);
 	return b;
 }
 
@@ -272,5 +256,5 @@ int main(void)
 	    cmocka_unit_test(test_crypt_io),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

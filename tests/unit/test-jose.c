@@ -29,8 +29,6 @@
 
 CVM_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free, t_pkey_free)
 
-static char tmpdir[] = "/tmp/cvmimg-test-jose-XXXXXX";
-
 #define assert_fails(call, err, want, phrase)                                                      \
 	do {                                                                                       \
 		cvm_err_clear(&(err));                                                             \
@@ -384,7 +382,7 @@ static const char *write_pem(const char *name, EVP_PKEY *k, bool priv)
 	static char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	assert_int_equal(priv ? PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL)
@@ -917,21 +915,6 @@ static void test_jwe_structure_refusals(void **state)
 	json_object_put(f);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -950,5 +933,5 @@ int main(void)
 		cmocka_unit_test(test_jwe_structure_refusals),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

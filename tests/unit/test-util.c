@@ -22,8 +22,7 @@
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "util/template.h"
-
-static char tmpdir[] = "/tmp/cvmimg-test-util-XXXXXX";
+#include "vectors.h"
 
 static void test_err(void **state)
 {
@@ -125,7 +124,7 @@ static const char *tmp_path(const char *name)
 {
 	static char buf[256];
 
-	snprintf(buf, sizeof(buf), "%s/%s", tmpdir, name);
+	snprintf(buf, sizeof(buf), "%s/%s", test_tmpdir, name);
 	return buf;
 }
 
@@ -150,7 +149,7 @@ static void test_files(void **state)
 	assert_int_equal(cvm_read_file(path, 4, &buf, &len, &e), -EFBIG);
 	assert_non_null(strstr(e.msg, "is too large"));
 	assert_int_equal(cvm_read_file(tmp_path("missing"), 4, &buf, &len, &e), -ENOENT);
-	assert_int_equal(cvm_read_file(tmpdir, 4, &buf, &len, &e), -EISDIR);
+	assert_int_equal(cvm_read_file(test_tmpdir, 4, &buf, &len, &e), -EISDIR);
 	assert_int_equal(cvm_read_file("/dev/null", 4, &buf, &len, &e), 0);
 	assert_int_equal(len, 0);
 	free(buf);
@@ -182,22 +181,22 @@ static void test_template(void **state)
 
 	(void)state;
 	write_text("t1", "x@A@y@B_C@z @A@\n");
-	assert_int_equal(cvm_template_read(tmpdir, "t1", vars, 2, &out, &e), 0);
+	assert_int_equal(cvm_template_read(test_tmpdir, "t1", vars, 2, &out, &e), 0);
 	assert_string_equal(out, "xalphayz alpha\n");
 	free(out);
 	/* comment lines dropped, lines trimmed and joined by one space */
 	write_text("t2", "# a comment\n  root=@A@  \n\n\tro\n# end\n");
-	assert_int_equal(cvm_template_read_line(tmpdir, "t2", vars, 2, &out, &e), 0);
+	assert_int_equal(cvm_template_read_line(test_tmpdir, "t2", vars, 2, &out, &e), 0);
 	assert_string_equal(out, "root=alpha ro");
 	free(out);
 	/* a typo fails instead of reaching an image */
 	write_text("t3", "UUID=@LUKS_UID@\n");
-	assert_int_equal(cvm_template_read(tmpdir, "t3", vars, 2, &out, &e), -EBADMSG);
+	assert_int_equal(cvm_template_read(test_tmpdir, "t3", vars, 2, &out, &e), -EBADMSG);
 	assert_non_null(strstr(e.msg, "unknown variable '@LUKS_UID@'"));
 	write_text("t4", "mail me@example.org\n");
-	assert_int_equal(cvm_template_read(tmpdir, "t4", vars, 2, &out, &e), -EBADMSG);
+	assert_int_equal(cvm_template_read(test_tmpdir, "t4", vars, 2, &out, &e), -EBADMSG);
 	assert_non_null(strstr(e.msg, "starts no @NAME@"));
-	assert_int_equal(cvm_template_read(tmpdir, "missing", vars, 2, &out, &e), -ENOENT);
+	assert_int_equal(cvm_template_read(test_tmpdir, "missing", vars, 2, &out, &e), -ENOENT);
 }
 
 static void test_map_file(void **state)
@@ -278,21 +277,6 @@ static void test_log(void **state)
 	assert_non_null(cvm_version());
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,5 +287,5 @@ int main(void)
 		cmocka_unit_test(test_log),       cmocka_unit_test(test_template),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

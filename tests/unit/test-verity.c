@@ -25,10 +25,10 @@
 #include "util/file.h"
 #include "util/pio.h"
 #include "verity/tree.h"
+#include "vectors.h"
 
 #define VSETUP "PATH=$PATH:/usr/sbin:/sbin veritysetup"
 
-static char tmpdir[] = "/tmp/cvmimg-verity-XXXXXX";
 static const char *const uuid_text = "5a7c1b3e-9f2d-4e6a-8b1c-0d2e3f405162";
 static const uint8_t uuid_raw[16] = {0x5a, 0x7c, 0x1b, 0x3e, 0x9f, 0x2d, 0x4e, 0x6a,
 				     0x8b, 0x1c, 0x0d, 0x2e, 0x3f, 0x40, 0x51, 0x62};
@@ -44,16 +44,7 @@ static int setup(void **state)
 		fprintf(stderr, "SKIP: veritysetup missing\n");
 		exit(77);
 	}
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[256];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_tmpdir_setup(state);
 }
 
 /* Run a shell command; its stdout, and its exit status in *@status (NULL: must be 0). */
@@ -131,7 +122,7 @@ static char *file_path(const char *name)
 {
 	static char p[256];
 
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	snprintf(p, sizeof(p), "%s/%s", test_tmpdir, name);
 	return p;
 }
 
@@ -420,5 +411,5 @@ int main(void)
 	    cmocka_unit_test(test_cmdline),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_tmpdir_teardown);
 }

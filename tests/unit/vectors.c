@@ -51,3 +51,20 @@ void vec_unhex(const char *hex, uint8_t *out, size_t len)
 {
 	assert_int_equal(cvm_hex_decode(hex, out, len, NULL), 0);
 }
+
+char test_tmpdir[] = "/tmp/cvmimg-test-XXXXXX";
+
+int test_tmpdir_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(test_tmpdir) ? 0 : -1;
+}
+
+int test_tmpdir_teardown(void **state)
+{
+	char cmd[sizeof(test_tmpdir) + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}

@@ -15,6 +15,14 @@ void vec_require(void);
 /* Lowercase hex of @buf in a static buffer. */
 const char *vec_hex(const uint8_t *buf, size_t len);
 
+/*
+ * cmocka group setup and teardown: test_tmpdir becomes a new directory
+ * (/tmp/cvmimg-test-XXXXXX), removed with its contents after the group.
+ */
+extern char test_tmpdir[];
+int test_tmpdir_setup(void **state);
+int test_tmpdir_teardown(void **state);
+
 /* Decode a hex literal into @out (aborts the test on malformed input). */
 void vec_unhex(const char *hex, uint8_t *out, size_t len);
 
