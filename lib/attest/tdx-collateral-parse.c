@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,29 +31,10 @@ static int jbad(const struct jctx *c, const char *key, const char *what)
 static int parse_json(const char *text, size_t len, const char *name, json_object **ret,
 		      cvm_err *reterr)
 {
-	json_tokener *tok;
-	json_object *o;
-	size_t end;
+	char quoted[PATH_MAX + 3];
 
-	if (len > CVM_ATTEST_INPUT_MAX)
-		return cvm_err_set(reterr, -EFBIG, "'%s' is too large", name);
-	/* json-c would stop at a NUL and leave the rest unread */
-	if (len == 0 || memchr(text, '\0', len))
-		return cvm_err_set(reterr, -EBADMSG, "'%s' is not a JSON document", name);
-	tok = json_tokener_new();
-	if (!tok)
-		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	end = o ? json_tokener_get_parse_end(tok) : 0;
-	json_tokener_free(tok);
-	while (o && end < len && isspace((unsigned char)text[end]))
-		end++;
-	if (!o || end != len) {
-		json_object_put(o);
-		return cvm_err_set(reterr, -EBADMSG, "'%s' is not a JSON document", name);
-	}
-	*ret = o;
-	return 0;
+	snprintf(quoted, sizeof(quoted), "'%s'", name);
+	return cvm_json_parse(text, len, CVM_ATTEST_INPUT_MAX, quoted, ret, reterr);
 }
 
 static int jfield(const struct jctx *c, json_object *o, const char *key, json_type t,

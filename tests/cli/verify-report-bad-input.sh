@@ -129,7 +129,7 @@ collateral() {
 	local G=$A/tdx/go-tdx-guest
 	local chain=(--tcb-signing-chain "$G/tcbinfo_issuer_chain.pem")
 	echo '{"tcbInfo": {' >"$TMP/bad.json"
-	bad "'$TMP/bad.json' is not a JSON document" --quote "$Q" --tcb-info "$TMP/bad.json" "${chain[@]}"
+	bad "'$TMP/bad.json' is not valid JSON" --quote "$Q" --tcb-info "$TMP/bad.json" "${chain[@]}"
 	jq -c '.tcbInfo | del(.fmspc)' "$G/sample_tcbInfo_response" >"$TMP/nofmspc.json"
 	echo "$(printf '%0128d' 0)" >"$TMP/zero.sig"
 	bad "'$TMP/nofmspc.json': tcbInfo.fmspc: missing" --quote "$Q" --tcb-info "$TMP/nofmspc.json" \
@@ -147,7 +147,7 @@ collateral() {
 	bad "has \"tcb_info\" without \"tcb_info_signature\"" --quote "$Q" --collateral "$TMP/v3.json"
 	bad "is not a DER, PEM or hex X.509 CRL" --quote "$Q" --pck-crl "$TMP/bad.json"
 	printf '\0{}' >"$TMP/nul.json"
-	bad "is not a JSON document" --quote "$Q" --collateral "$TMP/nul.json"
+	bad "is not valid JSON: a NUL byte" --quote "$Q" --collateral "$TMP/nul.json"
 }
 
 policies() {
