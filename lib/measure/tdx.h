@@ -159,7 +159,8 @@ int cvm_tdx_acpi_dir(const char *dir, struct cvm_tdx_acpi *ret, cvm_err *reterr)
  * qtest mode with "-M @machine -m @memory -smp @vcpus -bios @ovmf"; QEMU
  * builds the tables it would give that machine (without the TDX object).
  * Returns 0; -ENOENT if @qemu cannot be run; -EIO with QEMU's message if it
- * fails. Changes SIGPIPE's disposition while it runs.
+ * fails, or when no two runs in a row agree. Changes SIGPIPE's disposition
+ * while it runs.
  */
 int cvm_tdx_acpi_qemu(const char *qemu, const char *machine, uint64_t memory, unsigned vcpus,
 		      const char *ovmf, struct cvm_tdx_acpi *ret, cvm_err *reterr);
