@@ -6,8 +6,10 @@
 #    `openssl dgst -sha384` of the same file; target within 1.2x;
 #  - compute: cvm_measure() in-process against EVP_Digest(SHA-384) in-process
 #    (bench-measure-compute, built beside cvmimg); target within 1.5x;
-#  - whole process: `cvmimg measure` against `openssl dgst -sha384` on the
-#    same file, start-up included; target within 1.5x.
+#  - whole process: `cvmimg measure --tee snp` against bench-sha384-file
+#    (bench/sha384-file.c: a minimal C program, linked to libcrypto alone,
+#    that only SHA-384s the same file), start-up included; target within
+#    1.3x. cvmimg loads libcrypto and json-c only (cmd/CMakeLists.txt).
 # Usage: bench/measure.sh [path/to/cvmimg]   (default build/gcc/cvmimg)
 set -eu
 cd "$(dirname "$0")/.."
@@ -51,8 +53,10 @@ report() { # what, ours, floor
 read -r ours floor < <("$(dirname "$CVMIMG")/bench/bench-measure-compute" "$fw" 4 "$RUNS")
 report "compute (in-process, snp, 4 MiB, 4 vCPUs)" "$ours" "$floor"
 ours=$(median_us "$CVMIMG" measure --tee snp --vcpus 4 --vcpu-type EPYC-v4 --ovmf "$fw")
-floor=$(median_us openssl dgst -sha384 "$fw")
-report "whole process (vs openssl dgst -sha384)" "$ours" "$floor"
+floor=$(median_us "$(dirname "$CVMIMG")/bench/bench-sha384-file" "$fw")
+TARGET=1.3
+report "snp, whole process (4 MiB, 4 vCPUs vs a minimal SHA-384 program)" "$ours" "$floor"
+echo "bench/measure: for scale, openssl dgst -sha384 of that file takes $(median_us openssl dgst -sha384 "$fw") us here"
 TARGET=1.2
 tdvf=$tmp/tdvf-4m.fd
 python3 bench/tdvf-4m.py >"$tdvf"

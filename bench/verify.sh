@@ -5,8 +5,10 @@
 # SNP report cannot do without) for SNP, one ECDSA P-256 verification
 # (`openssl speed ecdsap256`: TDX quotes, QE reports and collateral are P-256)
 # for TDX. A peer is printed too, a whole process each: `openssl verify` of the
-# same VCEK chain (AMD), of the TCB Signing certificate to the Intel root (TDX). Prints the ratios; fails if the
-# report is not valid.
+# same VCEK chain (AMD), of the TCB Signing certificate to the Intel root (TDX).
+# Start-up: one SNP report with its chain, as a process, against `openssl
+# version` as a process; target within 2x. Prints the ratios; fails if the
+# report is not valid or the start-up target is missed.
 # Usage: bench/verify.sh [path/to/cvmimg]   (default build/gcc/cvmimg)
 set -eu
 cd "$(dirname "$0")/.."
@@ -57,3 +59,8 @@ echo "bench/verify: floor: one ECDSA P-256 verify (openssl speed) ${floor256} us
 echo "bench/verify: peer: openssl verify of the TCB Signing cert to the Intel root (process) ${peer_tdx} us"
 echo "bench/verify: cvmimg verify-report, TDX v4 + collateral (process) ${quote} us:" \
 	"$(ratio "$quote" "$floor256")x the P-256 floor, $(ratio "$quote" "$peer_tdx")x the Intel-chain peer"
+version=$(median_us openssl version)
+startup=$(ratio "$ours" "$version")
+echo "bench/verify: start-up: cvmimg verify-report, SNP (process) ${ours} us, openssl version (process)" \
+	"${version} us, ratio ${startup} (target <= 2)"
+awk -v r="$startup" 'BEGIN {exit !(r <= 2)}' || { echo "bench/verify: start-up target missed" >&2; exit 1; }

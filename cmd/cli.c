@@ -485,19 +485,27 @@ void cli_print_json(json_object *o)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-bool cli_in_build_tree(void)
+bool cli_program_dir(char *dir, size_t size)
 {
-	char exe[PATH_MAX], probe[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
 	char *slash;
 
-	if (n <= 0)
+	if (n <= 0 || (size_t)n >= size - 1)
 		return false;
-	exe[n] = '\0';
-	if (!(slash = strrchr(exe, '/')))
+	dir[n] = '\0';
+	if (!(slash = strrchr(dir, '/')))
 		return false;
 	*slash = '\0';
-	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
+	return true;
+}
+
+bool cli_in_build_tree(void)
+{
+	char dir[PATH_MAX], probe[PATH_MAX + 32];
+
+	if (!cli_program_dir(dir, sizeof(dir)))
+		return false;
+	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", dir);
 	return access(probe, F_OK) == 0;
 }
 

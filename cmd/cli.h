@@ -180,6 +180,9 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t mi
 /* Print a JSON document on stdout (pretty, two-space indent, newline-terminated). */
 void cli_print_json(json_object *o);
 
+/* The directory of the running program (from /proc/self/exe); false if unknown. */
+bool cli_program_dir(char *dir, size_t size);
+
 /* Whether this binary runs from its CMake build tree (CMakeCache.txt beside it). */
 bool cli_in_build_tree(void);
 

@@ -1,5 +1,5 @@
 # cmake --install into a temporary prefix installs what a packager ships
-# (cvmimg, libcvmimg.so, cvmimg.pc, the public headers, the manual pages and
+# (cvmimg, cvmimg-full, libcvmimg.so, cvmimg.pc, the public headers, the manual pages and
 # templates/), and a program built against `pkg-config cvmimg` alone links
 # and runs against the installed library.
 . "$(dirname "$0")/../cli/lib.sh"
@@ -13,7 +13,7 @@ checks=$((checks + 1))
 cmake --install "$CVMIMG_BUILD_DIR" --prefix "$P" >"$TMP/install.log" 2>&1 ||
 	{ fail "$(tail -3 "$TMP/install.log")"; finish; }
 LIBDIR=$(dirname "$(find "$P" -name 'libcvmimg.so' | head -n1)")
-for f in bin/cvmimg include/cvmimg/image.h include/cvmimg/json.h share/man/man1/cvmimg.1 \
+for f in bin/cvmimg libexec/cvmimg/cvmimg-full include/cvmimg/image.h include/cvmimg/json.h share/man/man1/cvmimg.1 \
 	share/man/man1/cvmimg-build.1 share/cvmimg/templates/crypttab \
 	share/cvmimg/templates/cmdline; do
 	[ -e "$P/$f" ] || fail "not installed: $f"
@@ -56,6 +56,10 @@ want="$("$CVMIMG" --version | cut -d' ' -f2) { \"x\": \"deadbeef\" }"
 [ "$got" = "$want" ] || fail "got '$got', want '$want'"
 # the program runs against the installed library, not the build tree's
 LD_LIBRARY_PATH=$LIBDIR ldd "$TMP/t" | grep -q "$LIBDIR/libcvmimg.so" || fail "not linked to $LIBDIR"
+# the installed cvmimg finds the installed cvmimg-full for the image commands
+LD_LIBRARY_PATH=$LIBDIR "$P/bin/cvmimg" build --help >"$TMP/help" 2>"$ERR" ||
+	fail "installed cvmimg build --help: $(head -3 "$ERR")"
+grep -q "cvmimg build --rootfs FILE" "$TMP/help" || fail "installed cvmimg build --help: no usage"
 [ "$(pkg-config --modversion cvmimg)" = "$("$CVMIMG" --version | cut -d' ' -f2)" ] ||
 	fail "cvmimg.pc version"
 finish
