@@ -169,7 +169,9 @@ static void note_path(struct cvm_initrd_info *info, const char *p)
 	if (!strcmp(p, "lib/systemd/systemd-veritysetup") ||
 	    !strcmp(p, "usr/lib/systemd/systemd-veritysetup"))
 		info->has_systemd_veritysetup = true;
-	if (!strcmp(p, "scripts/local-top/cvmimg-verity"))
+	if (!strcmp(p, "scripts/local-top/cvmimg-verity") ||
+	    !strcmp(p, "var/lib/dracut/hooks/pre-pivot/50-cvmimg-verity-state.sh") ||
+	    !strcmp(p, "lib/dracut/hooks/pre-pivot/50-cvmimg-verity-state.sh"))
 		info->has_verity_script = true;
 	if (is_cryptsetup_binary(p))
 		info->has_cryptsetup = true;
@@ -400,8 +402,10 @@ CVM_PUBLIC bool cvm_initrd_can_open_verity(const struct cvm_initrd_info *info,
 		missing = "no veritysetup binary";
 	else if (itools && !info->has_verity_script)
 		missing = "no cvmimg-verity script of initramfs-tools";
-	else if (!itools && !info->has_systemd_veritysetup && !info->has_veritysetup)
+	else if (!itools && !info->has_systemd_veritysetup)
 		missing = "no systemd-veritysetup";
+	else if (!itools && !info->has_verity_script)
+		missing = "no cvmimg-verity dracut module";
 	if (ret_missing)
 		*ret_missing = missing;
 	return !missing;

@@ -219,6 +219,7 @@ int cvm_build_verity_check_initrd(struct build *b, const struct cvm_initrd_info 
 			   "the initrd '%s' cannot open the verity root (%s): for "
 			   "initramfs-tools, install cvmimg's hook and script "
 			   "(templates/initramfs-tools) in the rootfs and run update-initramfs; "
-			   "for dracut, its systemd-veritysetup; or pass --initrd",
+			   "for dracut, cvmimg's module and its configuration (templates/dracut) "
+			   "and run dracut; or pass --initrd",
 			   name, missing);
 }

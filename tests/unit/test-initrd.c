@@ -238,7 +238,10 @@ static void test_verity(void **state)
 	   "mkdir -p d/usr/lib/dracut d/usr/lib/systemd d/usr/lib/modules/6.1.0-99-amd64 && "
 	   "echo kernel/drivers/md/dm-verity.ko > d/usr/lib/modules/6.1.0-99-amd64/modules.builtin && "
 	   "echo x > d/usr/lib/systemd/systemd-veritysetup && echo x > d/usr/lib/dracut/modules.txt && "
-	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d.cpio)",
+	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d.cpio) && "
+	   "mkdir -p d/var/lib/dracut/hooks/pre-pivot && "
+	   "echo x > d/var/lib/dracut/hooks/pre-pivot/50-cvmimg-verity-state.sh && "
+	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d2.cpio)",
 	   dir);
 	scan("v1.cpio", &info, 0);
 	assert_true(info.has_dm_verity);
@@ -254,7 +257,12 @@ static void test_verity(void **state)
 	scan("d.cpio", &info, 0); /* built in, and systemd's veritysetup */
 	assert_int_equal(info.flavour, CVM_INITRD_DRACUT);
 	assert_true(info.has_dm_verity && info.has_systemd_veritysetup);
+	assert_false(cvm_initrd_can_open_verity(&info, &missing));
+	assert_string_equal(missing, "no cvmimg-verity dracut module");
+	scan("d2.cpio", &info, 0); /* and cvmimg's pre-pivot hook for the writable state */
+	assert_true(info.has_verity_script);
 	assert_true(cvm_initrd_can_open_verity(&info, &missing));
+	assert_null(missing);
 }
 
 int main(void)
