@@ -12,7 +12,7 @@
 
 #define NEWC_HDR 110
 #define NAME_MAX_LEN 4096
-#define BUILTIN_MAX (1u << 20) /* modules.builtin is read to look for dm-crypt */
+#define BUILTIN_MAX (1u << 20) /* modules.builtin is read to look for dm-crypt and others */
 
 CVM_DEFINE_CLEANUP(struct archive, archive_read_free, cvm_archive_read_free)
 
@@ -151,6 +151,26 @@ static bool is_systemd_cryptsetup(const char *p)
 	       !strcmp(p, "usr/bin/systemd-cryptsetup");
 }
 
+/*
+ * The kernel modules that matter, in a module's path or in modules.builtin
+ * (one path per line). The network drivers are those of QEMU (virtio-net) and
+ * of the clouds' confidential VMs (GCE gVNIC, AWS ENA, Azure netvsc and MANA):
+ * the unlock agent reaches the key broker through one of them.
+ */
+static void note_modules(struct cvm_initrd_info *info, const char *text)
+{
+	static const char *const nics[] = {"/virtio_net.ko", "/gve.ko", "/ena.ko",
+					   "/hv_netvsc.ko", "/mana.ko"};
+
+	if (strstr(text, "/dm-crypt.ko"))
+		info->has_dm_crypt = true;
+	if (strstr(text, "/dm-verity.ko"))
+		info->has_dm_verity = true;
+	for (size_t i = 0; i < CVM_ARRAY_SIZE(nics); i++)
+		if (strstr(text, nics[i]))
+			info->has_network_driver = true;
+}
+
 /* Classify one entry by its path (leading "./" and "/" already removed). */
 static void note_path(struct cvm_initrd_info *info, const char *p)
 {
@@ -158,10 +178,7 @@ static void note_path(struct cvm_initrd_info *info, const char *p)
 
 	if (sub) {
 		note_kernel_version(info, sub);
-		if (strstr(sub, "/dm-crypt.ko"))
-			info->has_dm_crypt = true;
-		if (strstr(sub, "/dm-verity.ko"))
-			info->has_dm_verity = true;
+		note_modules(info, sub);
 	}
 	if (!strcmp(p, "sbin/veritysetup") || !strcmp(p, "usr/sbin/veritysetup") ||
 	    !strcmp(p, "bin/veritysetup") || !strcmp(p, "usr/bin/veritysetup"))
@@ -207,10 +224,7 @@ static int scan_builtin(struct src *s, struct scan *st, uint32_t size)
 		return cvm_err_set(st->err, r == -EFBIG ? -EFBIG : -EBADMSG,
 				   "initrd: truncated modules.builtin");
 	buf[size] = '\0';
-	if (strstr(buf, "/dm-crypt.ko"))
-		st->info->has_dm_crypt = true;
-	if (strstr(buf, "/dm-verity.ko"))
-		st->info->has_dm_verity = true;
+	note_modules(st->info, buf);
 	return 0;
 }
 

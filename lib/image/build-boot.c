@@ -120,7 +120,11 @@ static int check_initrd(struct build *b, const struct cvm_boot_parts *bp, cvm_er
 				   "cryptsetup-initramfs (initramfs-tools) or cryptsetup with dracut "
 				   "in the rootfs, or pass --initrd",
 				   name, missing);
-	return b->verity ? cvm_build_verity_check_initrd(b, &info, name, reterr) : 0;
+	if (b->verity && (r = cvm_build_verity_check_initrd(b, &info, name, reterr)) < 0)
+		return r;
+	if (cvm_build_unlock_wanted(b->o))
+		return cvm_build_unlock_check_initrd(b, &info, name, reterr);
+	return 0;
 }
 
 /* What the encrypted root needs, for initramfs-tools (cryptopts) and dracut/systemd (rd.luks). */

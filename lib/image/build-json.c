@@ -97,6 +97,9 @@ static json_object *initrd(const struct cvm_build_boot *b)
 				       json_object_new_boolean(b->initrd_can_unlock));
 		if (b->initrd_can_open_verity)
 			json_object_object_add(i, "can_open_verity", json_object_new_boolean(true));
+		if (b->initrd_has_network_driver)
+			json_object_object_add(i, "has_network_driver",
+					       json_object_new_boolean(true));
 	}
 	return i;
 }

@@ -18,6 +18,7 @@
 
 #include <cvmimg/broker.h>
 #include <cvmimg/cleanup.h>
+#include <cvmimg/initrd.h>
 #include <cvmimg/util.h>
 
 #include "image/build.h"
@@ -142,6 +143,20 @@ static int add_config(struct build *b, cvm_err *reterr)
 	if (o->broker_ca)
 		return add_file(b, "etc/cvmimg/broker-ca.pem", 0644, o->broker_ca, reterr);
 	return 0;
+}
+
+int cvm_build_unlock_check_initrd(struct build *b, const struct cvm_initrd_info *info,
+				  const char *name, cvm_err *reterr)
+{
+	b->res->boot.initrd_has_network_driver = info->has_network_driver;
+	if (info->has_network_driver)
+		return 0;
+	return cvm_err_set(reterr, -EBADMSG,
+			   "the initrd '%s' has no network driver to reach the key broker "
+			   "(virtio_net, gve, ena, hv_netvsc or mana): install cvmimg's hook "
+			   "(templates/initramfs-tools/hooks/cvmimg-unlock) in the rootfs and run "
+			   "update-initramfs, or pass --initrd",
+			   name);
 }
 
 /* cryptopts=...,keyscript=<agent> and ip=dhcp for initramfs-tools' cryptroot. */

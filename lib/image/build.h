@@ -76,6 +76,9 @@ void cvm_build_verity_free(struct cvm_build_verity *v);
 
 /* build-unlock.c: the unlock agent into the initrd overlay, keyscript= onto the cmdline. */
 bool cvm_build_unlock_wanted(const struct cvm_build_options *o);
+/* With a broker, the initrd must reach it: a network driver (build-boot.c's check). */
+int cvm_build_unlock_check_initrd(struct build *b, const struct cvm_initrd_info *info,
+				  const char *name, cvm_err *reterr);
 int cvm_build_unlock(struct build *b, cvm_err *reterr);
 
 /* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */

@@ -9,6 +9,11 @@ need_image_tools
 command -v objcopy >/dev/null || { echo "SKIP: objcopy missing"; exit 77; }
 NEWC="python3 $(dirname "$0")/tools/newc.py"
 cd "$TMP" || exit 1
+cp tiny.initrd tiny-no-nic.initrd
+# the agent needs a network driver in the initrd: virtio-net, as a module
+nic=tiny-initrd-root/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/net
+mkdir -p "$nic" && echo x >"$nic/virtio_net.ko"
+tiny_initrd tiny.initrd
 mkdir -p r/etc
 printf 'ID=cvmtest\nPRETTY_NAME="cvm test"\n' >r/etc/os-release
 tar --numeric-owner -C r -cf r.tar .
@@ -20,6 +25,8 @@ checks=$((checks + 1))
 quick_build out r.tar --broker-url https://kbs.example:8080 --broker-ca ca.pem \
 	--broker-resource cvmimg/web/luks-key --broker-timeout 12 >"$OUT" 2>"$ERR" ||
 	{ fail "build failed: $(cat "$ERR")"; finish; }
+[ "$(jq .boot.initrd.has_network_driver out/build.json)" = true ] ||
+	fail "build.json: no boot.initrd.has_network_driver"
 # what the kernel gets: the tiny initrd, then our archive
 objcopy -O binary --only-section=.initrd out/uki.efi initrd.bin
 objcopy -O binary --only-section=.cmdline out/uki.efi cmdline.bin
@@ -97,4 +104,16 @@ run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-timeou
 run 2 build --rootfs r.tar --output e1 --passphrase-file "$PASS" --broker-url https://k \
 	--broker-resource a/b/c --broker-ca nonexistent.pem && expect_in "$ERR" "cannot read --broker-ca"
 [ ! -e e1 ] || fail "a refused build left e1"
+
+# an initrd without a network driver cannot reach the broker: refused, saying what to install
+run 3 build --rootfs r.tar --output e2 --passphrase-file "$PASS" "${FAST_PBKDF[@]}" \
+	--kernel "$HOST_KERNEL" --initrd tiny-no-nic.initrd --broker-url https://k \
+	--broker-resource a/b/c --broker-pin sha256//x &&
+	expect_in "$ERR" "has no network driver to reach the key broker" &&
+	expect_in "$ERR" "templates/initramfs-tools/hooks/cvmimg-unlock"
+[ -z "$(ls -A e2 2>/dev/null)" ] || fail "a refused build left files in e2"
+# the hook template that adds the drivers is valid sh and names virtio_net
+sh -n "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/hooks/cvmimg-unlock" || fail "hook: not sh"
+grep -q "virtio_net" "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/hooks/cvmimg-unlock" ||
+	fail "hook: no virtio_net"
 finish

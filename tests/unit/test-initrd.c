@@ -265,6 +265,27 @@ static void test_verity(void **state)
 	assert_null(missing);
 }
 
+/* The unlock agent's network: a NIC driver as a module or built in, not any module. */
+static void test_network_driver(void **state)
+{
+	struct cvm_initrd_info info;
+
+	(void)state;
+	sh("cd %s && M=usr/lib/modules/6.1.0-99-amd64 && "
+	   "mkdir -p n1/$M/kernel/drivers/net/ethernet/amazon/ena n2/$M n0/$M/kernel/drivers/net && "
+	   "echo x > n0/$M/kernel/drivers/net/xena.ko && "
+	   "echo x > n1/$M/kernel/drivers/net/ethernet/amazon/ena/ena.ko && "
+	   "echo kernel/drivers/net/virtio_net.ko > n2/$M/modules.builtin && "
+	   "for n in n0 n1 n2; do (cd $n && find . | sort | cpio -o -H newc --quiet > ../$n.cpio); done",
+	   dir);
+	scan("n0.cpio", &info, 0);
+	assert_false(info.has_network_driver);
+	scan("n1.cpio", &info, 0);
+	assert_true(info.has_network_driver);
+	scan("n2.cpio", &info, 0);
+	assert_true(info.has_network_driver);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_host_initrd),
 		cmocka_unit_test(test_verity),
+		cmocka_unit_test(test_network_driver),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

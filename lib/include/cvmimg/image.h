@@ -140,6 +140,7 @@ struct cvm_build_boot {
 	uint8_t kernel_sha256[32], initrd_sha256[32];
 	bool initrd_checked, initrd_can_unlock;
 	bool initrd_can_open_verity; /* with --verity */
+	bool initrd_has_network_driver; /* with a broker: the unlock agent can reach it */
 	char initrd_flavour[24], initrd_compression[16];
 	char *cmdline;
 	char os[128]; /* PRETTY_NAME of os-release, "" if none */

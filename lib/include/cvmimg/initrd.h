@@ -42,6 +42,7 @@ struct cvm_initrd_info {
 	bool has_dm_verity;          /* dm-verity.ko, or dm-verity in modules.builtin */
 	bool has_verity_script;      /* cvmimg's: initramfs-tools' scripts/local-top/cvmimg-verity,
 				      * dracut's pre-pivot hook of module 90cvmimg-verity */
+	bool has_network_driver;     /* virtio_net, gve, ena, hv_netvsc or mana (module or built in) */
 	char kernel_version[64];     /* from lib/modules/<version>/, "" if none */
 };
 
