@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer harness for the initrd scanner (lib/boot/initrd.c): newc cpio
+ * libFuzzer harness for the initrd scanner (lib/archive/initrd.c): newc cpio
  * archives back to back, compressed segments, modules.builtin. Any input must
  * be scanned or refused with -EBADMSG or -EFBIG.
  */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

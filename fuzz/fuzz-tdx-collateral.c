@@ -12,7 +12,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-collateral-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

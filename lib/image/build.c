@@ -17,7 +17,7 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
-#include "boot/cpio.h"
+#include "archive/cpio.h"
 #include "image/build.h"
 #include "crypt/io-manager.h"
 #include "util/macro.h"

@@ -8,7 +8,7 @@
 
 #include <cvmimg/image.h>
 
-#include "boot/cpio.h"
+#include "archive/cpio.h"
 #include "image/bootfiles.h"
 #include "image/ids.h"
 #include "image/scan.h"
@@ -38,7 +38,7 @@ struct build {
 	size_t uki_len;
 	char uki_name[128];
 	char *cmdline;
-	struct cvm_cpio *overlay; /* files laid over the initrd (NULL: none), boot/cpio.h */
+	struct cvm_cpio *overlay; /* files laid over the initrd (NULL: none), archive/cpio.h */
 	char os_name[128];
 	struct cvm_build_verity *verity; /* with --verity, build-verity.c */
 	struct cvm_build_result *res; /* filled as the steps go */

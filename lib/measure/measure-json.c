@@ -15,7 +15,7 @@
 #include <cvmimg/json.h>
 #include <cvmimg/measure.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/macro.h"
 
 static int add_null(json_object *o, const char *key)

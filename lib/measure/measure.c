@@ -9,7 +9,7 @@
 #include <cvmimg/util.h>
 
 #include "measure/sev-launch.h"
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/hash.h"
 #include "util/log-internal.h"
 #include "util/macro.h"

@@ -24,8 +24,8 @@
 #include <cvmimg/util.h>
 
 #include "attest/snp-roots.h"
-#include "attest/tdx-collateral-parse.h"
-#include "attest/tdx-roots.h"
+#include "attest/tdx/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-roots.h"
 #include "attest/snp-report.h"
 #include "util/x509.h"
 #include "vectors.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/boot/cpio.c: the newc writer, read back by GNU cpio (the independent reader). */
+/* lib/archive/cpio.c: the newc writer, read back by GNU cpio (the independent reader). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 #include <cvmimg/initrd.h>
 #include <cvmimg/util.h>
 
-#include "boot/cpio.h"
+#include "archive/cpio.h"
 #include "vectors.h"
 
 /* Run a shell command in test_tmpdir and return its output (caller frees). */

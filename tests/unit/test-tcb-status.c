@@ -17,7 +17,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/tdx-tcb-status.h"
+#include "attest/tdx/tdx-tcb-status.h"
 
 enum { UTD = CVM_TDX_TCB_UP_TO_DATE, OOD = CVM_TDX_TCB_OUT_OF_DATE,
        CFG = CVM_TDX_TCB_CONFIGURATION_NEEDED, REV = CVM_TDX_TCB_REVOKED };

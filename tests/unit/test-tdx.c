@@ -24,7 +24,7 @@
 #include <cvmimg/uki.h>
 #include <cvmimg/util.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/hash.h"
 #include "vectors.h"
 

@@ -26,8 +26,8 @@
 
 #include "boot/authenticode.h"
 #include "boot/kernel.h"
-#include "measure/tdx-boot.h"
-#include "measure/tdx.h"
+#include "measure/tdx/tdx-boot.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/file.h"
 #include "util/hash.h"

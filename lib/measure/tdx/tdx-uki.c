@@ -23,8 +23,8 @@
 #include "boot/kernel.h"
 #include "boot/pe.h"
 #include "boot/sections.h"
-#include "measure/tdx.h"
-#include "measure/tdx-boot.h"
+#include "measure/tdx/tdx.h"
+#include "measure/tdx/tdx-boot.h"
 #include "util/hash.h"
 
 static unsigned major_of(const char *v, size_t len)

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 
 #define PHIT_LEN 56u

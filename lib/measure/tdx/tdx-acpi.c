@@ -14,7 +14,7 @@
 
 #include <cvmimg/cleanup.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/file.h"
 #include "util/hash.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "boot/cpio.h"
+#include "archive/cpio.h"
 
 #define NEWC_HDR 110
 

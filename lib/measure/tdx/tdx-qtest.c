@@ -22,7 +22,7 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/util.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/hash.h"
 

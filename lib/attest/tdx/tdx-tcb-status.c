@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "attest/tdx-tcb-status.h"
+#include "attest/tdx/tdx-tcb-status.h"
 
 typedef enum cvm_tdx_tcb_status tcb_status;
 

@@ -12,7 +12,7 @@
 
 #include <cvmimg/util.h>
 
-#include "attest/tdx-roots.h"
+#include "attest/tdx/tdx-roots.h"
 #include "util/x509.h"
 
 static const char sgx_root_ca[] =

@@ -8,8 +8,8 @@
 #include <cvmimg/util.h>
 
 #include "attest/result.h"
-#include "attest/tdx-tcb-status.h"
-#include "attest/tdx-collateral-check.h"
+#include "attest/tdx/tdx-tcb-status.h"
+#include "attest/tdx/tdx-collateral-check.h"
 #include "util/x509.h"
 #include "util/log-internal.h"
 #include "util/ossl.h"

@@ -18,8 +18,8 @@
 #include <cvmimg/cleanup.h>
 #include <cvmimg/uki.h>
 
-#include "measure/tdx-boot.h"
-#include "measure/tdx.h"
+#include "measure/tdx/tdx-boot.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/file.h"
 #include "util/hash.h"

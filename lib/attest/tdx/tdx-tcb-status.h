@@ -10,7 +10,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-collateral-parse.h"
 
 struct tdx_tcb_eval {
 	enum cvm_tdx_tcb_status status;     /* the verdict */

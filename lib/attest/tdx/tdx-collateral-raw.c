@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-collateral-parse.h"
 
 static size_t skip_ws(const char *s, size_t len, size_t i)
 {

@@ -10,7 +10,7 @@
 #include <cvmimg/cleanup.h>
 
 #include "attest/result.h"
-#include "attest/tdx-chain.h"
+#include "attest/tdx/tdx-chain.h"
 #include "util/x509.h"
 #include "util/ossl.h"
 

@@ -12,7 +12,7 @@
 
 #include <cvmimg/eventlog.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/hash.h"
 #include "util/macro.h"

@@ -18,7 +18,7 @@
 #include <cvmimg/cleanup.h>
 
 #include "measure/guid-table.h"
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/hash.h"
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "measure/tdx.h"
+#include "measure/tdx/tdx.h"
 #include "util/endian.h"
 
 #define HDR_MIN 0x240u

@@ -12,7 +12,7 @@
 #include <cvmimg/util.h>
 #include <cvmimg/json.h>
 
-#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-collateral-parse.h"
 #include "util/x509.h"
 
 

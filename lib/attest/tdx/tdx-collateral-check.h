@@ -8,7 +8,7 @@
 
 #include <cvmimg/attest.h>
 
-#include "attest/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-collateral-parse.h"
 
 /* The quote's PCK chain, as the collateral checks need it. */
 struct tdx_pck {

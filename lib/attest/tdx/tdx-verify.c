@@ -8,13 +8,13 @@
 #include <cvmimg/attest.h>
 #include <cvmimg/cleanup.h>
 
-#include "attest/tdx-collateral-parse.h"
-#include "attest/tdx-roots.h"
+#include "attest/tdx/tdx-collateral-parse.h"
+#include "attest/tdx/tdx-roots.h"
 #include "attest/policy.h"
 #include "attest/result.h"
-#include "attest/tdx-chain.h"
-#include "attest/tdx-collateral-check.h"
-#include "attest/tdx-quote.h"
+#include "attest/tdx/tdx-chain.h"
+#include "attest/tdx/tdx-collateral-check.h"
+#include "attest/tdx/tdx-quote.h"
 #include "util/x509.h"
 #include "util/macro.h"
 #include "util/ossl.h"

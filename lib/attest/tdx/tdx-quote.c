@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "attest/result.h"
-#include "attest/tdx-quote.h"
+#include "attest/tdx/tdx-quote.h"
 #include "util/endian.h"
 
 #define HEADER_SIZE 48
