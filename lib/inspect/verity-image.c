@@ -20,7 +20,7 @@
 
 #include "crypt/luks.h"
 #include "crypt/xts.h"
-#include "image/inspect.h"
+#include "inspect/inspect.h"
 #include "util/macro.h"
 #include "util/pio.h"
 #include "util/spawn.h"

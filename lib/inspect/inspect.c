@@ -20,7 +20,7 @@
 #include <cvmimg/json.h>
 
 #include "disk/gpt.h"
-#include "image/inspect.h"
+#include "inspect/inspect.h"
 #include "util/macro.h"
 #include "util/pio.h"
 #include "util/spawn.h"

@@ -6,7 +6,7 @@
 #include <cvmimg/image.h>
 #include <cvmimg/json.h>
 
-#include "image/inspect.h"
+#include "inspect/inspect.h"
 #include "util/macro.h"
 
 static void root_free(struct cvm_inspect_root *root)

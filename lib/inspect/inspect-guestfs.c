@@ -21,7 +21,7 @@
 #include <cvmimg/util.h>
 
 #include "disk/gpt.h"
-#include "image/inspect.h"
+#include "inspect/inspect.h"
 #include "util/log-internal.h"
 
 #define CHUNK	 (1u << 20)
@@ -435,7 +435,7 @@ int cvm_gfs_root(struct cvm_gfs *g, const char *pass, size_t len, bool list,
 
 #include <errno.h>
 
-#include "image/inspect.h"
+#include "inspect/inspect.h"
 
 int cvm_gfs_open(const char *path, bool qcow2, struct cvm_gfs **ret, cvm_err *reterr)
 {
