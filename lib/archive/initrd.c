@@ -171,6 +171,14 @@ static void note_modules(struct cvm_initrd_info *info, const char *text)
 			info->has_network_driver = true;
 }
 
+/* The generator of cvmimg's dracut module 90cvmimg-verity, in lib/ or usr/lib/. */
+static bool is_dracut_verity_generator(const char *p)
+{
+	if (has_prefix(p, "usr/"))
+		p += 4;
+	return !strcmp(p, "lib/systemd/system-generators/cvmimg-verity-generator");
+}
+
 /* Classify one entry by its path (leading "./" and "/" already removed). */
 static void note_path(struct cvm_initrd_info *info, const char *p)
 {
@@ -186,9 +194,7 @@ static void note_path(struct cvm_initrd_info *info, const char *p)
 	if (!strcmp(p, "lib/systemd/systemd-veritysetup") ||
 	    !strcmp(p, "usr/lib/systemd/systemd-veritysetup"))
 		info->has_systemd_veritysetup = true;
-	if (!strcmp(p, "scripts/local-top/cvmimg-verity") ||
-	    !strcmp(p, "var/lib/dracut/hooks/pre-pivot/50-cvmimg-verity-state.sh") ||
-	    !strcmp(p, "lib/dracut/hooks/pre-pivot/50-cvmimg-verity-state.sh"))
+	if (!strcmp(p, "scripts/local-top/cvmimg-verity") || is_dracut_verity_generator(p))
 		info->has_verity_script = true;
 	if (is_cryptsetup_binary(p))
 		info->has_cryptsetup = true;
@@ -416,10 +422,10 @@ CVM_PUBLIC bool cvm_initrd_can_open_verity(const struct cvm_initrd_info *info,
 		missing = "no veritysetup binary";
 	else if (itools && !info->has_verity_script)
 		missing = "no cvmimg-verity script of initramfs-tools";
-	else if (!itools && !info->has_systemd_veritysetup)
-		missing = "no systemd-veritysetup";
 	else if (!itools && !info->has_verity_script)
 		missing = "no cvmimg-verity dracut module";
+	else if (!itools && !info->has_veritysetup)
+		missing = "no veritysetup binary";
 	if (ret_missing)
 		*ret_missing = missing;
 	return !missing;

@@ -218,7 +218,7 @@ static void test_host_initrd(void **state)
 	assert_true(info.kernel_version[0] != '\0');
 }
 
-/* What a --verity root needs: dm-verity, and veritysetup with cvmimg's script or systemd's. */
+/* What a --verity root needs: dm-verity, veritysetup, and cvmimg's initramfs-tools script or dracut module. */
 static void test_verity(void **state)
 {
 	struct cvm_initrd_info info;
@@ -239,9 +239,11 @@ static void test_verity(void **state)
 	   "echo kernel/drivers/md/dm-verity.ko > d/usr/lib/modules/6.1.0-99-amd64/modules.builtin && "
 	   "echo x > d/usr/lib/systemd/systemd-veritysetup && echo x > d/usr/lib/dracut/modules.txt && "
 	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d.cpio) && "
-	   "mkdir -p d/var/lib/dracut/hooks/pre-pivot && "
-	   "echo x > d/var/lib/dracut/hooks/pre-pivot/50-cvmimg-verity-state.sh && "
-	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d2.cpio)",
+	   "mkdir -p d/usr/lib/systemd/system-generators d/usr/sbin && "
+	   "echo x > d/usr/lib/systemd/system-generators/cvmimg-verity-generator && "
+	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d2.cpio) && "
+	   "echo x > d/usr/sbin/veritysetup && "
+	   "(cd d && find . | sort | cpio -o -H newc --quiet > ../d3.cpio)",
 	   dir);
 	scan("v1.cpio", &info, 0);
 	assert_true(info.has_dm_verity);
@@ -259,8 +261,11 @@ static void test_verity(void **state)
 	assert_true(info.has_dm_verity && info.has_systemd_veritysetup);
 	assert_false(cvm_initrd_can_open_verity(&info, &missing));
 	assert_string_equal(missing, "no cvmimg-verity dracut module");
-	scan("d2.cpio", &info, 0); /* and cvmimg's pre-pivot hook for the writable state */
+	scan("d2.cpio", &info, 0); /* and cvmimg's generator, but no veritysetup for it */
 	assert_true(info.has_verity_script);
+	assert_false(cvm_initrd_can_open_verity(&info, &missing));
+	assert_string_equal(missing, "no veritysetup binary");
+	scan("d3.cpio", &info, 0);
 	assert_true(cvm_initrd_can_open_verity(&info, &missing));
 	assert_null(missing);
 }

@@ -41,7 +41,7 @@ struct cvm_initrd_info {
 	bool has_systemd_veritysetup; /* systemd-veritysetup and its generator */
 	bool has_dm_verity;          /* dm-verity.ko, or dm-verity in modules.builtin */
 	bool has_verity_script;      /* cvmimg's: initramfs-tools' scripts/local-top/cvmimg-verity,
-				      * dracut's pre-pivot hook of module 90cvmimg-verity */
+				      * dracut's generator of module 90cvmimg-verity */
 	bool has_network_driver;     /* virtio_net, gve, ena, hv_netvsc or mana (module or built in) */
 	char kernel_version[64];     /* from lib/modules/<version>/, "" if none */
 };
@@ -66,8 +66,8 @@ bool cvm_initrd_can_unlock_luks(const struct cvm_initrd_info *info, const char *
  * Whether the initrd can open the dm-verity root of `cvmimg build --verity`
  * on the LUKS2 mapping: the dm-verity module and, for initramfs-tools,
  * veritysetup and cvmimg's local-top script (templates/initramfs-tools), for
- * dracut systemd-veritysetup (roothash=) and cvmimg's module for the writable
- * state (templates/dracut). When it cannot,
+ * dracut cvmimg's module (templates/dracut: its generator opens the root with
+ * veritysetup, as systemd-veritysetup before 254 cannot). When it cannot,
  * @ret_missing says what is missing.
  */
 bool cvm_initrd_can_open_verity(const struct cvm_initrd_info *info, const char **ret_missing);
