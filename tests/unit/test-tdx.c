@@ -341,13 +341,14 @@ static void test_direct_boot(void **state)
 	json_object *kb = member(vectors, "direct_boot_debian_kernel_6.1.0-56");
 	json_object *ovmf = member(vectors, "ovmf_debian12_2022.11_2M");
 	json_object *r0 = member(vectors, "synthetic_rtmr0_debianOVMF_2G_1cpu_qemu7.2acpi");
-	struct cvm_measurement *m = calloc(1, sizeof(*m));
+	struct cvm_measurement *m;
 	char initrd[4096], big[] = "/tmp/cvmimg-test-tdx-initrd-XXXXXX";
 	int fd;
 
 	(void)state;
 	if (!kernel_path())
 		skip(); /* scripts/setup fetches it into the test cache */
+	assert_non_null(m = calloc(1, sizeof(*m)));
 	snprintf(initrd, sizeof(initrd), "%s", vec_path(INITRD));
 	measure_direct("8.2.2", "2024.11", 2ull << 30, initrd, m);
 	assert_true(m->tdx.mrtd_known && m->tdx.two_pass && m->tdx.kernel_patched);
