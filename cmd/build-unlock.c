@@ -24,14 +24,37 @@ static bool resource_ok(const char *s)
 	return a && b && a > s && b > a + 1 && b[1] && !strchr(b + 1, '/');
 }
 
+static const char *const evidence_names[] = {"auto", "tsm", "sev-guest", "efi-secret", NULL};
+
+static bool evidence_ok(const char *s)
+{
+	for (size_t i = 0; evidence_names[i]; i++)
+		if (!strcmp(s, evidence_names[i]))
+			return true;
+	return false;
+}
+
 int build_unlock_check(struct cvm_build_options *o)
 {
-	bool https;
+	bool https, transport = o->broker_ca || o->broker_pin || o->broker_allow_http;
 
-	if (!o->broker_ca && !o->broker_pin && !o->broker_allow_http) {
-		if (o->broker_timeout)
-			return cli_usage("build", "--broker-timeout needs the unlock agent: "
-						  "--broker-ca, --broker-pin or --broker-allow-http");
+	if (o->broker_evidence && !evidence_ok(o->broker_evidence))
+		return cli_usage("build", "--broker-evidence is auto, tsm, sev-guest or efi-secret, "
+					  "not '%s'", o->broker_evidence);
+	if (o->broker_evidence && !strcmp(o->broker_evidence, "efi-secret")) {
+		/* SEV/SEV-ES: the guest owner injects the key at launch; no broker to trust */
+		if (transport || o->broker_timeout)
+			return cli_usage("build", "--broker-evidence efi-secret reads the key the guest "
+						  "owner injected: it takes no --broker-ca, --broker-pin, "
+						  "--broker-allow-http or --broker-timeout");
+		o->unlock_agent_dir = agent_dir();
+		return 0;
+	}
+	if (!transport) {
+		if (o->broker_timeout || o->broker_evidence)
+			return cli_usage("build", "--broker-%s needs the unlock agent: "
+						  "--broker-ca, --broker-pin or --broker-allow-http",
+					 o->broker_timeout ? "timeout" : "evidence");
 		return 0;
 	}
 	if (!o->kbs_url || !o->kbs_resource)

@@ -2,8 +2,10 @@
 /*
  * cvmimg build's unlock agent options (issue 11): how the initrd agent trusts
  * the broker (--broker-ca, --broker-pin, --broker-allow-http) and how long it
- * tries (--broker-timeout). With one of the first three, --broker-url and
- * --broker-resource, the agent goes into the initrd (lib/image/build-unlock.c).
+ * tries (--broker-timeout), and what it proves itself with (--broker-evidence).
+ * With one of the first three, --broker-url and --broker-resource, or with
+ * --broker-evidence efi-secret (the key the SEV guest owner injects, no
+ * broker), the agent goes into the initrd (lib/image/build-unlock.c).
  */
 #ifndef CVMIMG_BUILD_UNLOCK_H
 #define CVMIMG_BUILD_UNLOCK_H
@@ -20,7 +22,9 @@
 	CLI_FLAG("broker-allow-http", 0, &(o)->broker_allow_http,                                  \
 		 "... or talks plain http to it (tests only)"),                                    \
 	CLI_U32("broker-timeout", 0, "S", &(o)->broker_timeout, 1, 3600,                           \
-		"seconds the agent tries before the passphrase (default 30)")
+		"seconds the agent tries before the passphrase (default 30)"),                     \
+	CLI_STRING("broker-evidence", 0, "SOURCE", &(o)->broker_evidence,                          \
+		   "the agent's evidence: auto, tsm, sev-guest, or efi-secret (no broker)")
 
 /* Check the combination and find the agent (usage errors: exit 2); 0 to go on. */
 int build_unlock_check(struct cvm_build_options *o);

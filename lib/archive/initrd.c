@@ -166,6 +166,8 @@ static void note_modules(struct cvm_initrd_info *info, const char *text)
 		info->has_dm_crypt = true;
 	if (strstr(text, "/dm-verity.ko"))
 		info->has_dm_verity = true;
+	if (strstr(text, "/efi_secret.ko"))
+		info->has_efi_secret = true;
 	for (size_t i = 0; i < CVM_ARRAY_SIZE(nics); i++)
 		if (strstr(text, nics[i]))
 			info->has_network_driver = true;

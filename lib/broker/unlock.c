@@ -105,8 +105,18 @@ static int check_keys(json_object *o, cvm_err *reterr)
 /* The meaning of the values, once read: the URL's scheme, one trust anchor, the evidence. */
 static int check_values(const struct cvm_unlock_config *c, cvm_err *reterr)
 {
-	bool https = !strncmp(c->broker_url, "https://", 8);
+	bool https;
 
+	if (strcmp(c->evidence, "auto") && strcmp(c->evidence, "efi-secret") &&
+	    cvm_evidence_source_from_string(c->evidence) < 0)
+		return cvm_err_set(reterr, -EBADMSG, "\"evidence\" '%.40s' is not auto, tsm, "
+				   "sev-guest, efi-secret or sample", c->evidence);
+	if (!strcmp(c->evidence, "efi-secret") && !c->broker_url)
+		return 0; /* the injected key: no broker */
+	if (!c->broker_url || !c->broker_resource)
+		return cvm_err_set(reterr, -EBADMSG, "the unlock configuration has no \"%s\"",
+				   c->broker_url ? "broker_resource" : "broker_url");
+	https = !strncmp(c->broker_url, "https://", 8);
 	if (!https && strncmp(c->broker_url, "http://", 7))
 		return cvm_err_set(reterr, -EBADMSG, "the broker URL '%.100s' is neither https:// "
 				   "nor http://", c->broker_url);
@@ -119,10 +129,6 @@ static int check_values(const struct cvm_unlock_config *c, cvm_err *reterr)
 	if (c->broker_pin && strncmp(c->broker_pin, "sha256//", 8))
 		return cvm_err_set(reterr, -EBADMSG, "\"broker_pin\" must be sha256//<base64 of "
 				   "the SPKI digest>");
-	if (strcmp(c->evidence, "auto") && strcmp(c->evidence, "efi-secret") &&
-	    cvm_evidence_source_from_string(c->evidence) < 0)
-		return cvm_err_set(reterr, -EBADMSG, "\"evidence\" '%.40s' is not auto, tsm, "
-				   "sev-guest, efi-secret or sample", c->evidence);
 	return 0;
 }
 
@@ -141,8 +147,8 @@ CVM_PUBLIC int cvm_unlock_config_parse(const char *text, size_t len, struct cvm_
 	if (!json_object_is_type(o, json_type_object))
 		return cvm_err_set(reterr, -EBADMSG, "the unlock configuration is not an object");
 	if ((r = check_keys(o, reterr)) < 0 ||
-	    (r = get_string(o, "broker_url", true, &c.broker_url, reterr)) < 0 ||
-	    (r = get_string(o, "broker_resource", true, &c.broker_resource, reterr)) < 0 ||
+	    (r = get_string(o, "broker_url", false, &c.broker_url, reterr)) < 0 ||
+	    (r = get_string(o, "broker_resource", false, &c.broker_resource, reterr)) < 0 ||
 	    (r = get_string(o, "luks_uuid", true, &c.luks_uuid, reterr)) < 0 ||
 	    (r = get_string(o, "broker_ca", false, &c.broker_ca, reterr)) < 0 ||
 	    (r = get_string(o, "broker_pin", false, &c.broker_pin, reterr)) < 0 ||
@@ -198,7 +204,7 @@ CVM_PUBLIC int cvm_unlock_config_to_json(const struct cvm_unlock_config *c, char
 	CVM_CLEANUP(cvm_jsonp) json_object *o = json_object_new_object();
 	const char *s;
 
-	CVM_CHECK_ARG(c && c->broker_url && c->broker_resource && c->luks_uuid && ret, reterr);
+	CVM_CHECK_ARG(c && c->luks_uuid && ret, reterr);
 	if (!o || add_str(o, "broker_url", c->broker_url) < 0 ||
 	    add_str(o, "broker_ca", c->broker_ca) < 0 || add_str(o, "broker_pin", c->broker_pin) < 0 ||
 	    add_str(o, "broker_resource", c->broker_resource) < 0 ||

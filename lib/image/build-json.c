@@ -100,6 +100,8 @@ static json_object *initrd(const struct cvm_build_boot *b)
 		if (b->initrd_has_network_driver)
 			json_object_object_add(i, "has_network_driver",
 					       json_object_new_boolean(true));
+		if (b->initrd_has_efi_secret)
+			json_object_object_add(i, "has_efi_secret", json_object_new_boolean(true));
 	}
 	return i;
 }

@@ -33,16 +33,24 @@ CVM_DEFINE_CLEANUP(DIR, closedir, unlock_dir)
 
 bool cvm_build_unlock_wanted(const struct cvm_build_options *o)
 {
-	return o->broker_ca || o->broker_pin || o->broker_allow_http;
+	return o->broker_ca || o->broker_pin || o->broker_allow_http || o->broker_evidence;
+}
+
+/* SEV and SEV-ES: the key the guest owner injected at launch, read through efi_secret. */
+static bool efi_secret(const struct cvm_build_options *o)
+{
+	return o->broker_evidence && !strcmp(o->broker_evidence, "efi-secret");
 }
 
 static int check(const struct cvm_build_options *o, cvm_err *reterr)
 {
+	if (!o->unlock_agent_dir)
+		return cvm_err_set(reterr, -EINVAL, "no directory with the unlock agent");
+	if (efi_secret(o))
+		return 0;
 	if (!o->kbs_url || !o->kbs_resource)
 		return cvm_err_set(reterr, -EINVAL, "the unlock agent needs the broker's URL and "
 				   "the resource path of the key");
-	if (!o->unlock_agent_dir)
-		return cvm_err_set(reterr, -EINVAL, "no directory with the unlock agent");
 	if (!strncmp(o->kbs_url, "http://", 7) && !o->broker_allow_http)
 		return cvm_err_set(reterr, -EINVAL, "the broker URL '%s' is plain http: say so "
 				   "with the allow-http option, or use https", o->kbs_url);
@@ -124,6 +132,7 @@ static int add_config(struct build *b, cvm_err *reterr)
 	    .timeout = o->broker_timeout ? o->broker_timeout : 30,
 	    .request_timeout = 10,
 	    .allow_http = o->broker_allow_http,
+	    .evidence = (char *)o->broker_evidence,
 	};
 	CVM_CLEANUP(cvm_unlock_config_done) struct cvm_unlock_config back = {0};
 	CVM_CLEANUP_FREE char *json = NULL;
@@ -148,6 +157,18 @@ static int add_config(struct build *b, cvm_err *reterr)
 int cvm_build_unlock_check_initrd(struct build *b, const struct cvm_initrd_info *info,
 				  const char *name, cvm_err *reterr)
 {
+	if (efi_secret(b->o)) {
+		b->res->boot.initrd_has_efi_secret = info->has_efi_secret;
+		if (info->has_efi_secret)
+			return 0;
+		return cvm_err_set(reterr, -EBADMSG,
+				   "the initrd '%s' has no efi_secret module to read the injected "
+				   "key (a kernel built with CONFIG_EFI_SECRET; Debian 12's is not): "
+				   "install cvmimg's hook (templates/initramfs-tools/hooks/"
+				   "cvmimg-unlock) in the rootfs and run update-initramfs, or pass "
+				   "--initrd",
+				   name);
+	}
 	b->res->boot.initrd_has_network_driver = info->has_network_driver;
 	if (info->has_network_driver)
 		return 0;
@@ -159,7 +180,7 @@ int cvm_build_unlock_check_initrd(struct build *b, const struct cvm_initrd_info 
 			   name);
 }
 
-/* cryptopts=...,keyscript=<agent> and ip=dhcp for initramfs-tools' cryptroot. */
+/* cryptopts=...,keyscript=<agent> and, for a broker, ip=dhcp for initramfs-tools' cryptroot. */
 static int edit_cmdline(struct build *b, cvm_err *reterr)
 {
 	static const char ks[] = ",keyscript=/" AGENT_DIR "/keyscript";
@@ -171,7 +192,8 @@ static int edit_cmdline(struct build *b, cvm_err *reterr)
 				   "unlock agent's keyscript");
 	end = p + strcspn(p, " ");
 	at = (size_t)(end - b->cmdline);
-	if (asprintf(&n, "%.*s%s%s ip=dhcp", (int)at, b->cmdline, ks, b->cmdline + at) < 0)
+	if (asprintf(&n, "%.*s%s%s%s", (int)at, b->cmdline, ks, b->cmdline + at,
+		     efi_secret(b->o) ? "" : " ip=dhcp") < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	free(b->cmdline);
 	b->cmdline = n;
@@ -181,7 +203,9 @@ static int edit_cmdline(struct build *b, cvm_err *reterr)
 int cvm_build_unlock(struct build *b, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
-	const struct cvm_template_var vars[] = {{"AGENT_DIR", "/" AGENT_DIR}};
+	const struct cvm_template_var vars[] = {
+	    {"AGENT_DIR", "/" AGENT_DIR},
+	    {"EVIDENCE", o->broker_evidence ? o->broker_evidence : "auto"}};
 	CVM_CLEANUP_FREE char *ks = NULL;
 	int r;
 
@@ -194,8 +218,8 @@ int cvm_build_unlock(struct build *b, cvm_err *reterr)
 				   "initrd; this one is dracut's");
 	if (!b->overlay && !(b->overlay = cvm_cpio_new(b->now)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
-	if ((r = cvm_template_read(o->templates_dir, "unlock-keyscript", vars, 1, &ks, reterr)) <
-		0)
+	if ((r = cvm_template_read(o->templates_dir, "unlock-keyscript", vars,
+				   CVM_ARRAY_SIZE(vars), &ks, reterr)) < 0)
 		return r;
 	/* the parents first: an existing directory (or /usr/lib's symlink) stays as it is */
 	if ((r = cvm_cpio_add(b->overlay, "etc", S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||

@@ -112,6 +112,44 @@ run 3 build --rootfs r.tar --output e2 --passphrase-file "$PASS" "${FAST_PBKDF[@
 	expect_in "$ERR" "has no network driver to reach the key broker" &&
 	expect_in "$ERR" "templates/initramfs-tools/hooks/cvmimg-unlock"
 [ -z "$(ls -A e2 2>/dev/null)" ] || fail "a refused build left files in e2"
+# SEV/SEV-ES: the key the guest owner injects (efi_secret), no broker: no network, no URL
+mkdir -p tiny-initrd-root/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/virt/coco/efi_secret
+echo x >tiny-initrd-root/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/virt/coco/efi_secret/efi_secret.ko
+tiny_initrd efi.initrd
+current="build --broker-evidence efi-secret"
+checks=$((checks + 1))
+"$CVMIMG" build --rootfs r.tar --output efi --passphrase-file "$PASS" "${FAST_PBKDF[@]}" \
+	--kernel "$HOST_KERNEL" --initrd efi.initrd --broker-evidence efi-secret >"$OUT" 2>"$ERR" || {
+	fail "$(cat "$ERR")"
+	finish
+}
+objcopy -O binary --only-section=.initrd efi/uki.efi efi.bin
+objcopy -O binary --only-section=.cmdline efi/uki.efi efi.cmdline
+$NEWC extract efi.bin 1 ex
+[ "$(jq -r '.evidence, .broker_url' ex/etc/cvmimg/unlock.json)" = "efi-secret
+null" ] || fail "unlock.json: $(cat ex/etc/cvmimg/unlock.json)"
+grep -q '^evidence=efi-secret$' ex/usr/lib/cvmimg/keyscript || fail "keyscript's EVIDENCE"
+grep -q 'keyscript=/usr/lib/cvmimg/keyscript' efi.cmdline || fail "no keyscript= on the command line"
+grep -q 'ip=dhcp' efi.cmdline && fail "ip=dhcp without a broker"
+[ "$(jq .boot.initrd.has_efi_secret efi/build.json)" = true ] || fail "build.json: no has_efi_secret"
+# the agent accepts that configuration (no broker_url): it reads the secret, finds none, prompts
+printf '#!/bin/sh\nprintf typed\n' >askpass && chmod +x askpass
+ex/usr/lib/cvmimg/ld-linux-x86-64.so.2 --library-path ex/usr/lib/cvmimg ex/usr/lib/cvmimg/cvmimg-unlock \
+	--config ex/etc/cvmimg/unlock.json --device efi/disk.raw --askpass ./askpass \
+	--evidence-root "$TMP/none" >agent.out 2>agent.err
+[ "$(cat agent.out)" = typed ] || fail "agent: $(cat agent.err)"
+grep -q "secrets/coco/d6b38796" agent.err || fail "agent did not look for the secret: $(cat agent.err)"
+# without efi_secret in the initrd: refused; with a broker's trust options: a usage error
+run 3 build --rootfs r.tar --output e3 --passphrase-file "$PASS" "${FAST_PBKDF[@]}" \
+	--kernel "$HOST_KERNEL" --initrd tiny-no-nic.initrd --broker-evidence efi-secret &&
+	expect_in "$ERR" "has no efi_secret module"
+run 2 build --rootfs r.tar --output e3 --passphrase-file "$PASS" --broker-evidence efi-secret \
+	--broker-pin sha256//x && expect_in "$ERR" "it takes no --broker-ca"
+run 2 build --rootfs r.tar --output e3 --passphrase-file "$PASS" --broker-evidence sample &&
+	expect_in "$ERR" "--broker-evidence is auto, tsm, sev-guest or efi-secret"
+run 2 build --rootfs r.tar --output e3 --passphrase-file "$PASS" --broker-evidence tsm &&
+	expect_in "$ERR" "--broker-evidence needs the unlock agent"
+
 # the hook template that adds the drivers is valid sh and names virtio_net
 sh -n "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/hooks/cvmimg-unlock" || fail "hook: not sh"
 grep -q "virtio_net" "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/hooks/cvmimg-unlock" ||

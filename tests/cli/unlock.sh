@@ -111,13 +111,18 @@ mkdir -p "$TMP/root/sys/kernel/security/secrets/coco"
 "$CVMIMG_BUILD_DIR/cvmimg" secret --key-file "$TMP/key" -o "$TMP/secret.bin" >/dev/null &&
 	python3 "$(dirname "$0")/tools/efi-secret.py" "$TMP/secret.bin" \
 		"$TMP/root/sys/kernel/security/secrets/coco" >/dev/null || fail "no secret table"
-config http://127.0.0.1:1 ',"allow_http":true,"evidence":"efi-secret"'
+# no broker: no broker_url, no broker_resource
+printf '{"luks_uuid":"%s","evidence":"efi-secret"}\n' "$U" >"$TMP/unlock.json"
 agent 0 --evidence-root "$TMP/root" && {
 	cmp -s "$OUT" "$TMP/key" || fail "stdout is not the injected key"
 	[ ! -e "$TMP/root/sys/kernel/security/secrets/coco/$G" ] || fail "the secret was not removed"
 }
 # none injected: the prompt
 agent 0 --evidence-root "$TMP/root" && expect_in "$ERR" "secrets/coco/$G"
+# any other evidence needs the broker: the prompt, saying why
+printf '{"luks_uuid":"%s","evidence":"auto"}\n' "$U" >"$TMP/unlock.json"
+agent 0 && expect_in "$ERR" 'the unlock configuration has no "broker_url"'
+
 
 # https: the broker's certificate by a CA file, or its key by an SPKI pin
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \

@@ -153,7 +153,8 @@ int cvm_sev_secret_table(const struct cvm_sev_secret *entries, size_t n, uint8_t
  * ("sha256//<base64>", the broker's SPKI), "broker_resource", "luks_uuid",
  * "keyslot" (1), "timeout" (30: seconds for the whole attempt),
  * "request_timeout" (10), "allow_http" (false), "evidence" ("auto", "tsm",
- * "sev-guest", "efi-secret", "sample")}.
+ * "sev-guest", "efi-secret", "sample")}. broker_url and broker_resource are
+ * required, except with "efi-secret" (the key the SEV guest owner injected).
  */
 struct cvm_unlock_config {
 	char *broker_url, *broker_ca, *broker_pin, *broker_resource, *luks_uuid, *evidence;

@@ -100,13 +100,16 @@ struct cvm_build_options {
 	/*
 	 * The unlock agent in the initrd (cvmimg-unlock(8)): installed when one of
 	 * broker_ca, broker_pin, broker_allow_http is set, with kbs_url and
-	 * kbs_resource; its files, /etc/cvmimg/unlock.json and the keyscript go
-	 * into the overlay cpio, keyscript= and ip=dhcp onto the command line.
+	 * kbs_resource, or when broker_evidence is "efi-secret" (the key the SEV
+	 * guest owner injects, no broker); its files, /etc/cvmimg/unlock.json and
+	 * the keyscript go into the overlay cpio, keyscript= and (with a broker)
+	 * ip=dhcp onto the command line.
 	 */
 	const char *broker_ca;	      /* PEM file, copied to /etc/cvmimg/broker-ca.pem */
 	const char *broker_pin;	      /* "sha256//<base64>" of the broker's SPKI */
 	bool broker_allow_http;	      /* an http:// URL is meant */
 	unsigned broker_timeout;      /* seconds the agent tries; 0: 30 */
+	const char *broker_evidence;  /* NULL (auto), "tsm", "sev-guest" or "efi-secret" */
 	const char *unlock_agent_dir; /* cvmimg-unlock, its libraries and loader */
 	cvm_build_progress_func progress;
 	void *progress_userdata;
@@ -141,6 +144,7 @@ struct cvm_build_boot {
 	bool initrd_checked, initrd_can_unlock;
 	bool initrd_can_open_verity; /* with --verity */
 	bool initrd_has_network_driver; /* with a broker: the unlock agent can reach it */
+	bool initrd_has_efi_secret;	/* with efi-secret evidence: the injected key shows */
 	char initrd_flavour[24], initrd_compression[16];
 	char *cmdline;
 	char os[128]; /* PRETTY_NAME of os-release, "" if none */
