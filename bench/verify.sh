@@ -60,7 +60,7 @@ echo "bench/verify: peer: openssl verify of the TCB Signing cert to the Intel ro
 echo "bench/verify: cvmimg verify-report, TDX v4 + collateral (process) ${quote} us:" \
 	"$(ratio "$quote" "$floor256")x the P-256 floor, $(ratio "$quote" "$peer_tdx")x the Intel-chain peer"
 version=$(median_us openssl version)
-startup=$(ratio "$ours" "$version")
+startup=$(awk -v a="$ours" -v b="$version" 'BEGIN {printf "%.2f", a / b}')
 echo "bench/verify: start-up: cvmimg verify-report, SNP (process) ${ours} us, openssl version (process)" \
 	"${version} us, ratio ${startup} (target <= 2)"
 awk -v r="$startup" 'BEGIN {exit !(r <= 2)}' || { echo "bench/verify: start-up target missed" >&2; exit 1; }

@@ -80,6 +80,17 @@ static bool supplied_root_ok(X509 *x, X509 *ark, const char *file, struct cvm_at
 			 want);
 }
 
+/* --ark, or the self-issued certificate of --chain (AMD's cert_chain.pem holds the ARK). */
+static X509 *supplied_ark(const struct snp_chain_input *in)
+{
+	if (in->ark)
+		return in->ark;
+	for (int i = 0; in->chain && i < sk_X509_num(in->chain); i++)
+		if (cvm_x509_self_issued(sk_X509_value(in->chain, i)))
+			return sk_X509_value(in->chain, i);
+	return NULL;
+}
+
 static int untrusted_set(const struct snp_chain_input *in, X509 *ark, STACK_OF(X509) *out,
 			 struct cvm_attest_result *r)
 {
@@ -87,8 +98,15 @@ static int untrusted_set(const struct snp_chain_input *in, X509 *ark, STACK_OF(X
 
 	if (in->ark && !supplied_root_ok(in->ark, ark, in->ark_name, r))
 		return -EKEYREJECTED;
-	if (!in->chain)
-		return sk_X509_push(out, in->roots->cert[in->product][role]) ? 0 : -ENOMEM;
+	if (!in->chain) {
+		X509 *inter = amd_root(in->roots, in->product, role);
+
+		if (!inter) /* a built-in PEM that does not match its pin */
+			return cvm_check(r, "chain", false, "the built-in AMD certificates of %s do "
+					 "not match their pinned keys",
+					 cvm_snp_product_cert_name(in->product)) ? 0 : -EKEYREJECTED;
+		return sk_X509_push(out, inter) ? 0 : -ENOMEM;
+	}
 	for (int i = 0; i < sk_X509_num(in->chain); i++) {
 		X509 *x = sk_X509_value(in->chain, i);
 
@@ -144,7 +162,13 @@ bool cvm_snp_check_chain(const struct snp_chain_input *in, X509 **ret_intermedia
 		return cvm_check(r, "chain", false, "no AMD root: the product is unknown");
 	if (in->kind != CVM_SNP_SIGNER_VCEK && in->kind != CVM_SNP_SIGNER_VLEK)
 		return cvm_check(r, "chain", false, "the leaf is neither SEV-VCEK nor SEV-VLEK");
-	ark = in->roots->cert[in->product][AMD_ROLE_ARK];
+	/* a supplied ARK that is the built-in one serves as it, unparsed twice */
+	ark = supplied_ark(in);
+	if (!ark || !amd_root_is(in->roots, in->product, AMD_ROLE_ARK, ark))
+		ark = amd_root(in->roots, in->product, AMD_ROLE_ARK);
+	if (!ark)
+		return cvm_check(r, "chain", false, "the built-in AMD certificates of %s do not "
+				 "match their pinned keys", cvm_snp_product_cert_name(in->product));
 	if (!untrusted)
 		return cvm_check(r, "chain", false, "out of memory");
 	switch (untrusted_set(in, ark, untrusted, r)) {
@@ -175,12 +199,15 @@ bool cvm_snp_check_crl(X509_CRL *crl, const struct snp_chain_input *in, X509 *in
 		       struct cvm_attest_result *r)
 {
 	X509 *certs[] = { intermediate, in->leaf };
+	X509 *ark = amd_root(in->roots, in->product, AMD_ROLE_ARK);
 	char detail[160];
 
 	if ((unsigned)in->product >= CVM_SNP_PRODUCT__COUNT)
 		return cvm_check(r, "crl", false, "no AMD root: the product is unknown");
-	if (cvm_crl_check(crl, in->roots->cert[in->product][AMD_ROLE_ARK], in->at, certs, 2,
-			  detail, sizeof(detail)) < 0)
+	if (!ark)
+		return cvm_check(r, "crl", false, "the built-in AMD certificates of %s do not "
+				 "match their pinned keys", cvm_snp_product_cert_name(in->product));
+	if (cvm_crl_check(crl, ark, in->at, certs, 2, detail, sizeof(detail)) < 0)
 		return cvm_check(r, "crl", false, "%s", detail);
 	return cvm_check(r, "crl", true, "CRL signed by ARK-%s, current, revokes neither %s",
 			 cvm_snp_product_cert_name(in->product),

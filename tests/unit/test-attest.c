@@ -76,10 +76,14 @@ static void test_builtin_roots(void **state)
 
 			snprintf(rel, sizeof(rel), "attest/%s", files[role]);
 			want = read_pem(rel);
-			assert_int_equal(X509_cmp(roots->cert[p][role], want), 0);
+			/* the vendor's file is the built-in one, and no other role's or product's */
+			assert_true(amd_root_is(roots, p, role, want));
+			assert_false(amd_root_is(roots, (p + 1) % CVM_SNP_PRODUCT__COUNT, role, want));
+			assert_false(amd_root_is(roots, p, (role + 1) % AMD_ROLE__COUNT, want));
+			assert_int_equal(X509_cmp(amd_root(roots, p, role), want), 0);
 			X509_free(want);
 		}
-		assert_int_equal(cvm_x509_spki_sha256(roots->cert[p][AMD_ROLE_ARK], spki), 0);
+		assert_int_equal(cvm_x509_spki_sha256(amd_root(roots, p, AMD_ROLE_ARK), spki), 0);
 		assert_string_equal(vec_hex(spki, 32), anchor(m, "amd_ark_spki_sha256", prod[p]));
 	}
 	assert_int_equal(cvm_intel_root(&intel, NULL), 0);
