@@ -62,7 +62,7 @@ fuzz-bundle)
 	max_len=65536
 	seeds=("$gen/bundle.json" "$gen/payload.json" "$gen/measurements.json"
 		"$(dirname "$0")"/../policies/trustee-resource-rule.rego) ;;
-fuzz-archive) # tarballs of every entry kind and the hostile ones, ACLs, xattrs, sparse
+fuzz-archive | fuzz-ext4) # tarballs of every entry kind and the hostile ones, ACLs, xattrs, sparse
 	mkdir -p "$gen"
 	src=$(dirname "$0")/../tests/image
 	# the synthetic rootfs without its 1.28 MB file: small seeds keep runs fast
@@ -83,6 +83,19 @@ PY
 	(cd "$gen" && head -c 4096 /dev/urandom >s && truncate -s 1M s &&
 		tar --sparse --format=pax -cf sparse.tar s && tar --format=gnu --sparse -cf gsparse.tar s &&
 		rm s) || exit 1
+	# fuzz-ext4 (the writer behind the reader, as cvmimg build runs it): boot files the
+	# build catches and the /etc/fstab and /etc/crypttab it writes over the archive's
+	if [ "$name" = fuzz-ext4 ]; then python3 - "$gen/boot.tar" <<'PY' || exit 1
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as tf:
+    for name, data in (("./boot/vmlinuz-6.1.0-1", b"MZ kernel"), ("./boot/initrd.img-6.1.0-1", b"070701"),
+                       ("./etc/os-release", b"ID=debian\n"), ("./etc/fstab", b"# old\n"),
+                       ("./etc/crypttab", b"")):
+        ti = tarfile.TarInfo(name)
+        ti.size, ti.mtime = len(data), 1700000009
+        tf.addfile(ti, io.BytesIO(data))
+PY
+	fi
 	max_len=65536
 	seeds=("$gen"/*.tar) ;;
 fuzz-initrd) # newc archives, compressed and concatenated

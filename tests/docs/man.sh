@@ -67,4 +67,15 @@ while read -r c; do
 	check_page "$MAN/cvmimg-$c.1" "$c"
 	sed 's/\\-/-/g' "$MAN/cvmimg.1" | grep -qF "cvmimg-$c" || fail "cvmimg.1 does not mention cvmimg-$c"
 done <"$TMP/commands"
+
+# What the build adds to the root: the paragraph of cvmimg-build.1 names exactly
+# the paths the image tests allow beside the tarball's (tests/image/rootfs.py BUILD_ADDS)
+current="cvmimg-build.1: files the build writes into the root"
+checks=$((checks + 1))
+awk '/Files the build writes into the root/ {on = 1} on && /^\.PP/ {exit} on' \
+	"$MAN/cvmimg-build.1" | sed 's/\\-/-/g' | grep -oE '\\fB/[^\\]+\\fR' |
+	sed -E 's/^\\fB\/(.*)\\fR$/\1/' | grep -v '^dev/' | sort -u >"$TMP/adds-man"
+python3 "$CVMIMG_SOURCE_DIR/tests/image/rootfs.py" build-adds | sort >"$TMP/adds-test"
+[ -s "$TMP/adds-test" ] && diff "$TMP/adds-man" "$TMP/adds-test" >"$TMP/adds-diff" ||
+	fail "the man page (<) and rootfs.py BUILD_ADDS (>) differ: $(tr '\n' ' ' <"$TMP/adds-diff")"
 finish

@@ -1,7 +1,9 @@
 # cvmimg inspect with a passphrase, on a qcow2 image: the appliance kernel
 # opens the root (a wrong passphrase exits 1), e2fsck finds it clean, and the
-# --list entries are the tarball's (python tarfile) with their modes and owners;
-# the qcow2 path reads the same GPT and LUKS header as the raw path.
+# --list entries are the tarball's (python tarfile) with their modes and owners,
+# and the other way, every listed entry is the tarball's or one the build
+# documents adding (tests/image/rootfs.py unexpected); the qcow2 path reads the
+# same GPT and LUKS header as the raw path.
 . "$CVMIMG_SOURCE_DIR/tests/cli/lib.sh"
 . "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
 need_image_tools
@@ -33,6 +35,10 @@ jq -c '.root.entries[] | [.path, .type, .mode, .uid, .gid]' "$TMP/i.json" | sort
 missing=$(comm -23 "$TMP/want" "$TMP/got")
 [ -z "$missing" ] || fail "entries not listed as archived: $(head -5 <<<"$missing")"
 [ "$(jq -r .root.entry_count "$TMP/i.json")" -ge "$(wc -l <"$TMP/want")" ] || fail "entry_count"
+# and nothing listed that the tarball lacks, beyond what the build documents adding
+jq -c '.root.entries[] | [.path, .type, .mode, .uid, .gid]' "$TMP/i.json" |
+	python3 "$ROOTFS_PY" unexpected "$TMP/rootfs.tar" >"$TMP/extra" ||
+	fail "entries not in the tarball: $(head -5 "$TMP/extra")"
 
 current="qcow2 read through the appliance agrees with the raw path"
 checks=$((checks + 1))

@@ -10,7 +10,9 @@ with the kernel's dm-crypt (aes-xts-plain64, sector_size:4096, no
 iv_large_sectors); e2fsck -fn finds nothing; every archive entry equals its
 file as the kernel shows it: type, mode, owner, ns mtime, size, SHA-256,
 link target, hard-link grouping, link counts, device numbers, xattrs and
-POSIX ACLs. Exit 0, or 1 listing the differences.
+POSIX ACLs; and every file the kernel shows is an archive entry or one the
+build documents adding (rootfs.BUILD_ADDS, the parents the archive omits).
+Exit 0, or 1 listing the differences.
 
 Uses python3-guestfs (Debian's /usr/bin/python3); the expectations come from
 python's tarfile (rootfs.py), never from cvmimg.
@@ -26,12 +28,14 @@ import rootfs  # noqa: E402
 
 ROOT_TYPE = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
 
-# Written by cvmimg build itself (issue 5), in place of the archive's entries:
-# checked for shape and content instead of against the tarball.
+# Written by cvmimg build itself (issue 5), in place of the archive's entries
+# (rootfs.REPLACED): checked for shape and content instead of against the tarball.
 WRITTEN = {
     "etc/crypttab": re.compile(rb"^root UUID=[0-9a-f-]{36} none luks$", re.M),
     "etc/fstab": re.compile(rb"^/dev/mapper/root / ext4 defaults,errors=remount-ro 0 1$", re.M),
 }
+
+assert sorted(WRITTEN) == sorted(rootfs.REPLACED)
 
 
 def check_written(g, st, errors):
@@ -182,7 +186,7 @@ def main(argv):
     with open(passfile, "rb") as f:
         passphrase = f.read().decode("utf-8", "surrogateescape").rstrip("\n")
     exp = rootfs.expect(tar)
-    for p in WRITTEN:
+    for p in rootfs.REPLACED:
         exp.pop(p, None)
     errors = []
     g = guestfs.GuestFS(python_return_dict=True)
@@ -190,16 +194,20 @@ def main(argv):
     st, xa, sums = collect(g)
     st[""] = st.pop("", None) or st.get(".")
     errors += compare(exp, st, xa, sums, clamp)
+    errors += rootfs.unexpected(exp, st)
     check_written(g, st, errors)
     # the comparison can fail: a changed expectation must be noticed
     probe = next(p for p, e in exp.items() if e["kind"] == "reg")
     if not compare({probe: dict(exp[probe], mode=exp[probe]["mode"] ^ 0o1)}, st, xa, sums, clamp):
         errors.append("self-check: a wrong mode for %r went unnoticed" % probe)
+    if not rootfs.unexpected({p: e for p, e in exp.items() if p != probe}, st):
+        errors.append("self-check: %r, not in the tarball, went unnoticed" % probe)
     g.umount_all()
     g.close()
     for e in errors[:50]:
         print(e)
-    print("%d entries compared under the appliance kernel, %d differences" % (len(exp), len(errors)))
+    print("%d entries compared both ways under the appliance kernel, %d differences" %
+          (len(exp), len(errors)))
     return 1 if errors else 0
 
 

@@ -16,11 +16,23 @@
       The archive as python's tarfile reads it, one JSON object per entry
       (the reference the image is compared with).
 
-  rootfs.py compare TAR IMAGE
+  rootfs.py compare TAR IMAGE [--clamp EPOCH]
       Every entry of TAR against the plaintext ext4 IMAGE, read with
       debugfs: type, mode, owner, mtime (ns), size, content digest, link
-      target, hard-link grouping, device numbers, xattrs and ACLs.
+      target, hard-link grouping, device numbers, xattrs and ACLs; and the
+      other way: every entry of IMAGE is TAR's or one the build documents
+      adding (BUILD_ADDS, the parent directories TAR omits).
       Prints the differences; exit 1 if any.
+
+  rootfs.py unexpected TAR < LIST
+      The second half alone, for a listing made elsewhere (cvmimg inspect
+      --list): LIST has one JSON array [path, type, mode, uid, gid] a line,
+      type as find -printf %y (f d l c b p s); bytes of names that are not
+      UTF-8 as jq shows them (U+FFFD). Prints the differences; exit 1 if any.
+
+  rootfs.py build-adds
+      The paths of BUILD_ADDS, one a line (tests/docs/man.sh checks that
+      man/cvmimg-build.1 names each).
 """
 import hashlib
 import io
@@ -112,6 +124,57 @@ def make(out, marker=None, many=3000, sparse_tar=None):
             add(tf, "./many/entry-with-a-long-name-%06d" % i, data=b"%d\n" % i if i % 10 == 0 else b"")
     if sparse_tar:
         subprocess.run(["tar", "--concatenate", "-f", out, sparse_tar], check=True)
+
+
+# What cvmimg build puts into the root besides the tarball's entries, as
+# man/cvmimg-build.1 documents it ("Files the build writes into the root"), and
+# nowhere else: path -> (kind, mode), owned by 0:0. The two files replace the
+# tarball's entries at their paths (the forward comparison leaves those out);
+# lost+found is mke2fs's, and a tarball's own lost+found only sets its
+# metadata. Besides these, the parent directories the tarball omits are made
+# 0755, 0:0 (man page: "Directories the tarball omits").
+BUILD_ADDS = {
+    "etc/crypttab": ("reg", 0o644),
+    "etc/fstab": ("reg", 0o644),
+    "lost+found": ("dir", 0o700),
+}
+REPLACED = [p for p, (kind, _) in BUILD_ADDS.items() if kind == "reg"]
+
+
+def parents(paths):
+    out = set()
+    for p in paths:
+        while "/" in p:
+            p = p.rsplit("/", 1)[0]
+            out.add(p)
+    return out
+
+
+def unexpected(exp, image):
+    """The reverse comparison: every entry of @image (path -> {kind, mode, uid,
+    gid}, the root as "") is in @exp (expect()) or added by the build as
+    BUILD_ADDS says, with the documented type, mode and owner. Returns the
+    differences as messages."""
+    errors = []
+    made = parents(list(exp) + list(BUILD_ADDS))
+    for p in BUILD_ADDS:
+        if p not in image:
+            errors.append("%r: missing, the build adds it" % p)
+    for p, s in sorted(image.items()):
+        if p == "" or (p in exp and p not in REPLACED):
+            continue
+        if p in BUILD_ADDS:
+            want = BUILD_ADDS[p]
+        elif p in made:
+            want = ("dir", 0o755)
+        else:
+            errors.append("%r: in the image (%s), but neither in the tarball nor added by the "
+                          "build (tests/image/rootfs.py BUILD_ADDS)" % (p, s["kind"]))
+            continue
+        got = (s["kind"], s["mode"], s["uid"], s["gid"])
+        if got != want + (0, 0):
+            errors.append("%r: added by the build as %r, expected %r" % (p, got, want + (0, 0)))
+    return errors
 
 
 def norm(name):
@@ -259,8 +322,40 @@ def decode_ext4_acl(b):
     return sorted(out)
 
 
+FIND_TYPES = {"f": "reg", "d": "dir", "l": "symlink", "c": "chr", "b": "blk", "p": "fifo",
+              "s": "sock"}
+MODE_TYPES = {0o100000: "reg", 0o040000: "dir", 0o120000: "symlink", 0o020000: "chr",
+              0o060000: "blk", 0o010000: "fifo", 0o140000: "sock"}
+
+
+def list_image(image, dirs):
+    """Every entry of @dirs (and of the directories below them that are listed
+    too) as debugfs ls -p shows it: path -> {kind, mode, uid, gid}. Directories
+    not in @dirs are listed but not entered: an unexpected one is reported
+    already."""
+    out = {}
+    dirs = sorted(dirs)
+    for d, text in zip(dirs, debugfs(image, [b"ls -p " + q(d) for d in dirs])):
+        for m in re.finditer(rb"^/(\d+)/(\d+)/(\d+)/(\d+)/(.*)/(\d*)/$", text, re.M):
+            name = m.group(5).decode("utf-8", "surrogateescape")
+            if name in (".", "..") or m.group(1) == b"0":  # inode 0: an empty block's slot
+                continue
+            mode = int(m.group(2), 8)
+            out[(d + "/" if d else "") + name] = {
+                "kind": MODE_TYPES.get(mode & 0o170000, "?"), "mode": mode & 0o7777,
+                "uid": int(m.group(3)), "gid": int(m.group(4))}
+    return out
+
+
 def compare(tar, image, clamp=None):
     exp = expect(tar)
+    # the reverse direction first, while exp still holds what the build replaces
+    dirs = {""} | parents(list(exp) + list(BUILD_ADDS)) | \
+        {p for p, e in exp.items() if e["kind"] == "dir"} | \
+        {p for p, (kind, _) in BUILD_ADDS.items() if kind == "dir"}
+    extra = unexpected(exp, list_image(image, dirs))
+    for p in REPLACED:
+        exp.pop(p, None)
     paths = list(exp)
     stats = {p: parse_stat(o) for p, o in zip(paths, debugfs(image, [b"stat " + q(p) for p in paths]))}
     errors = []
@@ -347,9 +442,10 @@ def compare(tar, image, clamp=None):
             if have != want:
                 err(p, "%s ACL %r, expected %r" % (k, have, want))
     os.rmdir(tmp)
+    errors += extra
     for e in errors:
         print(e)
-    print("%d entries compared, %d differences" % (len(paths), len(errors)))
+    print("%d entries compared both ways, %d differences" % (len(paths), len(errors)))
     return 1 if errors else 0
 
 
@@ -371,6 +467,24 @@ def main(argv):
     if len(argv) == 2 and argv[0] == "expect":
         for e in expect(argv[1]).values():
             print(json.dumps(e))
+        return 0
+    if len(argv) == 2 and argv[0] == "unexpected":
+        image = {}
+        for line in sys.stdin:
+            p, y, mode, uid, gid = json.loads(line)
+            image[norm(p)] = {"kind": FIND_TYPES.get(y, y), "mode": mode, "uid": uid, "gid": gid}
+        # jq shows bytes that are not UTF-8 as U+FFFD: so must the tarball's names
+        exp = {p.encode("utf-8", "surrogateescape").decode("utf-8", "replace"): e
+               for p, e in expect(argv[1]).items()}
+        errors = unexpected(exp, image)
+        for e in errors:
+            print(e)
+        print("%d entries of the image checked against the tarball, %d differences" %
+              (len(image), len(errors)))
+        return 1 if errors else 0
+    if len(argv) == 1 and argv[0] == "build-adds":
+        for p in BUILD_ADDS:
+            print(p)
         return 0
     if len(argv) in (3, 5) and argv[0] == "compare":
         clamp = int(argv[4]) if len(argv) == 5 and argv[3] == "--clamp" else None
