@@ -221,6 +221,21 @@ run 3 build --rootfs "$TMP/full.tar" -o "$TMP/h" --max-entries 20 "${B[@]}" &&
 	expect_in "$ERR" "has more than 20 entries"
 no_outputs "$TMP/h"
 
+# Initrds of four versions before their kernels, 400 MiB each as sparse files
+# (a 300-byte archive): each would be held in memory waiting for its kernel;
+# the fourth passes the 1280 MiB of one kernel and one initrd at their limits.
+current="many kernel versions, initrds first"
+checks=$((checks + 1))
+mkdir -p "$TMP/kv/boot"
+for v in 1 2 3 4; do truncate -s 400M "$TMP/kv/boot/initrd.img-6.$v.0-1-amd64"; done
+head -c 4096 /dev/urandom >"$TMP/kv/boot/vmlinuz-6.4.0-1-amd64"
+tar --sparse --sort=name -C "$TMP/kv" -czf "$TMP/kv.tar.gz" .
+rm -rf "$TMP/kv" "$TMP/h"
+run 3 build --rootfs "$TMP/kv.tar.gz" -o "$TMP/h" --passphrase-file "$PASS" "${FAST_PBKDF[@]}" &&
+	expect_in "$ERR" "cvmimg build: '$TMP/kv.tar.gz': keeping 'boot/initrd.img-6.4.0-1-amd64' would hold over 1280 MiB of kernels and initrds"
+[ "$(wc -l <"$ERR")" = 1 ] || fail "more than one line: $(cat "$ERR")"
+no_outputs "$TMP/h"
+
 # --- a failed build over a finished one leaves the finished one intact ---
 current="atomic outputs"
 checks=$((checks + 1))
