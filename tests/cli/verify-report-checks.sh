@@ -400,6 +400,19 @@ tdx_verdicts() {
 		fails_only vlek_csp_id
 	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/csp.json" --json &&
 		fails_only vlek_csp_id
+	# the same from the command line: openssl's CSP id passes, another fails, and the
+	# option replaces the file's list
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vlek-csp-id "$csp" \
+		--json && expect_in "$OUT" "the VLEK's CSP id '$csp' is accepted" &&
+		[ "$(jq -r '.checks[] | select(.name == "vlek_csp_id") | .ok' "$OUT")" = true ] ||
+		fail "--vlek-csp-id '$csp': no passing vlek_csp_id check"
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vlek-csp-id cc.example.com \
+		--vlek-csp-id "$csp" --policy "$TMP/csp.json" --json
+	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z \
+		--vlek-csp-id "${csp%.com}.org" --json && fails_only vlek_csp_id &&
+		expect_in "$OUT" "the VLEK's CSP id '$csp' is not accepted"
+	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --vlek-csp-id "$csp" --json &&
+		fails_only vlek_csp_id && expect_in "$OUT" "the report is not VLEK-signed"
 	echo '{"snp": {"require_crl": true}}' >"$TMP/crl-policy.json"
 	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/crl-policy.json" --json &&
 		fails_only crl
