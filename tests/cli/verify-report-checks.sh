@@ -187,6 +187,17 @@ snp_policy() {
 	# vmpl: the VLEK report was requested at VMPL 1
 	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vmpl 0 --json && fails_only vmpl
 	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vmpl 1
+	# the default (cvmimg-verify-report(1), --vmpl): no vmpl check at all, the VMPL
+	# (the manifest's) only printed; a policy file's vmpl applies; --vmpl replaces it
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --json &&
+		[ "$(jq -c '[.vmpl, ([.checks[].name] | index("vmpl"))]' "$OUT")" = \
+			"[$(mval snp-milan-v3-vlek-trustee .vmpl),null]" ] ||
+		fail "without --vmpl: $(jq -c '[.vmpl, [.checks[].name]]' "$OUT")"
+	echo '{"snp": {"vmpl": 0}}' >"$TMP/vmpl0.json"
+	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/vmpl0.json" \
+		--json && fails_only vmpl
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/vmpl0.json" \
+		--vmpl 1
 	# min-tcb: trustee's report has snp 8
 	run 1 verify-report "${TRUSTEE[@]}" --at-time "$NOW" --min-tcb bootloader=3,tee=0,snp=9,microcode=115 \
 		--json && fails_only min_tcb
