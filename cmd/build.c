@@ -224,6 +224,8 @@ static int parse_args(struct build_args *a, struct build_seal *seal, int argc, c
 			   "root filesystem tarball (any compression; - for stdin)"),
 		CLI_STRING("output", 'o', "DIR", &o->output_dir,
 			   "directory for the outputs (created if missing)"),
+		CLI_FLAG("force", 0, &o->replace,
+			 "replace the outputs of an earlier build in DIR as a whole"),
 		CLI_STRING("format", 'f', "FMT", &a->format, "raw (default, sparse) or qcow2"),
 		CLI_STRING("size", 's', "SIZE", &a->size,
 			   "disk size: auto (default) or e.g. 4G, a multiple of 1M"),
@@ -314,6 +316,8 @@ int cmd_build(int argc, char **argv)
 	progress_done(&prog);
 	cvm_secret_free(pass);
 	free(a.extra);
+	if (r == -EEXIST) /* --output conflicts with what DIR holds */
+		return cli_usage("build", "%s", err.msg);
 	if (r < 0)
 		return cli_fail("build", &err);
 	if ((r = build_seal_run(&seal, o, res, a.json)) ||

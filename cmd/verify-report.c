@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmimg verify-report: an SEV-SNP report or a TDX quote, offline, against pinned roots. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,8 @@ struct vr_args {
 static const char *const snp_only[] = {
 	"report", "report-format", "vcek", "vlek", "chain", "ark", "product", "crl",
 	"allow-migration-agent", "expect-measurement", "host-data", "min-tcb", "min-guest-svn",
-	"vmpl", "id-key-digest", "author-key-digest", "strict-committed-tcb", "require-crl", NULL,
+	"vmpl", "id-key-digest", "author-key-digest", "strict-committed-tcb", "require-crl",
+	"vlek-csp-id", NULL,
 };
 static const char *const tdx_only[] = {
 	"collateral", "tcb-info", "tcb-info-signature", "qe-identity", "qe-identity-signature",
@@ -94,6 +96,22 @@ static int add_value(const struct cli_option *o, const char *arg)
 	if (cvm_hex_decode(arg, l->values[*l->n], 48, NULL) < 0)
 		return cli_usage(NAME, "--%s needs 48 bytes in hex", o->long_name);
 	(*l->n)++;
+	return 0;
+}
+
+/* --vlek-csp-id: an accepted csp_id of the VLEK, as the policy's vlek_csp_ids. */
+static int add_csp_id(const struct cli_option *o, const char *arg)
+{
+	struct cvm_attest_policy *p = o->dest;
+
+	if (p->snp.n_vlek_csp_ids >= CVM_ATTEST_MAX_VALUES)
+		return cli_usage(NAME, "--vlek-csp-id is given more than %d times",
+				 CVM_ATTEST_MAX_VALUES);
+	if (!*arg || strlen(arg) >= sizeof(p->snp.vlek_csp_ids[0]))
+		return cli_usage(NAME, "--vlek-csp-id needs 1 to %zu bytes",
+				 sizeof(p->snp.vlek_csp_ids[0]) - 1);
+	snprintf(p->snp.vlek_csp_ids[p->snp.n_vlek_csp_ids++], sizeof(p->snp.vlek_csp_ids[0]),
+		 "%s", arg);
 	return 0;
 }
 
@@ -253,6 +271,11 @@ static void apply_cli(struct vr_args *a, const struct cli_option *opts,
 	if (c->snp.n_author_key_digests)
 		copy_values(p->snp.author_key_digests, &p->snp.n_author_key_digests,
 			    c->snp.author_key_digests, c->snp.n_author_key_digests);
+	if (c->snp.n_vlek_csp_ids) {
+		p->snp.n_vlek_csp_ids = c->snp.n_vlek_csp_ids;
+		memcpy(p->snp.vlek_csp_ids, c->snp.vlek_csp_ids,
+		       c->snp.n_vlek_csp_ids * sizeof(c->snp.vlek_csp_ids[0]));
+	}
 	if (c->tdx.n_mrtd)
 		copy_values(p->tdx.mrtd, &p->tdx.n_mrtd, c->tdx.mrtd, c->tdx.n_mrtd);
 	const struct {
@@ -498,7 +521,8 @@ static void vr_options(struct vr_ctx *x)
 			     "SNP: bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]"),
 		CLI_U32("min-guest-svn", 0, "N", &c->snp.min_guest_svn, 0, UINT32_MAX,
 			"SNP: minimum GUEST_SVN"),
-		CLI_U64("vmpl", 0, "N", &a->vmpl, 0, 3, "SNP: required VMPL of the report (0-3)"),
+		CLI_U64("vmpl", 0, "N", &a->vmpl, 0, 3,
+			"SNP: required VMPL, 0-3 (default: any, or the policy's vmpl)"),
 		CLI_CALLBACK("id-key-digest", 0, "HEX", add_value, &x->id_keys,
 			     "SNP: accepted ID_KEY_DIGEST (repeatable)"),
 		CLI_CALLBACK("author-key-digest", 0, "HEX", add_value, &x->author_keys,
@@ -507,6 +531,8 @@ static void vr_options(struct vr_ctx *x)
 			 "SNP: require committed == current TCB"),
 		CLI_FLAG("require-crl", 0, &a->require_crl,
 			 "SNP: fail unless revocation is checked (--crl)"),
+		CLI_CALLBACK("vlek-csp-id", 0, "ID", add_csp_id, c,
+			     "SNP: accepted CSP id of the VLEK (repeatable)"),
 	};
 	size_t n = sizeof(options) / sizeof(options[0]);
 

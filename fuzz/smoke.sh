@@ -27,7 +27,10 @@ fuzz-tdvf) # the last 4 KiB of the Debian firmware: footer table and TDVF descri
 	mkdir -p "$gen"
 	tail -c 4096 "$VEC"/tdx/ovmf/OVMF_debian12_2022.11_2M.fd >"$gen/tail.bin"
 	seeds=("$gen/tail.bin") ;;
-fuzz-pe) seeds=("$VEC"/tdx/pe/*) runs=500 ;; # whole PEs: slow runs
+fuzz-pe) # whole PEs (slow runs), and one of 96 sections of zero fill up to 4 GiB
+	mkdir -p "$gen"
+	python3 "$(dirname "$0")/../tests/cli/tools/hostile-pe.py" "$gen/zero-fill.efi"
+	seeds=("$VEC"/tdx/pe/* "$gen/zero-fill.efi") runs=500 ;;
 fuzz-snp-report)
 	export FUZZ_SNP_VCEK=$VEC/attest/snp/ms-tav/milan_vcek.pem
 	seeds=("$VEC"/attest/snp/*/*.bin "$VEC"/attest/snp/virtee-sev/report_milan.hex) ;;

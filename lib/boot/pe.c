@@ -58,6 +58,8 @@ static int parse_optional(struct pe_image *pe, const char *what, cvm_err *reterr
 
 static int parse_sections(struct pe_image *pe, const char *what, cvm_err *reterr)
 {
+	uint64_t zero_fill = 0;
+
 	for (uint16_t i = 0; i < pe->n_sections; i++) {
 		const uint8_t *h = pe->data + pe->sectab_off + (size_t)i * PE_SECTION_HDR_SIZE;
 		struct pe_section *s = &pe->sections[i];
@@ -76,7 +78,14 @@ static int parse_sections(struct pe_image *pe, const char *what, cvm_err *reterr
 		if ((uint64_t)s->va + s->vsize > UINT32_MAX)
 			return cvm_err_set(reterr, -EBADMSG,
 					   "section '%s' of '%s' ends past 4 GiB", s->name, what);
+		if (s->vsize > s->raw_size)
+			zero_fill += s->vsize - s->raw_size;
 	}
+	if (zero_fill > PE_MAX_ZERO_FILL)
+		return cvm_err_set(reterr, -EFBIG,
+				   "the sections of '%s' map %llu MiB of zero fill beyond their "
+				   "file data (limit %u MiB)",
+				   what, (unsigned long long)(zero_fill >> 20), PE_MAX_ZERO_FILL >> 20);
 	return 0;
 }
 

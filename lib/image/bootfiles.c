@@ -7,8 +7,6 @@
 
 #include "image/bootfiles.h"
 
-#define MAX_VERSIONS 16
-
 struct cvm_capture {
 	uint8_t *data;
 	size_t len;
@@ -22,8 +20,8 @@ struct version {
 
 struct cvm_bootfiles {
 	bool want_kernel, want_initrd;
-	struct version v[MAX_VERSIONS];
-	size_t n;
+	struct version *v; /* the versions held, in no order */
+	size_t n, allocated;
 	struct cvm_capture osrel_etc, osrel_usr;
 };
 
@@ -62,6 +60,7 @@ struct cvm_bootfiles *cvm_bootfiles_free(struct cvm_bootfiles *b)
 		return NULL;
 	for (size_t i = 0; i < b->n; i++)
 		version_clear(&b->v[i]);
+	free(b->v);
 	capture_clear(&b->osrel_etc);
 	capture_clear(&b->osrel_usr);
 	free(b);
@@ -101,30 +100,67 @@ static enum kind classify(const char *path, char **ver)
 	return NONE;
 }
 
-/* The slot for @ver; past MAX_VERSIONS the oldest is dropped (or @ver itself). */
-static struct version *slot_for(struct cvm_bootfiles *b, char *ver)
+/* The file that decides which version wins: the kernel, or with --kernel the initrd. */
+static const struct cvm_capture *decider(const struct cvm_bootfiles *b, const struct version *v)
 {
-	size_t oldest = 0;
+	return b->want_kernel ? &v->kernel : &v->initrd;
+}
+
+/* The newest version whose deciding file is held: nothing older can win any more. */
+static const char *floor_version(const struct cvm_bootfiles *b)
+{
+	const char *f = NULL;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (decider(b, &b->v[i])->data && (!f || strverscmp(b->v[i].name, f) > 0))
+			f = b->v[i].name;
+	return f;
+}
+
+/* Drop the versions older than @ver: a deciding file of @ver is coming. */
+static void drop_older(struct cvm_bootfiles *b, const char *ver)
+{
+	size_t k = 0;
 
 	for (size_t i = 0; i < b->n; i++) {
+		if (strverscmp(b->v[i].name, ver) < 0)
+			version_clear(&b->v[i]);
+		else
+			b->v[k++] = b->v[i];
+	}
+	b->n = k;
+}
+
+/* The slot for @ver (taking it), or NULL. */
+static struct version *slot_for(struct cvm_bootfiles *b, char *ver)
+{
+	for (size_t i = 0; i < b->n; i++)
 		if (!strcmp(b->v[i].name, ver)) {
 			free(ver);
 			return &b->v[i];
 		}
-		if (strverscmp(b->v[i].name, b->v[oldest].name) < 0)
-			oldest = i;
-	}
-	if (b->n == MAX_VERSIONS) {
-		if (strverscmp(ver, b->v[oldest].name) < 0) {
+	if (b->n == b->allocated) {
+		size_t n = b->allocated ? 2 * b->allocated : 4;
+		struct version *v = reallocarray(b->v, n, sizeof(*v));
+
+		if (!v) {
 			free(ver);
 			return NULL;
 		}
-		version_clear(&b->v[oldest]);
-		b->v[oldest].name = ver;
-		return &b->v[oldest];
+		b->v = v;
+		b->allocated = n;
 	}
-	b->v[b->n].name = ver;
+	b->v[b->n] = (struct version){ .name = ver };
 	return &b->v[b->n++];
+}
+
+uint64_t cvm_bootfiles_held(const struct cvm_bootfiles *b)
+{
+	uint64_t n = b->osrel_etc.len + b->osrel_usr.len;
+
+	for (size_t i = 0; i < b->n; i++)
+		n += b->v[i].kernel.len + b->v[i].initrd.len;
+	return n;
 }
 
 static int start(struct cvm_capture *c, const struct cvm_fs_entry *e, size_t max, cvm_err *reterr)
@@ -139,12 +175,48 @@ static int start(struct cvm_capture *c, const struct cvm_fs_entry *e, size_t max
 	return 0;
 }
 
+/* A kernel or an initrd of version @ver (taken). */
+static int offer_boot(struct cvm_bootfiles *b, const struct cvm_fs_entry *e, enum kind k,
+		      char *ver, struct cvm_capture **ret, cvm_err *reterr)
+{
+	const char *f = floor_version(b);
+	size_t max = k == KERNEL ? CVM_BOOT_KERNEL_MAX : CVM_BOOT_INITRD_MAX;
+	struct version *v;
+	struct cvm_capture *c;
+	int r;
+
+	if (f && strverscmp(ver, f) < 0) { /* older than a kernel held: cannot win */
+		free(ver);
+		return 0;
+	}
+	if (e->size > max) {
+		free(ver);
+		return cvm_err_set(reterr, -EFBIG, "'%s' is larger than %zu MiB", e->path,
+				   max >> 20);
+	}
+	if ((k == KERNEL) == b->want_kernel)
+		drop_older(b, ver);
+	if (!(v = slot_for(b, ver)))
+		return cvm_err_set(reterr, -ENOMEM, "out of memory reading '%s'", e->path);
+	c = k == KERNEL ? &v->kernel : &v->initrd;
+	capture_clear(c);
+	if (cvm_bootfiles_held(b) + e->size > CVM_BOOT_HELD_MAX)
+		return cvm_err_set(reterr, -EFBIG,
+				   "keeping '%s' would hold over %llu MiB of kernels and initrds "
+				   "(initrds newer than the newest kernel wait for theirs)",
+				   e->path, (unsigned long long)(CVM_BOOT_HELD_MAX >> 20));
+	r = start(c, e, max, reterr);
+	if (r < 0)
+		return r;
+	*ret = c;
+	return 0;
+}
+
 int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_fs_entry *e,
 			struct cvm_capture **ret, cvm_err *reterr)
 {
 	char *ver = NULL;
 	enum kind k = e->type == CVM_FS_REG ? classify(e->path, &ver) : NONE;
-	struct version *v;
 	struct cvm_capture *c;
 	int r;
 
@@ -160,13 +232,7 @@ int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_fs_entry *e,
 		free(ver);
 		return 0;
 	}
-	if (!(v = slot_for(b, ver)))
-		return 0;
-	c = k == KERNEL ? &v->kernel : &v->initrd;
-	if ((r = start(c, e, k == KERNEL ? CVM_BOOT_KERNEL_MAX : CVM_BOOT_INITRD_MAX, reterr)) < 0)
-		return r;
-	*ret = c;
-	return 0;
+	return offer_boot(b, e, k, ver, ret, reterr);
 }
 
 void cvm_capture_put(struct cvm_capture *c, uint64_t off, const void *buf, size_t len)

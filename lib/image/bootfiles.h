@@ -7,6 +7,16 @@
  * boot/initrd-<version>, usr/lib/modules/<version>/initrd; os-release:
  * etc/os-release, else usr/lib/os-release. The newest kernel version
  * (strverscmp) wins, with the initrd of the same version.
+ *
+ * Memory: what cannot win is not kept. A kernel drops every older version
+ * and an older version is passed over once a kernel is held (with --kernel,
+ * the same for initrds), so an archive with its kernels in any order holds
+ * one version, plus the initrds of newer versions whose kernel has not come
+ * yet. All held boot files together stay within CVM_BOOT_HELD_MAX: one
+ * kernel and one initrd at their limits. Real ones are far smaller (a Debian
+ * kernel is 8 MiB, its initrd 30 to 200 MiB), so the sum is reached only by
+ * an archive that names many large initrds without their kernels, which a
+ * small compressed archive can do at no cost.
  */
 #ifndef CVM_IMAGE_BOOTFILES_H
 #define CVM_IMAGE_BOOTFILES_H
@@ -22,6 +32,7 @@
 #define CVM_BOOT_KERNEL_MAX (256u << 20)
 #define CVM_BOOT_INITRD_MAX (1024u << 20)
 #define CVM_BOOT_OSREL_MAX  (64u << 10)
+#define CVM_BOOT_HELD_MAX   ((uint64_t)CVM_BOOT_KERNEL_MAX + CVM_BOOT_INITRD_MAX)
 
 struct cvm_bootfiles;
 struct cvm_capture;
@@ -31,7 +42,8 @@ struct cvm_bootfiles *cvm_bootfiles_free(struct cvm_bootfiles *b);
 
 /*
  * Offer an entry. *ret is a sink for its data when it is wanted, else NULL.
- * Returns 0, -EFBIG for a boot file over its limit, -ENOMEM.
+ * Returns 0, -EFBIG for a boot file over its limit or when keeping it would
+ * hold more than CVM_BOOT_HELD_MAX bytes, -ENOMEM.
  */
 int cvm_bootfiles_offer(struct cvm_bootfiles *b, const struct cvm_fs_entry *e,
 			struct cvm_capture **ret, cvm_err *reterr);
@@ -45,6 +57,9 @@ struct cvm_boot_parts {
 	size_t kernel_len, initrd_len, osrel_len;
 	const char *kernel_path, *initrd_path; /* as found in the archive */
 };
+
+/* Bytes of boot files held now (the sum CVM_BOOT_HELD_MAX limits). */
+uint64_t cvm_bootfiles_held(const struct cvm_bootfiles *b);
 
 /* What was found (pointers owned by @b). */
 void cvm_bootfiles_result(const struct cvm_bootfiles *b, struct cvm_boot_parts *ret);

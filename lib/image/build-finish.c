@@ -202,5 +202,7 @@ int cvm_build_finish(struct build *b, cvm_err *reterr)
 		return r;
 	if ((r = fill_result(b, reterr)) < 0 || (r = write_manifest(b, reterr)) < 0)
 		return r;
+	if (b->o->replace)
+		return cvm_outputs_commit_replacing(&b->out, cvm_build_outputs, reterr);
 	return cvm_outputs_commit(&b->out, reterr);
 }

@@ -108,9 +108,18 @@ static int check_options(const struct cvm_build_options *o, cvm_err *reterr)
 	return 0;
 }
 
-static int prepare_dir(const char *dir, cvm_err *reterr)
+const char *const cvm_build_outputs[] = {
+	"build.json", "disk.raw", "disk.qcow2", "uki.efi", "broker.key", "passphrase",
+	"measurements.json", "bundle.json", NULL,
+};
+
+/* DIR, created; an earlier build's outputs in it are refused unless replaced. */
+static int prepare_dir(const struct cvm_build_options *o, cvm_err *reterr)
 {
+	const char *dir = o->output_dir;
+	char found[160];
 	struct stat st;
+	int n;
 
 	if (mkdir(dir, 0755) == 0)
 		return 0;
@@ -120,7 +129,13 @@ static int prepare_dir(const char *dir, cvm_err *reterr)
 		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot use '%s'", dir);
 	if (!S_ISDIR(st.st_mode))
 		return cvm_err_set(reterr, -ENOTDIR, "'%s' is not a directory", dir);
-	return 0;
+	n = cvm_outputs_present(dir, cvm_build_outputs, found, sizeof(found), reterr);
+	if (n > 0 && !o->replace)
+		return cvm_err_set(reterr, -EEXIST,
+				   "'%s' holds the outputs of an earlier build (%s): give --force "
+				   "to replace them, or another directory",
+				   dir, found);
+	return n < 0 ? n : 0;
 }
 
 static int derive(struct build *b, const char *label, char *out, uint8_t *raw, cvm_err *reterr)
@@ -228,7 +243,7 @@ CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, struct cvm_bui
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	b.out.dir = o->output_dir;
 	b.now = o->have_source_date_epoch ? o->source_date_epoch : (int64_t)time(NULL);
-	if ((r = prepare_dir(o->output_dir, reterr)) < 0 || (r = make_ids(&b, reterr)) < 0 ||
+	if ((r = prepare_dir(o, reterr)) < 0 || (r = make_ids(&b, reterr)) < 0 ||
 	    (r = make_keys(&b, reterr)) < 0 || (r = plan(&b, reterr)) < 0 ||
 	    (r = cvm_build_root(&b, reterr)) < 0 || (r = cvm_build_boot(&b, reterr)) < 0)
 		return r;

@@ -84,4 +84,10 @@ int cvm_build_unlock(struct build *b, cvm_err *reterr);
 /* build-finish.c: GPT, qcow2, keys, digests, build.json, renames. */
 int cvm_build_finish(struct build *b, cvm_err *reterr);
 
+/*
+ * Every file a build (with cvm_image_seal()) may leave in DIR, the manifest
+ * first: what an earlier build left is refused, or replaced as a set.
+ */
+extern const char *const cvm_build_outputs[];
+
 #endif

@@ -31,6 +31,22 @@ int cvm_outputs_add(struct cvm_outputs *o, const char *name, unsigned mode, cvm_
 void cvm_outputs_drop(struct cvm_outputs *o, int i);
 
 int cvm_outputs_commit(struct cvm_outputs *o, cvm_err *reterr);
+
+/*
+ * Which of @names (NULL-terminated) exist in DIR: joined by ", " into @buf
+ * (truncated to @len). Returns how many; negative errno if DIR cannot be read.
+ */
+int cvm_outputs_present(const char *dir, const char *const *names, char *buf, size_t len,
+			cvm_err *reterr);
+
+/*
+ * Commit in place of an earlier set: once the new files are durable, remove
+ * DIR/@names[0] (the earlier manifest) and every other of @names this set does
+ * not write, then rename as cvm_outputs_commit(). A crash leaves either no
+ * manifest or the new one beside its complete set.
+ */
+int cvm_outputs_commit_replacing(struct cvm_outputs *o, const char *const *names,
+				 cvm_err *reterr);
 void cvm_outputs_abort(struct cvm_outputs *o);
 
 #endif

@@ -221,14 +221,56 @@ run 3 build --rootfs "$TMP/full.tar" -o "$TMP/h" --max-entries 20 "${B[@]}" &&
 	expect_in "$ERR" "has more than 20 entries"
 no_outputs "$TMP/h"
 
+# Initrds of four versions before their kernels, 400 MiB each as sparse files
+# (a 300-byte archive): each would be held in memory waiting for its kernel;
+# the fourth passes the 1280 MiB of one kernel and one initrd at their limits.
+current="many kernel versions, initrds first"
+checks=$((checks + 1))
+mkdir -p "$TMP/kv/boot"
+for v in 1 2 3 4; do truncate -s 400M "$TMP/kv/boot/initrd.img-6.$v.0-1-amd64"; done
+head -c 4096 /dev/urandom >"$TMP/kv/boot/vmlinuz-6.4.0-1-amd64"
+tar --sparse --sort=name -C "$TMP/kv" -czf "$TMP/kv.tar.gz" .
+rm -rf "$TMP/kv" "$TMP/h"
+run 3 build --rootfs "$TMP/kv.tar.gz" -o "$TMP/h" --passphrase-file "$PASS" "${FAST_PBKDF[@]}" &&
+	expect_in "$ERR" "cvmimg build: '$TMP/kv.tar.gz': keeping 'boot/initrd.img-6.4.0-1-amd64' would hold over 1280 MiB of kernels and initrds"
+[ "$(wc -l <"$ERR")" = 1 ] || fail "more than one line: $(cat "$ERR")"
+no_outputs "$TMP/h"
+
 # --- a failed build over a finished one leaves the finished one intact ---
 current="atomic outputs"
 checks=$((checks + 1))
 quick_build "$TMP/a" "$TMP/small.tar" >/dev/null 2>&1 || fail "build"
 (cd "$TMP/a" && sha256sum * >"$TMP/a.sums")
-run 3 build --rootfs "$TMP/trunc.tar" -o "$TMP/a" "${B[@]}"
+run 3 build --rootfs "$TMP/trunc.tar" -o "$TMP/a" --force "${B[@]}"
 (cd "$TMP/a" && sha256sum -c --quiet "$TMP/a.sums") || fail "a failed build changed the outputs"
 [ "$(ls -A "$TMP/a" | wc -l)" = 4 ] || fail "files: $(ls -A "$TMP/a")"
+rm -rf "$TMP/a"
+
+# --- an earlier build's outputs: refused, or replaced as a set with --force ---
+current="an earlier build in DIR"
+checks=$((checks + 1))
+"$CVMIMG" build --rootfs "$TMP/small.tar" -o "$TMP/a" --generate-passphrase --format qcow2 \
+	"${FAST_PBKDF[@]}" --kernel "$HOST_KERNEL" --initrd "$TMP/tiny.initrd" >/dev/null 2>&1 ||
+	fail "first build"
+echo mine >"$TMP/a/notes.txt"
+(cd "$TMP/a" && sha256sum * >"$TMP/a.sums")
+run 2 build --rootfs "$TMP/small.tar" -o "$TMP/a" "${B[@]}" &&
+	expect_in "$ERR" "cvmimg build: '$TMP/a' holds the outputs of an earlier build (build.json, disk.qcow2, uki.efi, broker.key, passphrase): give --force to replace them, or another directory" &&
+	expect_empty "$OUT"
+(cd "$TMP/a" && sha256sum -c --quiet "$TMP/a.sums") || fail "a refused build changed DIR"
+[ "$(ls -A "$TMP/a" | wc -l)" = 6 ] || fail "files after the refusal: $(ls -A "$TMP/a")"
+: >"$TMP/a/passphrase.tmp-not-ours"
+run 0 build --rootfs "$TMP/small.tar" -o "$TMP/a" --force "${B[@]}" && expect_empty "$ERR"
+[ "$(cd "$TMP/a" && ls -A | sort | tr '\n' ' ')" = \
+	"broker.key build.json disk.raw notes.txt passphrase.tmp-not-ours uki.efi " ] ||
+	fail "files after --force: $(ls -A "$TMP/a")"
+[ "$(cat "$TMP/a/notes.txt")" = mine ] || fail "--force touched a file that is not an output"
+for f in disk.raw uki.efi; do
+	[ "$(jq -r ".artifacts[] | select(.name == \"$f\") | .sha256" "$TMP/a/build.json")" = \
+		"$(sha256sum <"$TMP/a/$f" | cut -d' ' -f1)" ] || fail "build.json does not describe $f"
+done
+keyslot_accepts "$TMP/a/disk.raw" "$PASS"
+rm -rf "$TMP/a"
 
 # --- Ctrl-C: the build unwinds and leaves nothing ---
 current="SIGINT during the build"

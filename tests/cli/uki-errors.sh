@@ -91,4 +91,21 @@ run 3 uki inspect text && expect_in "$ERR" "cvmimg uki: 'text' is not a PE image
 	expect_empty "$OUT"
 run 3 uki inspect nothere && expect_in "$ERR" "cannot open 'nothere'"
 run 3 uki inspect empty && expect_empty "$OUT"
+# 4.5 KiB mapping 96 x 4 GiB of zero fill: refused before any hashing (timeout
+# only bounds a regression, which would hash for hours)
+HPE="python3 $CVMIMG_SOURCE_DIR/tests/cli/tools/hostile-pe.py"
+$HPE zeros.efi
+printf '#!/bin/sh\nexec timeout 20 "%s" "$@"\n' "$CVMIMG" >bounded
+chmod +x bounded
+CVMIMG=$TMP/bounded run 3 uki inspect zeros.efi &&
+	expect_in "$ERR" "cvmimg uki: the sections of 'zeros.efi' map 393214 MiB of zero fill" &&
+	expect_in "$ERR" "(limit 256 MiB)" && expect_empty "$OUT"
+STUB=zeros.efi CVMIMG=$TMP/bounded expect 3 "the sections of 'zeros.efi' map" "${B[@]}"
+# what a real kernel may declare (Linux before 6.1: tens of MiB) is hashed as mapped
+$HPE fill.efi 1 $((64 << 20))
+if command -v jq >/dev/null && run 0 uki inspect fill.efi --json; then
+	[ "$(jq -r '.sections[0].sha256' "$OUT")" = \
+		"$(head -c $((64 << 20)) /dev/zero | sha256sum | cut -d' ' -f1)" ] ||
+		fail "64 MiB of zero fill hashed differently from head -c | sha256sum"
+fi
 finish

@@ -180,6 +180,9 @@ command_lines() {
 	usage "--expect-mrtd is for TDX quotes, not SNP reports" --report "$R" \
 		--expect-mrtd "$(printf '%096d' 0)"
 	usage "--collateral is for TDX quotes" --report "$R" --collateral "$R"
+	usage "--vlek-csp-id is for SNP reports, not TDX quotes" --quote "$Q" --vlek-csp-id x
+	usage "--vlek-csp-id needs 1 to 127 bytes" --report "$R" --vlek-csp-id ""
+	usage "--vlek-csp-id needs 1 to 127 bytes" --report "$R" --vlek-csp-id "$(printf '%0128d' 0)"
 	usage "--at-time needs an RFC 3339 time" --report "$R" --at-time 2025-02-30T00:00:00Z
 	usage "--at-time needs an RFC 3339 time" --report "$R" --at-time yesterday
 	usage "--min-tcb takes bootloader=N" --report "$R" --min-tcb bl=1,tee=0,snp=1,ucode=256

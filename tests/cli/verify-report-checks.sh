@@ -187,6 +187,17 @@ snp_policy() {
 	# vmpl: the VLEK report was requested at VMPL 1
 	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vmpl 0 --json && fails_only vmpl
 	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vmpl 1
+	# the default (cvmimg-verify-report(1), --vmpl): no vmpl check at all, the VMPL
+	# (the manifest's) only printed; a policy file's vmpl applies; --vmpl replaces it
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --json &&
+		[ "$(jq -c '[.vmpl, ([.checks[].name] | index("vmpl"))]' "$OUT")" = \
+			"[$(mval snp-milan-v3-vlek-trustee .vmpl),null]" ] ||
+		fail "without --vmpl: $(jq -c '[.vmpl, [.checks[].name]]' "$OUT")"
+	echo '{"snp": {"vmpl": 0}}' >"$TMP/vmpl0.json"
+	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/vmpl0.json" \
+		--json && fails_only vmpl
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --policy "$TMP/vmpl0.json" \
+		--vmpl 1
 	# min-tcb: trustee's report has snp 8
 	run 1 verify-report "${TRUSTEE[@]}" --at-time "$NOW" --min-tcb bootloader=3,tee=0,snp=9,microcode=115 \
 		--json && fails_only min_tcb
@@ -400,6 +411,19 @@ tdx_verdicts() {
 		fails_only vlek_csp_id
 	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/csp.json" --json &&
 		fails_only vlek_csp_id
+	# the same from the command line: openssl's CSP id passes, another fails, and the
+	# option replaces the file's list
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vlek-csp-id "$csp" \
+		--json && expect_in "$OUT" "the VLEK's CSP id '$csp' is accepted" &&
+		[ "$(jq -r '.checks[] | select(.name == "vlek_csp_id") | .ok' "$OUT")" = true ] ||
+		fail "--vlek-csp-id '$csp': no passing vlek_csp_id check"
+	run 0 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z --vlek-csp-id cc.example.com \
+		--vlek-csp-id "$csp" --policy "$TMP/csp.json" --json
+	run 1 verify-report "${VLEK[@]}" --at-time 2025-06-01T00:00:00Z \
+		--vlek-csp-id "${csp%.com}.org" --json && fails_only vlek_csp_id &&
+		expect_in "$OUT" "the VLEK's CSP id '$csp' is not accepted"
+	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --vlek-csp-id "$csp" --json &&
+		fails_only vlek_csp_id && expect_in "$OUT" "the report is not VLEK-signed"
 	echo '{"snp": {"require_crl": true}}' >"$TMP/crl-policy.json"
 	run 1 verify-report "${MILAN[@]}" --at-time "$NOW" --policy "$TMP/crl-policy.json" --json &&
 		fails_only crl

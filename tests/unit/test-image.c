@@ -18,6 +18,7 @@
 #include <cvmimg/image.h>
 
 #include "ext4/writer.h"
+#include "image/bootfiles.h"
 #include "image/ids.h"
 #include "image/scan.h"
 #include "ext4/pathmap.h"
@@ -152,12 +153,109 @@ static void test_build_arguments(void **state)
 	assert_int_equal(cvm_image_inspect(NULL, NULL, &err), -EINVAL);
 }
 
+/* Offer "<prefix><version>" of @size bytes; *ret_kept says whether it was taken. */
+static int offer(struct cvm_bootfiles *b, const char *prefix, int version, uint64_t size,
+		 bool *ret_kept, cvm_err *err)
+{
+	char path[64];
+	struct cvm_fs_entry e = { .path = path, .type = CVM_FS_REG, .size = size };
+	struct cvm_capture *c = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "%s6.%d.0-1-amd64", prefix, version);
+	r = cvm_bootfiles_offer(b, &e, &c, err);
+	if (ret_kept)
+		*ret_kept = c != NULL;
+	return r;
+}
+
+#define K "boot/vmlinuz-"
+#define I "boot/initrd.img-"
+#define MIB (1ull << 20)
+
+/* Ten versions in either order: only what can still win is held. */
+static void test_bootfiles_versions(void **state)
+{
+	struct cvm_bootfiles *b;
+	struct cvm_boot_parts parts;
+	cvm_err err;
+	bool kept;
+
+	(void)state;
+	/* oldest first, each initrd before its kernel: one version and the next initrd */
+	assert_non_null(b = cvm_bootfiles_new(true, true));
+	for (int v = 1; v <= 10; v++) {
+		assert_int_equal(offer(b, I, v, 100 * MIB, &kept, &err), 0);
+		assert_true(kept);
+		assert_true(cvm_bootfiles_held(b) <= 208 * MIB);
+		assert_int_equal(offer(b, K, v, 8 * MIB, &kept, &err), 0);
+		assert_true(kept);
+		assert_int_equal(cvm_bootfiles_held(b), 108 * MIB);
+	}
+	cvm_bootfiles_result(b, &parts);
+	assert_string_equal(parts.version, "6.10.0-1-amd64");
+	assert_int_equal(parts.kernel_len, 8 * MIB);
+	assert_int_equal(parts.initrd_len, 100 * MIB);
+	cvm_bootfiles_free(b);
+	/* newest first: the older ones are passed over */
+	assert_non_null(b = cvm_bootfiles_new(true, true));
+	for (int v = 10; v >= 1; v--) {
+		assert_int_equal(offer(b, K, v, 8 * MIB, &kept, &err), 0);
+		assert_int_equal(kept, v == 10);
+		assert_int_equal(offer(b, I, v, 100 * MIB, &kept, &err), 0);
+		assert_int_equal(kept, v == 10);
+	}
+	assert_int_equal(cvm_bootfiles_held(b), 108 * MIB);
+	cvm_bootfiles_result(b, &parts);
+	assert_string_equal(parts.version, "6.10.0-1-amd64");
+	cvm_bootfiles_free(b);
+	/* with --kernel only initrds are wanted: the newest one is held */
+	assert_non_null(b = cvm_bootfiles_new(false, true));
+	for (int v = 1; v <= 10; v++) {
+		assert_int_equal(offer(b, K, v, 8 * MIB, &kept, &err), 0);
+		assert_false(kept);
+		assert_int_equal(offer(b, I, v, 100 * MIB, NULL, &err), 0);
+		assert_int_equal(cvm_bootfiles_held(b), 100 * MIB);
+	}
+	cvm_bootfiles_result(b, &parts);
+	assert_string_equal(parts.version, "6.10.0-1-amd64");
+	assert_null(parts.kernel);
+	cvm_bootfiles_free(b);
+}
+
+/* Initrds without their kernels: refused past one kernel and one initrd at their limits. */
+static void test_bootfiles_held_limit(void **state)
+{
+	struct cvm_bootfiles *b;
+	cvm_err err;
+	bool kept;
+
+	(void)state;
+	assert_non_null(b = cvm_bootfiles_new(true, true));
+	assert_int_equal(offer(b, I, 1, 700 * MIB, &kept, &err), 0);
+	assert_int_equal(offer(b, I, 2, 580 * MIB, &kept, &err), 0); /* 1280 MiB: the limit */
+	assert_int_equal(offer(b, I, 3, 1, &kept, &err), -EFBIG);
+	assert_false(kept);
+	assert_non_null(strstr(err.msg, "keeping 'boot/initrd.img-6.3.0-1-amd64' would hold over "
+					"1280 MiB of kernels and initrds"));
+	assert_int_equal(cvm_bootfiles_held(b), 1280 * MIB);
+	/* a kernel of the newest version drops the older initrd, and there is room again */
+	assert_int_equal(offer(b, K, 2, 8 * MIB, &kept, &err), 0);
+	assert_true(kept);
+	assert_int_equal(cvm_bootfiles_held(b), 588 * MIB);
+	assert_int_equal(offer(b, K, 4, CVM_BOOT_KERNEL_MAX + 1ull, &kept, &err), -EFBIG);
+	assert_non_null(strstr(err.msg, "is larger than 256 MiB"));
+	cvm_bootfiles_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_siphash),     cmocka_unit_test(test_pathmap),
 		cmocka_unit_test(test_ids),         cmocka_unit_test(test_passphrase),
 		cmocka_unit_test(test_layout),      cmocka_unit_test(test_build_arguments),
+		cmocka_unit_test(test_bootfiles_versions),
+		cmocka_unit_test(test_bootfiles_held_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

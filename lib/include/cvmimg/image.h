@@ -69,6 +69,14 @@ struct cvm_build_options {
 	const char *rootfs_path; /* the tarball, named in messages */
 	int rootfs_fd;		 /* >= 0: read this instead (one pass: needs @size) */
 	const char *output_dir;	 /* created if missing (one level) */
+	/*
+	 * DIR holding an earlier build's outputs (disk.raw, disk.qcow2, uki.efi,
+	 * broker.key, passphrase, build.json, measurements.json, bundle.json):
+	 * false refuses it with -EEXIST before anything is written; true replaces
+	 * that set as a whole when the new one is complete (the earlier files the
+	 * new build does not write are removed; no other file is touched).
+	 */
+	bool replace;
 	enum cvm_image_format format;
 	uint64_t size;		/* whole disk in bytes, a multiple of 1 MiB; 0: auto */
 	uint64_t esp_size;	/* 0: CVM_IMAGE_DEFAULT_ESP_SIZE */
@@ -204,8 +212,10 @@ int cvm_build_result_to_json(const struct cvm_build_result *r, struct json_objec
  * -EBADMSG for an archive that is malformed, truncated or holds an entry the
  * image cannot take (".." in a name, a write through a symlink, a hard link to
  * a missing path, a non-directory named twice, ...); -EFBIG when --size is
- * too small; -EFBIG for too many entries; -ECANCELED; -EIO and others for
- * system errors and failed subprocesses (mkfs.fat, mcopy, qemu-img).
+ * too small; -EFBIG for too many entries or boot files too large to hold;
+ * -EEXIST when DIR holds an earlier build's outputs and @replace is false;
+ * -ECANCELED; -EIO and others for system errors and failed subprocesses
+ * (mkfs.fat, mcopy, qemu-img).
  */
 int cvm_image_build(const struct cvm_build_options *o, struct cvm_build_result **ret,
 		    cvm_err *reterr);

@@ -155,7 +155,8 @@ struct cvm_uki_info {
  * CVM_UKI_MAX_SIZE bytes). @name (e.g. the file name; NULL: "image") is used
  * in messages. Returns 0 with *ret freed by cvm_uki_info_free(); -EINVAL for
  * NULL arguments; -EBADMSG if it is not a PE image or its signature cannot be
- * parsed; -ENOMEM.
+ * parsed; -EFBIG if its sections map more than 256 MiB of zero fill (VirtualSize
+ * beyond their file data, which would be hashed as zeros); -ENOMEM.
  */
 int cvm_uki_inspect(const uint8_t *data, size_t len, const char *name, struct cvm_uki_info **ret,
 		    cvm_err *reterr);
