@@ -61,6 +61,9 @@ int cvm_build_report(struct build *b, enum cvm_build_phase phase, uint64_t entri
 static void build_cleanup(struct build *b)
 {
 	cvm_outputs_abort(&b->out);
+	/* a failed build leaves no directory it made (rmdir: only if still empty) */
+	if (b->made_dir)
+		(void)rmdir(b->o->output_dir);
 	cvm_crypt_io_unprepare();
 	cvm_secret_free(b->volume_key);
 	cvm_secret_free(b->broker_key);
@@ -114,15 +117,18 @@ const char *const cvm_build_outputs[] = {
 };
 
 /* DIR, created; an earlier build's outputs in it are refused unless replaced. */
-static int prepare_dir(const struct cvm_build_options *o, cvm_err *reterr)
+static int prepare_dir(struct build *b, cvm_err *reterr)
 {
+	const struct cvm_build_options *o = b->o;
 	const char *dir = o->output_dir;
 	char found[160];
 	struct stat st;
 	int n;
 
-	if (mkdir(dir, 0755) == 0)
+	if (mkdir(dir, 0755) == 0) {
+		b->made_dir = true;
 		return 0;
+	}
 	if (errno != EEXIST)
 		return cvm_err_set_errno(reterr, cvm_negative_errno(), "cannot create '%s'", dir);
 	if (stat(dir, &st) < 0)
@@ -243,12 +249,13 @@ CVM_PUBLIC int cvm_image_build(const struct cvm_build_options *o, struct cvm_bui
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	b.out.dir = o->output_dir;
 	b.now = o->have_source_date_epoch ? o->source_date_epoch : (int64_t)time(NULL);
-	if ((r = prepare_dir(o, reterr)) < 0 || (r = make_ids(&b, reterr)) < 0 ||
+	if ((r = prepare_dir(&b, reterr)) < 0 || (r = make_ids(&b, reterr)) < 0 ||
 	    (r = make_keys(&b, reterr)) < 0 || (r = plan(&b, reterr)) < 0 ||
 	    (r = cvm_build_root(&b, reterr)) < 0 || (r = cvm_build_boot(&b, reterr)) < 0)
 		return r;
 	if ((r = cvm_build_finish(&b, reterr)) < 0)
 		return r;
+	b.made_dir = false; /* it holds the build now */
 	if (ret)
 		*ret = CVM_TAKE_PTR(b.res);
 	return 0;

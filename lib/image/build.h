@@ -21,6 +21,7 @@ struct build {
 	int disk_i, uki_i;
 	char seed[80];
 	bool seed_generated;
+	bool made_dir; /* DIR did not exist: a failed build removes it again */
 	int64_t now;
 	char disk_guid[CVM_UUID_STR], esp_uuid[CVM_UUID_STR], root_uuid[CVM_UUID_STR];
 	char luks_uuid[CVM_UUID_STR], fs_uuid[CVM_UUID_STR];

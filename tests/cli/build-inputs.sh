@@ -283,7 +283,13 @@ with tarfile.open(sys.argv[1], "w:gz", compresslevel=1, format=tarfile.USTAR_FOR
 PY
 "$CVMIMG" build --rootfs "$TMP/many.tar.gz" -o "$TMP/c" "${B[@]}" >/dev/null 2>"$ERR" &
 pid=$!
-sleep 1.5
+# a script's background job starts with SIGINT ignored: wait until the build
+# catches it (its handler, after cvmimg has executed cvmimg-full), not a fixed time
+for _ in $(seq 300); do
+	cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
+	[ -n "$cgt" ] && [ $((0x$cgt & 2)) != 0 ] && break
+	sleep 0.1
+done
 kill -INT "$pid"
 wait "$pid"
 code=$?

@@ -111,7 +111,7 @@ run 3 build --rootfs r.tar --output e2 --passphrase-file "$PASS" "${FAST_PBKDF[@
 	--broker-resource a/b/c --broker-pin sha256//x &&
 	expect_in "$ERR" "has no network driver to reach the key broker" &&
 	expect_in "$ERR" "templates/initramfs-tools/hooks/cvmimg-unlock"
-[ -z "$(ls -A e2 2>/dev/null)" ] || fail "a refused build left files in e2"
+[ ! -e e2 ] || fail "a refused build left e2"
 # SEV/SEV-ES: the key the guest owner injects (efi_secret), no broker: no network, no URL
 mkdir -p tiny-initrd-root/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/virt/coco/efi_secret
 echo x >tiny-initrd-root/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/virt/coco/efi_secret/efi_secret.ko
