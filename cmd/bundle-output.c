@@ -108,6 +108,22 @@ static void print_shapes(json_object *st)
 	}
 }
 
+/* The dm-verity parameters of a read-only root, as cvmimg inspect prints them. */
+static void print_verity(json_object *st)
+{
+	json_object *v = get(st, "predicate.verity");
+
+	if (!v || json_object_is_type(v, json_type_null)) {
+		printf("verity:     none\n");
+		return;
+	}
+	printf("verity:     root hash %s\n", str(v, "root_hash"));
+	printf("            %s data blocks, hash offset %s, %s, salt %s\n", str(v, "data_blocks"),
+	       str(v, "hash_offset"), str(v, "hash_algorithm"), str(v, "salt"));
+	printf("            data blocks of %s bytes, hash blocks of %s bytes\n",
+	       str(v, "data_block_size"), str(v, "hash_block_size"));
+}
+
 static void print_broker(json_object *st)
 {
 	json_object *rvs = get(st, "predicate.broker.trustee.reference_values");
@@ -157,6 +173,7 @@ int bundle_print(const struct bundle_file *f, bool json)
 		printf("  %-24s sha256 %s\n", str(s, "name"), str(s, "digest.sha256"));
 	}
 	print_shapes(st);
+	print_verity(st);
 	print_broker(st);
 	return CLI_EXIT_OK;
 }

@@ -83,7 +83,8 @@ static const struct cli_command create_cmd = {
 
 struct create_args {
 	struct cvm_bundle_input in;
-	const char *measurements, *output, *image, *uki, *broker_key_path, *not_after;
+	const char *measurements, *output, *image, *uki, *broker_key_path, *not_after, *verity;
+	json_object *verity_doc; /* holds in.verity */
 	struct cli_list firmware, signing, rvs, shapes;
 	uint64_t valid_days;
 	struct cvm_bundle_subject subjects[MAX_FILES];
@@ -98,6 +99,7 @@ static void create_args_done(struct create_args *a)
 	cli_list_free(&a->shapes);
 	cvm_secret_free(a->broker_key);
 	json_object_put(a->in.reference_values);
+	json_object_put(a->verity_doc);
 }
 
 static const char *base_name(const char *path)
@@ -173,6 +175,27 @@ static int collect_rvs(struct create_args *a)
 	return 0;
 }
 
+/* --verity FILE: the "verity" object of build.json (or of cvmimg inspect --json). */
+static int read_verity(struct create_args *a)
+{
+	CVM_CLEANUP_FREE uint8_t *text = NULL;
+	CVM_CLEANUP_FREE char *quoted = NULL;
+	cvm_err e = { 0 };
+	size_t len = 0;
+
+	if (asprintf(&quoted, "'%s'", a->verity) < 0)
+		return CLI_EXIT_SYSTEM;
+	if (cvm_read_file(a->verity, CVM_BUNDLE_MAX_SIZE, &text, &len, &e) < 0 ||
+	    cvm_json_parse((const char *)text, len, CVM_BUNDLE_MAX_SIZE, quoted, &a->verity_doc,
+			   &e) < 0)
+		return cli_fail(NAME, &e);
+	if (!json_object_object_get_ex(a->verity_doc, "verity", &a->in.verity) || !a->in.verity) {
+		cli_error(NAME, "%s has no \"verity\" object (a build without --verity?)", quoted);
+		return CLI_EXIT_INPUT;
+	}
+	return 0;
+}
+
 static int create_inputs(struct create_args *a, const struct cli_option *opts)
 {
 	int r;
@@ -206,6 +229,8 @@ static int create_inputs(struct create_args *a, const struct cli_option *opts)
 		a->in.not_after = a->in.created + (int64_t)a->valid_days * 86400;
 	}
 	if (a->broker_key_path && (r = read_broker_key(a)))
+		return r;
+	if (a->verity && (r = read_verity(a)))
 		return r;
 	return collect_rvs(a);
 }
@@ -286,6 +311,8 @@ static int bundle_create(int argc, char **argv)
 			   "image name: [A-Za-z0-9._-], names the broker resource"),
 		CLI_STRING("image-version", 0, "TEXT", &in->image_version, "image version"),
 		CLI_STRING("luks-uuid", 0, "UUID", &in->luks_uuid, "UUID of the LUKS2 root"),
+		CLI_STRING("verity", 0, "FILE", &a.verity,
+			   "the dm-verity parameters: FILE's \"verity\" (build.json)"),
 		CLI_STRING("image", 0, "FILE", &a.image, "the disk image (a subject)"),
 		CLI_STRING("uki", 0, "FILE", &a.uki, "the UKI (a subject)"),
 		CLI_LIST("firmware", 0, "FILE", &a.firmware, "firmware image (a subject; repeatable)"),
@@ -336,8 +363,8 @@ static const struct cli_command show_cmd = {
 	.name = NAME,
 	.synopsis = show_synopsis,
 	.summary = "Describe a bundle: image, validity, subjects, VM shapes with their expected\n"
-		   "values, the broker section. Without --key the signature is not checked (and\n"
-		   "the output says so).",
+		   "values, the dm-verity parameters, the broker section. Without --key the\n"
+		   "signature is not checked (and the output says so).",
 	.min_operands = 1,
 	.max_operands = 1,
 	.missing_operand = "show needs a BUNDLE",

@@ -17,6 +17,7 @@
 #include "bundle/keys.h"
 #include "bundle/shapes.h"
 #include "bundle/trustee.h"
+#include "bundle/verity.h"
 #include "util/hash.h"
 #include "util/macro.h"
 #include "util/ossl.h"
@@ -159,6 +160,10 @@ static int predicate(const struct cvm_bundle_input *in, json_object **ret, cvm_e
 	    (r = add_time(p, "not_after", in->not_after)) < 0 ||
 	    (r = cvm_json_add(p, "launch", json_object_get(in->shapes))) < 0)
 		return r == -ENOMEM ? cvm_err_set(reterr, r, "out of memory") : r;
+	/* the object exactly as build.json has it, or null: a reader sees the member either way */
+	if (in->verity ? cvm_json_add(p, "verity", json_object_get(in->verity)) < 0
+		       : json_object_object_add(p, "verity", NULL) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if ((r = broker_section(in, in->shapes, &broker, reterr)) < 0)
 		return r;
 	if (cvm_json_add(p, "broker", broker) < 0)
@@ -201,6 +206,8 @@ static int check_input(const struct cvm_bundle_input *in, cvm_err *reterr)
 			return cvm_err_set(reterr, -EINVAL, "subject %zu needs a printable name and "
 							    "a file or digest", i);
 	if ((r = bundle_check_shapes(in->shapes, "the measurements", "measurements", reterr)) < 0)
+		return r;
+	if (in->verity && (r = bundle_check_verity(in->verity, "the verity parameters", reterr)) < 0)
 		return r;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "bundle/keys.h"
 #include "bundle/shapes.h"
 #include "bundle/trustee.h"
+#include "bundle/verity.h"
 #include "util/hash.h"
 #include "util/macro.h"
 #include "util/ossl.h"
@@ -174,6 +175,11 @@ static int check_statement(struct cvm_bundle *b, cvm_err *reterr)
 	snprintf(where, sizeof(where), "%s: predicate", b->name);
 	b->shapes = bundle_get(b->statement, "predicate.launch");
 	if ((r = bundle_check_shapes(b->shapes, where, "launch", reterr)) < 0)
+		return r;
+	/* absent (bundles made before it existed) or null: no verity root */
+	v = bundle_get(b->statement, "predicate.verity");
+	snprintf(where, sizeof(where), "%s: predicate.verity", b->name);
+	if (v && (r = bundle_check_verity(v, where, reterr)) < 0)
 		return r;
 	return check_broker(b, reterr);
 }

@@ -8,7 +8,8 @@
  *    whole MiB; with --size the filesystem gives up the room;
  *  - begin: the filesystem is created without journal or resize inode, and
  *    the encrypting channel shows every block it writes, in plaintext, to the
- *    tree, which keeps the last digest of each;
+ *    tree, which keeps the last digest of each; the blocks are hashed on a
+ *    thread of their own (verity/feed.c) while the writer encrypts and writes;
  *  - seal: every block of the filesystem never written (free blocks, unused
  *    inode tables, uninitialised bitmaps) gets encrypted zeros, so that no
  *    hole decrypts to key-dependent noise under the tree; the filesystem is
@@ -42,6 +43,7 @@
 
 struct cvm_build_verity {
 	struct cvm_verity_tree *tree;
+	struct cvm_verity_feed *feed; /* hashes into tree until write_tree() */
 	struct cvm_verity_params p;
 };
 
@@ -49,6 +51,7 @@ void cvm_build_verity_free(struct cvm_build_verity *v)
 {
 	if (!v)
 		return;
+	cvm_verity_feed_free(v->feed); /* stops the thread that uses the tree */
 	cvm_verity_tree_free(v->tree);
 	free(v);
 }
@@ -95,7 +98,7 @@ static int observe(void *userdata, uint64_t first, const uint8_t *plain, uint64_
 {
 	struct cvm_build_verity *v = userdata;
 
-	return cvm_verity_tree_add(v->tree, first, plain, n);
+	return cvm_verity_feed_add(v->feed, first, plain, n);
 }
 
 int cvm_build_verity_begin(struct build *b, struct cvm_crypt_io_params *cp,
@@ -119,7 +122,8 @@ int cvm_build_verity_begin(struct build *b, struct cvm_crypt_io_params *cp,
 	if (v->p.hash_offset + CVM_VERITY_BLOCK > cp->size)
 		return cvm_err_set(reterr, -EFBIG, "no room for the verity tree");
 	if ((r = cvm_verity_tree_new(v->p.data_blocks, v->p.salt, v->p.salt_len, &v->tree,
-				     reterr)) < 0)
+				     reterr)) < 0 ||
+	    (r = cvm_verity_feed_new(v->tree, &v->feed, reterr)) < 0)
 		return r;
 	cp->observe = observe;
 	cp->observe_data = v;
@@ -147,7 +151,8 @@ static int write_tree(struct build *b, io_channel ch, cvm_err *reterr)
 	errcode_t e;
 	int r;
 
-	if ((r = cvm_verity_tree_finish(v->tree, v->p.uuid, v->p.root_hash, reterr)) < 0)
+	if ((r = cvm_verity_feed_finish(v->feed, reterr)) < 0 ||
+	    (r = cvm_verity_tree_finish(v->tree, v->p.uuid, v->p.root_hash, reterr)) < 0)
 		return r;
 	area = cvm_verity_tree_area(v->tree, &len);
 	if ((e = io_channel_set_blksize(ch, CVM_VERITY_BLOCK)) ||
@@ -183,6 +188,7 @@ int cvm_build_verity_seal(struct build *b, struct cvm_ext4 *fs, cvm_err *reterr)
 	if (e)
 		return cvm_err_set(reterr, -EIO, "cannot write the image: %s", error_message(e));
 	/* the tree's memory is not needed any more; its root is in the result */
+	b->verity->feed = cvm_verity_feed_free(b->verity->feed);
 	b->verity->tree = cvm_verity_tree_free(b->verity->tree);
 	return 0;
 }

@@ -3,8 +3,9 @@
  * After a build: the expected launch measurements of the UKI it made, one
  * per VM shape, into DIR/measurements.json, and with signing keys the signed
  * bundle DIR/bundle.json, whose subjects are the disk image, the UKI and the
- * firmware, and which seals DIR/broker.key to the broker operator's key; the
- * clear DIR/broker.key is removed once bundle.json is in place.
+ * firmware, which carries the verity parameters of a --verity build and seals
+ * DIR/broker.key to the broker operator's key; the clear DIR/broker.key is
+ * removed once bundle.json is in place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +124,7 @@ static int make_bundle(const struct cvm_seal_options *o, struct cvm_build_result
 {
 	CVM_CLEANUP_FREE char *key_path = path_in(o->output_dir, "broker.key"), *text = NULL;
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
+	CVM_CLEANUP(cvm_jsonp) json_object *verity = NULL;
 	struct cvm_bundle_subject subj[2 + CVM_SHAPE_PLAN_MAX_TEES];
 	struct cvm_bundle_input in = {
 		.image_name = o->image_name, .image_version = o->image_version,
@@ -138,6 +140,10 @@ static int make_bundle(const struct cvm_seal_options *o, struct cvm_build_result
 
 	if (!key_path)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	/* the same object as build.json's "verity", so the two agree key for key */
+	if (res->have_verity && cvm_verity_params_to_json(&res->verity, &verity) < 0)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	in.verity = verity;
 	if (o->operator_key_path &&
 	    (r = read_broker_key(key_path, &key, &in.broker_key_len, reterr)) < 0)
 		return r;

@@ -83,6 +83,34 @@ const struct cvm_verity_geometry *cvm_verity_tree_geometry(const struct cvm_veri
 struct cvm_verity_tree *cvm_verity_tree_free(struct cvm_verity_tree *t);
 void cvm_verity_tree_freep(struct cvm_verity_tree **t);
 
+/* --- feed.c --- */
+
+struct cvm_verity_feed;
+
+/*
+ * Hash data blocks into @t on a thread of its own while the caller goes on
+ * (encrypting, writing): cvm_verity_feed_add() copies the blocks and returns,
+ * waiting only when 4 MiB are queued. The tree is the one the same calls of
+ * cvm_verity_tree_add() would give, byte for byte. @t is borrowed, and must
+ * not be used until cvm_verity_feed_finish() has returned. Returns 0, -ENOMEM
+ * or the errno of pthread_create().
+ */
+int cvm_verity_feed_new(struct cvm_verity_tree *t, struct cvm_verity_feed **ret, cvm_err *reterr);
+
+/*
+ * cvm_verity_tree_add() of @n blocks from @first, later (blocks at or past the
+ * tree's data_blocks are dropped). Returns 0; -ENOMEM when hashing failed;
+ * -EINVAL after finish.
+ */
+int cvm_verity_feed_add(struct cvm_verity_feed *f, uint64_t first, const uint8_t *data,
+			uint64_t n);
+
+/* Hash what is queued and stop the thread. Returns 0 or the first error. */
+int cvm_verity_feed_finish(struct cvm_verity_feed *f, cvm_err *reterr);
+
+/* Stop the thread (after hashing what is queued), wipe the copies, free. NULL-safe. */
+struct cvm_verity_feed *cvm_verity_feed_free(struct cvm_verity_feed *f);
+
 /* --- verify.c --- */
 
 /* Read @len bytes at byte @offset of the (decrypted) device. Returns 0 or a negative errno. */

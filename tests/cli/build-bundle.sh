@@ -5,7 +5,10 @@
 # bundle.json verifies, names the disk, the UKI and the firmware by their
 # SHA-256 (sha256sum), and seals a key that opens the LUKS2 broker keyslot
 # (cryptsetup); broker.key is gone from the directory and from build.json.
-# --config and its precedence; usage errors.
+# With --verity (and with bundle create --verity build.json) the predicate's
+# "verity" equals build.json's, its root hash the roothash= of the UKI's
+# .cmdline (objcopy); bundle show prints them. --config and its precedence;
+# usage errors.
 . "$(dirname "$0")/lib.sh"
 . "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
 need_vectors
@@ -13,6 +16,7 @@ need_image_tools
 PY=/usr/bin/python3
 CHECK=$(dirname "$0")/tools/bundle-check.py
 $PY -c 'import cryptography' 2>/dev/null || { echo "SKIP: python3-cryptography missing"; exit 77; }
+command -v objcopy >/dev/null || { echo "SKIP: objcopy missing"; exit 77; }
 F=$VEC/snp/ovmf_AmdSev_suffix.bin
 cd "$TMP" || exit 1
 
@@ -88,6 +92,70 @@ quick_build out2 r.tar --config c.json --vcpus 8 >"$OUT" 2>"$ERR" || { fail "$(c
 	fail "--vcpus on the command line does not win: $(jq -c '[.measurements[].shape]' out2/measurements.json)"
 [ -e out2/broker.key ] || fail "broker.key removed without --broker-public-key"
 [ "$($PY "$CHECK" payload out2/bundle.json | jq -c .predicate.broker.sealed_key)" = null ] || fail "sealed_key"
+
+# ---- --verity: build.json's "verity" in the predicate ------------------------------
+# without --verity the member is null, and show says none
+[ "$(jq -c .predicate.verity p.json)" = null ] || fail "predicate.verity without --verity"
+run 0 bundle show out/bundle.json && expect_in "$OUT" "verity:     none"
+current="build --verity --signing-key"
+checks=$((checks + 1))
+verity_initrd "$TMP/tiny.initrd"
+quick_build outv r.tar --seed s3 --verity --tee sev --ovmf "$F" --signing-key sign.pem \
+	--image-name v >"$OUT" 2>"$ERR" || { fail "build failed: $(cat "$ERR")"; finish; }
+$PY "$CHECK" payload outv/bundle.json >pv.json
+[ "$(jq -r '.predicate.verity | keys_unsorted | join(",")' pv.json)" = \
+	"root_hash,salt,data_blocks,hash_offset,data_block_size,hash_block_size,hash_algorithm,uuid" ] ||
+	fail "keys: $(jq -c '.predicate.verity' pv.json)"
+[ "$(jq -c .predicate.verity pv.json)" = "$(jq -c .verity outv/build.json)" ] ||
+	fail "predicate.verity $(jq -c .predicate.verity pv.json), build.json $(jq -c .verity outv/build.json)"
+# the UKI's own .cmdline, read by objcopy, carries the same root hash, salt, blocks, offset
+objcopy -O binary --only-section=.cmdline outv/uki.efi cmdline 2>/dev/null || fail "no .cmdline"
+word() { tr -d '\0' <cmdline | tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
+opt() { word systemd.verity_root_options | tr ',' '\n' | sed -n "s/^$1=//p"; }
+ROOT=$(word roothash)
+[ "${#ROOT}" = 64 ] || fail "roothash= '$ROOT' on the .cmdline"
+[ "$(jq -r .predicate.verity.root_hash pv.json)" = "$ROOT" ] || fail "root_hash is not the .cmdline's"
+[ "$(jq -r '.predicate.verity | "\(.salt) \(.data_blocks) \(.hash_offset)"' pv.json)" = \
+	"$(opt salt) $(opt data-blocks) $(opt hash-offset)" ] || fail "salt, blocks, offset: $(cat cmdline)"
+run 0 bundle show --key sign.pub outv/bundle.json &&
+	expect_in "$OUT" "verity:     root hash $ROOT" &&
+	expect_in "$OUT" "$(opt data-blocks) data blocks, hash offset $(opt hash-offset), sha256, salt $(opt salt)" &&
+	expect_in "$OUT" "data blocks of 4096 bytes, hash blocks of 4096 bytes"
+run 0 bundle show --json outv/bundle.json &&
+	[ "$(jq -c .statement.predicate.verity "$OUT")" = "$(jq -c .verity outv/build.json)" ] ||
+	fail "show --json: $(jq -c .statement.predicate.verity "$OUT")"
+# bundle create from the build's output: the same object
+run 0 bundle create -m outv/measurements.json --name v --image outv/disk.raw --uki outv/uki.efi \
+	--verity outv/build.json --signing-key sign.pem -o c.json
+$PY "$CHECK" payload c.json | jq -c .predicate.verity >cv.json
+[ "$(cat cv.json)" = "$(jq -c .verity outv/build.json)" ] || fail "bundle create --verity: $(cat cv.json)"
+run 3 bundle create -m outv/measurements.json --name v --image outv/disk.raw \
+	--verity out/build.json --signing-key sign.pem -o c2.json &&
+	expect_in "$ERR" "'out/build.json' has no \"verity\" object"
+jq '.verity.root_hash = "00"' outv/build.json >bad-verity.json
+run 3 bundle create -m outv/measurements.json --name v --image outv/disk.raw \
+	--verity bad-verity.json --signing-key sign.pem -o c2.json &&
+	expect_in "$ERR" "the verity parameters.root_hash: expected 64 lowercase hex digits"
+jq '.verity.hash_offset = 4096' outv/build.json >bad-verity.json
+run 3 bundle create -m outv/measurements.json --name v --image outv/disk.raw \
+	--verity bad-verity.json --signing-key sign.pem -o c2.json &&
+	expect_in "$ERR" "the verity parameters.hash_offset: inside the data blocks"
+jq '.verity.extra = 1' outv/build.json >bad-verity.json
+run 3 bundle create -m outv/measurements.json --name v --image outv/disk.raw \
+	--verity bad-verity.json --signing-key sign.pem -o c2.json &&
+	expect_in "$ERR" "the verity parameters: unknown member \"extra\""
+[ ! -e c2.json ] || fail "c2.json written after failures"
+# a reader checks the member too: a payload with a bad verity object is refused
+$PY - <<'PYEOF' >t.json
+import base64, json
+env = json.load(open('outv/bundle.json'))
+st = json.loads(base64.b64decode(env['payload']))
+st['predicate']['verity']['salt'] = 'xyz'
+env['payload'] = base64.b64encode(json.dumps(st).encode()).decode()
+print(json.dumps(env))
+PYEOF
+run 3 bundle show t.json && expect_in "$ERR" "predicate.verity.salt: expected at most 256 bytes of lowercase hex"
+rm -rf outv
 
 # ---- usage ------------------------------------------------------------------------
 B=(build --rootfs r.tar --output out3 --passphrase-file "$PASS")

@@ -1,5 +1,6 @@
 # Issue 13: an image built with --verity from a real Debian 12 rootfs boots
-# under QEMU (TCG, OVMF from the ESP): the passphrase unlocks LUKS2, the
+# under QEMU (TCG, OVMF from the ESP, and by -kernel with the UKI taken from
+# the ESP, on a copy whose ESP lost it): the passphrase unlocks LUKS2, the
 # initramfs-tools scripts of templates/ open /dev/mapper/root as dm-verity with
 # the command line's parameters, / is read-only, veritysetup status says
 # verified, journald runs and /var is writable. Then the tamper tests: bytes of
@@ -7,7 +8,7 @@
 # reading that file fails with an I/O error, the kernel log names dm-verity,
 # the other files still read.
 . "$(dirname "$0")/../cli/lib.sh"
-for t in qemu-system-x86_64 expect debugfs cryptsetup chroot; do
+for t in qemu-system-x86_64 expect debugfs cryptsetup chroot mcopy mdel sfdisk; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
 [ -r /usr/share/OVMF/OVMF_CODE_4M.fd ] || { echo "SKIP: no OVMF (package ovmf)"; exit 77; }
@@ -67,12 +68,12 @@ checks=$((checks + 1))
 rm "$TMP/rootfs.tar"
 [ "$(jq .boot.initrd.can_open_verity "$TMP/build.json")" = true ] || fail "initrd check"
 
-boot() { # what, disk, then the expected probe result
-	local what=$1 disk=$2 probe=$3 line status=verified
+boot() { # what, disk, the expected probe result, [a UKI for -kernel]
+	local what=$1 disk=$2 probe=$3 uki=${4:-} line status=verified
 	current="$what"
 	checks=$((checks + 1))
-	if ! timeout 900 expect "$BOOT" "$TMP/console.log" "$disk" "$TMP/pass" /dev/mapper/root \
-		>"$TMP/result" 2>&1; then
+	if ! timeout 900 expect "$BOOT" "$TMP/console.log" "$disk" "$TMP/pass" /dev/mapper/root "" \
+		"$uki" >"$TMP/result" 2>&1; then
 		fail "$(cat "$TMP/result")"
 		echo "--- console (last 60 lines) ---"
 		tr -d '\r' <"$TMP/console.log" | tail -n 60
@@ -93,6 +94,18 @@ boot() { # what, disk, then the expected probe result
 	fi
 }
 boot "ESP boot, verity root" "$TMP/img/disk.raw" ok
+
+# measured direct boot: the UKI the ESP holds, given to QEMU with -kernel (OVMF
+# loads it from fw_cfg); on a copy of the disk whose ESP no longer has it, so
+# only -kernel can have booted it. The root is the same, byte for byte.
+esp=$(($(part_geometry "$TMP/img/disk.raw" 1 | cut -d' ' -f1) * 512))
+mcopy -n -i "$TMP/img/disk.raw@@$esp" ::/EFI/BOOT/BOOTX64.EFI "$TMP/esp-uki.efi" ||
+	fail "no EFI/BOOT/BOOTX64.EFI on the ESP"
+cmp -s "$TMP/esp-uki.efi" "$TMP/img/uki.efi" || fail "the ESP's UKI is not DIR/uki.efi"
+cp --sparse=always "$TMP/img/disk.raw" "$TMP/no-esp-uki.raw"
+mdel -i "$TMP/no-esp-uki.raw@@$esp" ::/EFI/BOOT/BOOTX64.EFI || fail "cannot remove the ESP's UKI"
+boot "-kernel UKI from the ESP, verity root" "$TMP/no-esp-uki.raw" ok "$TMP/esp-uki.efi"
+rm -f "$TMP/no-esp-uki.raw"
 
 # where the probe's blocks are: decrypt a copy of the root in user space
 root_part "$TMP/img/disk.raw" "$TMP/root.img"

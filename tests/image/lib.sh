@@ -5,6 +5,8 @@
 #   make_rootfs OUT.tar [args]  the synthetic rootfs (tests/image/rootfs.py make)
 #   quick_build DIR TAR [args]  cvmimg build with a fast PBKDF, the host kernel, a tiny initrd
 #   tiny_initrd OUT             that tiny initrd: a cpio with cryptsetup, dm-crypt and cryptroot
+#   verity_initrd OUT           the same, plus what build --verity looks for (veritysetup,
+#                               dm-verity, templates/initramfs-tools' cvmimg-verity script)
 #   root_part DISK OUT          copy the root partition out (sparse), by sfdisk's table
 #   decrypt_root PART KEYFILE   decrypt PART in place (user-space cryptsetup, no dm)
 ROOTFS_PY=$CVMIMG_SOURCE_DIR/tests/image/rootfs.py
@@ -31,6 +33,19 @@ tiny_initrd() {
 	echo x >"$d/usr/sbin/cryptsetup"
 	echo x >"$d/scripts/local-top/cryptroot"
 	echo x >"$d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md/dm-crypt.ko"
+	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$1"
+}
+
+verity_initrd() {
+	local d=$TMP/verity-initrd-root
+	mkdir -p "$d/usr/sbin" "$d/scripts/local-top" "$d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md"
+	for f in usr/sbin/cryptsetup usr/sbin/veritysetup scripts/local-top/cryptroot \
+		usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md/dm-crypt.ko \
+		usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md/dm-verity.ko; do
+		echo x >"$d/$f"
+	done
+	cp "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/scripts/local-top/cvmimg-verity" \
+		"$d/scripts/local-top/"
 	(cd "$d" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$1"
 }
 

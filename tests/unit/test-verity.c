@@ -187,6 +187,76 @@ static void test_format_matches_veritysetup(void **state)
 	}
 }
 
+/*
+ * The same tree through the hashing thread (feed.c): blocks given in runs of
+ * 1 to 700 blocks (more than a slot), every block first with wrong content
+ * and later with its own, blocks past the end mixed in; the root must still
+ * be veritysetup's, and the hash area the direct tree's.
+ */
+static void test_feed_matches_veritysetup(void **state)
+{
+	const uint64_t n = 16385, off = (n + 3) * CVM_VERITY_BLOCK;
+	struct cvm_verity_tree *t = NULL, *direct = NULL;
+	struct cvm_verity_feed *f = NULL;
+	char salt_hex[2 * sizeof(salt) + 1], root_hex[65], want[128], *path, *out;
+	uint8_t root[32], direct_root[32], *data, junk[CVM_VERITY_BLOCK];
+	const uint8_t *area, *direct_area;
+	size_t len, direct_len;
+	cvm_err e = {0};
+	int fd;
+
+	(void)state;
+	path = strdup(file_path("feed.img"));
+	cvm_hex_encode(salt, sizeof(salt), salt_hex);
+	make_data(path, n, off);
+	out = run(NULL,
+		  VSETUP " format %s %s --data-blocks=%llu --hash-offset=%llu --salt=%s "
+			 "--uuid=%s 2>&1",
+		  path, path, (unsigned long long)n, (unsigned long long)off, salt_hex, uuid_text);
+	field(out, "Root hash:", want, sizeof(want));
+	data = malloc(n * CVM_VERITY_BLOCK);
+	assert_non_null(data);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(cvm_pread_full(fd, data, n * CVM_VERITY_BLOCK, 0), 0);
+	close(fd);
+	memset(junk, 0xa5, sizeof(junk));
+
+	assert_int_equal(cvm_verity_tree_new(n, salt, sizeof(salt), &t, &e), 0);
+	assert_int_equal(cvm_verity_feed_new(t, &f, &e), 0);
+	for (uint64_t b = 0; b < n; b++) /* wrong content first, one block at a time */
+		assert_int_equal(cvm_verity_feed_add(f, b, junk, 1), 0);
+	for (uint64_t b = 0, k = 1; b < n; b += k, k = k * 7 % 701 + 1) {
+		if (k > n - b)
+			k = n - b;
+		assert_int_equal(cvm_verity_feed_add(f, b, data + b * CVM_VERITY_BLOCK, k), 0);
+		assert_int_equal(cvm_verity_feed_add(f, n + b, junk, 1), 0); /* dropped */
+	}
+	/* a run that crosses the end: only its first block is data */
+	assert_int_equal(cvm_verity_feed_add(f, n - 1, data + (n - 1) * CVM_VERITY_BLOCK, 1), 0);
+	assert_int_equal(cvm_verity_feed_finish(f, &e), 0);
+	assert_int_equal(cvm_verity_feed_add(f, 0, junk, 1), -EINVAL);
+	f = cvm_verity_feed_free(f);
+	assert_int_equal(cvm_verity_tree_finish(t, uuid_raw, root, &e), 0);
+	cvm_hex_encode(root, 32, root_hex);
+	if (strcmp(want, root_hex))
+		fail_msg("through the feed: root %s, veritysetup %s", root_hex, want);
+
+	build_tree(path, n, &direct, direct_root);
+	area = cvm_verity_tree_area(t, &len);
+	direct_area = cvm_verity_tree_area(direct, &direct_len);
+	assert_int_equal(len, direct_len);
+	assert_memory_equal(area, direct_area, len);
+	/* freed while blocks are queued: the thread stops, nothing leaks (ASan) */
+	assert_int_equal(cvm_verity_feed_new(direct, &f, &e), 0);
+	for (uint64_t b = 0; b < 2000; b++)
+		assert_int_equal(cvm_verity_feed_add(f, b % n, data, 1), 0);
+	cvm_verity_feed_free(f);
+	cvm_verity_tree_free(direct);
+	cvm_verity_tree_free(t);
+	free(data);
+	free(path);
+}
+
 static void test_geometry(void **state)
 {
 	static const struct {
@@ -405,6 +475,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_geometry),
 	    cmocka_unit_test(test_format_matches_veritysetup),
+	    cmocka_unit_test(test_feed_matches_veritysetup),
 	    cmocka_unit_test(test_verify),
 	    cmocka_unit_test(test_missing_block),
 	    cmocka_unit_test(test_superblock),

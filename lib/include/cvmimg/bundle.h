@@ -169,6 +169,7 @@ struct cvm_bundle_input {
 	const char *image_name;	   /* [A-Za-z0-9._-], 1 to 64: names the broker resource */
 	const char *image_version; /* NULL: none */
 	const char *luks_uuid;	   /* NULL: none */
+	json_object *verity; /* build.json's "verity" object (cvm_verity_params_to_json()); NULL: none */
 	const struct cvm_bundle_subject *subjects; /* 1 to CVM_BUNDLE_MAX_SUBJECTS */
 	size_t n_subjects;
 	json_object *shapes; /* the "measurements" array of a measurements document */
@@ -186,11 +187,12 @@ struct cvm_bundle_input {
 /*
  * Make a bundle: hash the subjects, build the predicate (reference values and
  * resource-policy rule from the shapes, the broker key sealed as a JWE to the
- * operator's key), serialize the statement once, sign its bytes. The JSON text
- * of the envelope goes to *@ret_text (caller frees). Returns 0; -EINVAL for
- * inconsistent input (a bad name or resource path, not_after not after
- * created, a broker key without an operator key, a reference value the
- * measurements already give); -EBADMSG for bad shapes or a bad key file;
+ * operator's key, the verity object carried as given), serialize the statement
+ * once, sign its bytes. The JSON text of the envelope goes to *@ret_text
+ * (caller frees). Returns 0; -EINVAL for inconsistent input (a bad name or
+ * resource path, not_after not after created, a broker key without an
+ * operator key, a reference value the measurements already give); -EBADMSG
+ * for bad shapes, a verity object not of build.json's shape or a bad key file;
  * -ENOENT/-EACCES for unreadable files.
  */
 int cvm_bundle_create(const struct cvm_bundle_input *in, char **ret_text, cvm_err *reterr);
