@@ -33,28 +33,6 @@ static const char *tmp(const char *name)
 	return b;
 }
 
-static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *run(const char *fmt, ...)
-{
-	static char out[65536];
-	char cmd[1024];
-	va_list ap;
-	FILE *p;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	if (pclose(p) != 0)
-		fail_msg("'%s' failed: %s", cmd, out);
-	return out;
-}
-
 static void add(struct cvm_ext4 *w, struct cvm_fs_entry e)
 {
 	cvm_err err = {0};
@@ -162,24 +140,24 @@ static void test_plain_filesystem(void **state)
 	}
 	if (cvm_ext4_close(w, &err) < 0)
 		fail_msg("close: %s", err.msg);
-	run("e2fsck -fn '%s' >/dev/null 2>&1", tmp("plain.img"));
-	out = run("debugfs -R 'stat /usr/bin/ping' '%s' 2>/dev/null", tmp("plain.img"));
+	test_run(NULL, "e2fsck -fn '%s' >/dev/null 2>&1", tmp("plain.img"));
+	out = test_run(NULL, "debugfs -R 'stat /usr/bin/ping' '%s' 2>/dev/null", tmp("plain.img"));
 	assert_non_null(strstr(out, "Mode:  04755"));
 	assert_non_null(strstr(out, "Links: 2"));
 	assert_non_null(strstr(out, "security.capability"));
-	out = run("debugfs -R 'stat /usr/lib/big' '%s' 2>/dev/null", tmp("plain.img"));
+	out = test_run(NULL, "debugfs -R 'stat /usr/lib/big' '%s' 2>/dev/null", tmp("plain.img"));
 	assert_non_null(strstr(out, "User:  1000   Group: 100000"));
 	assert_non_null(strstr(out, "Size: 3145728"));
-	run("debugfs -R 'dump /usr/lib/big %s' '%s' 2>/dev/null", tmp("big.out"), tmp("plain.img"));
+	test_run(NULL, "debugfs -R 'dump /usr/lib/big %s' '%s' 2>/dev/null", tmp("big.out"), tmp("plain.img"));
 	f = fopen(tmp("big.ref"), "w");
 	assert_int_equal(fwrite(big, 1, sizeof(big), f), sizeof(big));
 	fclose(f);
-	run("cmp '%s' '%s'", tmp("big.out"), tmp("big.ref"));
-	out = run("debugfs -R 'stat /dev/big' '%s' 2>/dev/null", tmp("plain.img"));
+	test_run(NULL, "cmp '%s' '%s'", tmp("big.out"), tmp("big.ref"));
+	out = test_run(NULL, "debugfs -R 'stat /dev/big' '%s' 2>/dev/null", tmp("plain.img"));
 	assert_non_null(strstr(out, "Device major/minor number: 259:70000"));
-	out = run("debugfs -R 'stat /usr' '%s' 2>/dev/null", tmp("plain.img"));
+	out = test_run(NULL, "debugfs -R 'stat /usr' '%s' 2>/dev/null", tmp("plain.img"));
 	assert_non_null(strstr(out, "Mode:  0700"));
-	out = run("debugfs -R 'ls -l /many' '%s' 2>/dev/null | wc -l", tmp("plain.img"));
+	out = test_run(NULL, "debugfs -R 'ls -l /many' '%s' 2>/dev/null | wc -l", tmp("plain.img"));
 	assert_true(atoi(out) >= 3002);
 }
 

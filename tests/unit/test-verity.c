@@ -47,33 +47,6 @@ static int setup(void **state)
 	return test_tmpdir_setup(state);
 }
 
-/* Run a shell command; its stdout, and its exit status in *@status (NULL: must be 0). */
-static char *run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static char *run(int *status, const char *fmt, ...)
-{
-	static char out[65536];
-	char cmd[1024];
-	va_list ap;
-	FILE *p;
-	size_t n;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	if (status)
-		*status = st;
-	else if (st != 0)
-		fail_msg("'%s' failed: %s", cmd, out);
-	return out;
-}
-
 /* Deterministic data: block b filled from a small generator, every 5th block zeros. */
 static void make_data(const char *path, uint64_t blocks, uint64_t file_size)
 {
@@ -156,7 +129,7 @@ static void test_format_matches_veritysetup(void **state)
 		char *path = strdup(file_path("data.img")), *out;
 
 		make_data(path, n, off);
-		out = run(NULL,
+		out = test_run(NULL,
 			  VSETUP " format %s %s --data-blocks=%llu --hash-offset=%llu "
 				 "--salt=%s --uuid=%s 2>&1",
 			  path, path, (unsigned long long)n, (unsigned long long)off, salt_hex,
@@ -209,7 +182,7 @@ static void test_feed_matches_veritysetup(void **state)
 	path = strdup(file_path("feed.img"));
 	cvm_hex_encode(salt, sizeof(salt), salt_hex);
 	make_data(path, n, off);
-	out = run(NULL,
+	out = test_run(NULL,
 		  VSETUP " format %s %s --data-blocks=%llu --hash-offset=%llu --salt=%s "
 			 "--uuid=%s 2>&1",
 		  path, path, (unsigned long long)n, (unsigned long long)off, salt_hex, uuid_text);
@@ -344,9 +317,9 @@ static void test_verify(void **state)
 	cvm_hex_encode(salt, sizeof(salt), salt_hex);
 
 	/* ours, written by us, accepted by veritysetup; dump reads our superblock */
-	run(NULL, VSETUP " verify %s %s %s --hash-offset=%llu 2>&1", path, path, root_hex,
+	test_run(NULL, VSETUP " verify %s %s %s --hash-offset=%llu 2>&1", path, path, root_hex,
 	    (unsigned long long)off);
-	assert_non_null(strstr(run(NULL, VSETUP " dump %s --hash-offset=%llu", path,
+	assert_non_null(strstr(test_run(NULL, VSETUP " dump %s --hash-offset=%llu", path,
 				   (unsigned long long)off),
 			       salt_hex));
 	rep = check(path, &p);
@@ -355,7 +328,7 @@ static void test_verify(void **state)
 	assert_memory_equal(rep.found.uuid, uuid_raw, 16);
 
 	flip(path, 777 * CVM_VERITY_BLOCK + 5);
-	run(&st, VSETUP " verify %s %s %s --hash-offset=%llu 2>&1", path, path, root_hex,
+	test_run(&st, VSETUP " verify %s %s %s --hash-offset=%llu 2>&1", path, path, root_hex,
 	    (unsigned long long)off);
 	assert_int_not_equal(st, 0);
 	rep = check(path, &p);

@@ -68,3 +68,27 @@ int test_tmpdir_teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
+
+char *test_run(int *status, const char *fmt, ...)
+{
+	static char out[65536];
+	char cmd[1024];
+	va_list ap;
+	FILE *p;
+	size_t n;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	if (status)
+		*status = st;
+	else if (st != 0)
+		fail_msg("'%s' failed: %s", cmd, out);
+	return out;
+}

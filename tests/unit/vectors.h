@@ -23,6 +23,13 @@ extern char test_tmpdir[];
 int test_tmpdir_setup(void **state);
 int test_tmpdir_teardown(void **state);
 
+/*
+ * Run a shell command (printf-style); its stdout (at most 64 KiB, in a static
+ * buffer valid until the next call), and its wait status in *@status, or with
+ * @status NULL a failed test unless it exits 0.
+ */
+char *test_run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Decode a hex literal into @out (aborts the test on malformed input). */
 void vec_unhex(const char *hex, uint8_t *out, size_t len);
 
