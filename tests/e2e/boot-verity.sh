@@ -7,39 +7,57 @@
 # ciphertext flipped in a known file's block, and in the hash block above it:
 # reading that file fails with an I/O error, the kernel log names dm-verity,
 # the other files still read.
+#   CVMIMG_BOOT_FLAVOUR=dracut boots the dracut fixture with cvmimg's dracut
+#   module instead (templates/dracut), from the ESP only: the -kernel and
+#   tamper boots test the UKI and the kernel, the same for both (label slow).
 . "$(dirname "$0")/../cli/lib.sh"
+flavour=${CVMIMG_BOOT_FLAVOUR:-initramfs-tools}
 for t in qemu-system-x86_64 expect debugfs cryptsetup chroot mcopy mdel sfdisk; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
 [ -r /usr/share/OVMF/OVMF_CODE_4M.fd ] || { echo "SKIP: no OVMF (package ovmf)"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: making the verity initrd needs chroot (root)"; exit 77; }
-rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" initramfs-tools) || {
-	echo "SKIP: no initramfs-tools rootfs fixture"
+# only a missing tool or privilege (exit 77) is a skip
+rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" "$flavour") || {
+	rc=$?
+	[ "$rc" = 77 ] || { echo "FAIL: scripts/rootfs-fixture $flavour exited $rc"; exit 1; }
+	echo "SKIP: no $flavour rootfs fixture"
 	exit 77
 }
 . "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
 BOOT=$CVMIMG_SOURCE_DIR/tests/e2e/lib/boot-luks.exp
-TPL=$CVMIMG_SOURCE_DIR/templates/initramfs-tools
+TPL=$CVMIMG_SOURCE_DIR/templates
 printf 'a passphrase for the verity test' >"$TMP/pass"
 
-# The fixture with cvmimg's hook and scripts, its initrd made again by its own
-# update-initramfs, a 1 MiB probe file, and a marker that reports the checks.
-current="rootfs with the verity hook"
+# The fixture with cvmimg's hook and scripts (initramfs-tools) or module
+# (dracut), its initrd made again by its own tool, a 1 MiB probe file, and a
+# marker that reports the checks.
+current="rootfs with the verity hook ($flavour)"
 checks=$((checks + 1))
 R=$TMP/root
 mkdir "$R"
 tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -xf "$rootfs"
-install -m 0755 "$TPL/hooks/cvmimg-verity" "$R/etc/initramfs-tools/hooks/"
-for s in local-top init-bottom; do
-	mkdir -p "$R/etc/initramfs-tools/scripts/$s"
-	install -m 0755 "$TPL/scripts/$s/cvmimg-verity" "$R/etc/initramfs-tools/scripts/$s/"
-done
+if [ "$flavour" = dracut ]; then
+	install -d "$R/usr/lib/dracut/modules.d/90cvmimg-verity"
+	install -m 0755 "$TPL"/dracut/90cvmimg-verity/* "$R/usr/lib/dracut/modules.d/90cvmimg-verity/"
+	install -m 0644 "$TPL/dracut/cvmimg-verity.conf" "$R/etc/dracut.conf.d/"
+	remake_initrd="dracut --force --regenerate-all"
+else
+	install -m 0755 "$TPL/initramfs-tools/hooks/cvmimg-verity" "$R/etc/initramfs-tools/hooks/"
+	for s in local-top init-bottom; do
+		mkdir -p "$R/etc/initramfs-tools/scripts/$s"
+		install -m 0755 "$TPL/initramfs-tools/scripts/$s/cvmimg-verity" \
+			"$R/etc/initramfs-tools/scripts/$s/"
+	done
+	remake_initrd="update-initramfs -u -k all"
+fi
 umount_all() { for m in dev/pts dev proc sys; do umount "$R/$m" 2>/dev/null; done; }
 # never follow a bind mount that failed to go away into the host's /dev or /sys
 trap 'umount_all; rm -rf --one-file-system "$TMP"' EXIT
 for m in proc sys dev dev/pts; do mount --bind "/$m" "$R/$m"; done
-chroot "$R" update-initramfs -u -k all >"$TMP/mkinitramfs.log" 2>&1 ||
-	fail "update-initramfs: $(tail -5 "$TMP/mkinitramfs.log")"
+# shellcheck disable=SC2086
+chroot "$R" $remake_initrd >"$TMP/mkinitramfs.log" 2>&1 ||
+	fail "$remake_initrd: $(tail -5 "$TMP/mkinitramfs.log")"
 umount_all
 head -c 1048576 /dev/zero | tr '\0' 'P' >"$R/usr/share/cvmimg-probe"
 cat >"$R/usr/local/sbin/cvmimg-report" <<'EOF'
@@ -67,6 +85,7 @@ checks=$((checks + 1))
 	--json >"$TMP/build.json" 2>"$ERR" || { fail "$(cat "$ERR")"; finish; }
 rm "$TMP/rootfs.tar"
 [ "$(jq .boot.initrd.can_open_verity "$TMP/build.json")" = true ] || fail "initrd check"
+[ "$(jq -r .boot.initrd.flavour "$TMP/build.json")" = "$flavour" ] || fail "initrd flavour"
 
 boot() { # what, disk, the expected probe result, [a UKI for -kernel]
 	local what=$1 disk=$2 probe=$3 uki=${4:-} line status=verified
@@ -93,7 +112,8 @@ boot() { # what, disk, the expected probe result, [a UKI for -kernel]
 			fail "no dm-verity message on the console"
 	fi
 }
-boot "ESP boot, verity root" "$TMP/img/disk.raw" ok
+boot "ESP boot, verity root ($flavour)" "$TMP/img/disk.raw" ok
+[ "$flavour" = dracut ] && finish
 
 # measured direct boot: the UKI the ESP holds, given to QEMU with -kernel (OVMF
 # loads it from fw_cfg); on a copy of the disk whose ESP no longer has it, so
