@@ -521,9 +521,15 @@ const char *cli_templates_dir(void)
 int cli_protect_secrets(void)
 {
 	const struct rlimit none = {0, 0};
+	int r;
 
 	if (setrlimit(RLIMIT_CORE, &none) < 0)
 		return -1;
+	/* before any OpenSSL call: its expanded keys go to locked, undumped memory */
+	if ((r = cvm_secret_openssl_init()) < 0) {
+		errno = -r;
+		return -1;
+	}
 	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 

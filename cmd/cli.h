@@ -197,7 +197,9 @@ const char *cli_templates_dir(void);
  * For a command that holds keys, passphrases or image plaintext, before it
  * reads any: no core dump (RLIMIT_CORE 0, and PR_SET_DUMPABLE 0, which also
  * covers a core_pattern pipe and keeps other processes of the same user from
- * ptrace and from /proc/PID/mem and /proc/PID/environ). 0 or -1 with errno.
+ * ptrace and from /proc/PID/mem and /proc/PID/environ), and the key schedules
+ * OpenSSL expands in secure memory (cvm_secret_openssl_init(), so before
+ * anything uses OpenSSL). 0 or -1 with errno.
  */
 int cli_protect_secrets(void);
 

@@ -115,8 +115,8 @@ static int run(int argc, char **argv)
 			return run_full(argc, argv);
 #endif
 		if (commands[i].keys && cli_protect_secrets() < 0) {
-			fprintf(stderr, "cvmimg %s: cannot disable core dumps: %s\n", name,
-				strerror(errno));
+			fprintf(stderr, "cvmimg %s: cannot protect its secrets (core dumps, "
+				"OpenSSL's key memory): %s\n", name, strerror(errno));
 			return CLI_EXIT_SYSTEM;
 		}
 		return commands[i].fn(argc, argv);

@@ -10,6 +10,7 @@
 #include "crypt/xts.h"
 #include "util/endian.h"
 #include "util/hash.h"
+#include "util/secret.h"
 
 struct cvm_xts {
 	EVP_CIPHER_CTX *enc;
@@ -31,11 +32,18 @@ void cvm_xts_freep(struct cvm_xts **x)
 	cvm_xts_free(*x);
 }
 
+/* The key schedule OpenSSL expands goes to secure memory (util/secret.h). */
 static EVP_CIPHER_CTX *new_ctx(EVP_CIPHER *cipher, const uint8_t *key, int enc)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int ok;
 
-	if (c && !EVP_CipherInit_ex2(c, cipher, key, NULL, enc, NULL)) {
+	if (!c)
+		return NULL;
+	cvm_secret_openssl_begin();
+	ok = EVP_CipherInit_ex2(c, cipher, key, NULL, enc, NULL);
+	cvm_secret_openssl_end();
+	if (!ok) {
 		EVP_CIPHER_CTX_free(c);
 		return NULL;
 	}

@@ -18,9 +18,14 @@
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
+#include <openssl/evp.h>
+
+#include "crypt/xts.h"
+#include "util/endian.h"
 #include "util/file.h"
 #include "util/hash.h"
 #include "util/log-internal.h"
+#include "util/secret.h"
 #include "util/template.h"
 #include "vectors.h"
 
@@ -277,6 +282,62 @@ static void test_log(void **state)
 	assert_non_null(cvm_version());
 }
 
+/* kB of locked memory, from /proc/self/status */
+static long locked_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * The AES-XTS key schedule OpenSSL expands lives in secure memory (main()
+ * called cvm_secret_openssl_init() first), and is gone when the context is;
+ * the cipher still gives what OpenSSL's own AES-256-XTS gives.
+ */
+static void test_xts_key_schedule(void **state)
+{
+	uint8_t key[CVM_XTS_KEY_SIZE], in[2 * CVM_XTS_SECTOR], out[sizeof(in)], ref[sizeof(in)];
+	uint8_t iv[16] = {0};
+	struct cvm_xts *x = NULL;
+	EVP_CIPHER_CTX *c;
+	long before = locked_kb();
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)i;
+	assert_int_equal(cvm_secret_openssl_held(), 0);
+	assert_int_equal(cvm_xts_new(key, &x, NULL), 0);
+	assert_true(cvm_secret_openssl_held() >= 2); /* one expanded key per direction */
+	if (geteuid() == 0) /* a user's RLIMIT_MEMLOCK may refuse: then unlocked, still undumped */
+		assert_true(locked_kb() > before);
+	assert_int_equal(cvm_xts_crypt(x, true, 5 * CVM_XTS_SECTOR, in, out, sizeof(in)), 0);
+	/* OpenSSL's AES-256-XTS, a 4096-byte sector at a time, tweak = plain64 (512-byte units) */
+	for (int s = 0; s < 2; s++) {
+		assert_non_null(c = EVP_CIPHER_CTX_new());
+		cvm_put_le64(iv, (5 + (uint64_t)s) * CVM_XTS_SECTOR / 512);
+		assert_true(EVP_EncryptInit_ex2(c, EVP_aes_256_xts(), key, iv, NULL));
+		assert_true(EVP_EncryptUpdate(c, ref + s * CVM_XTS_SECTOR, &n,
+					      in + s * CVM_XTS_SECTOR, CVM_XTS_SECTOR));
+		EVP_CIPHER_CTX_free(c);
+	}
+	assert_memory_equal(out, ref, sizeof(out));
+	assert_int_equal(cvm_xts_crypt(x, false, 5 * CVM_XTS_SECTOR, out, out, sizeof(out)), 0);
+	assert_memory_equal(out, in, sizeof(in));
+	cvm_xts_free(x);
+	assert_int_equal(cvm_secret_openssl_held(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,7 +346,11 @@ int main(void)
 		cmocka_unit_test(test_files),     cmocka_unit_test(test_map_file),
 		cmocka_unit_test(test_hash_file), cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_log),       cmocka_unit_test(test_template),
+		cmocka_unit_test(test_xts_key_schedule),
 	};
 
+	/* first, before OpenSSL allocates: test_xts_key_schedule relies on it */
+	if (cvm_secret_openssl_init() < 0)
+		return 1;
 	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -64,6 +64,14 @@ void *cvm_secret_alloc(size_t len);
 void cvm_secret_free(void *p); /* NULL-safe */
 void cvm_secret_freep(void *pp); /* cleanup form: takes a pointer to the pointer */
 
+/*
+ * Put the key schedules OpenSSL expands from our keys (the AES-XTS one of the
+ * disk's volume key) into such memory too. Call it before anything uses
+ * OpenSSL (a program's first step); -EBUSY if OpenSSL has allocated already,
+ * and then they stay on the ordinary heap.
+ */
+int cvm_secret_openssl_init(void);
+
 /* Wipe @len bytes at @p in a way the compiler cannot drop. */
 void cvm_memzero(void *p, size_t len);
 
