@@ -157,27 +157,22 @@ static int add_config(struct build *b, cvm_err *reterr)
 int cvm_build_unlock_check_initrd(struct build *b, const struct cvm_initrd_info *info,
 				  const char *name, cvm_err *reterr)
 {
-	if (efi_secret(b->o)) {
-		b->res->boot.initrd_has_efi_secret = info->has_efi_secret;
-		if (info->has_efi_secret)
-			return 0;
-		return cvm_err_set(reterr, -EBADMSG,
-				   "the initrd '%s' has no efi_secret module to read the injected "
-				   "key (a kernel built with CONFIG_EFI_SECRET; Debian 12's is not): "
-				   "install cvmimg's hook (templates/initramfs-tools/hooks/"
-				   "cvmimg-unlock) in the rootfs and run update-initramfs, or pass "
-				   "--initrd",
-				   name);
-	}
-	b->res->boot.initrd_has_network_driver = info->has_network_driver;
-	if (info->has_network_driver)
+	bool efi = efi_secret(b->o);
+	bool ok = efi ? info->has_efi_secret : info->has_network_driver;
+
+	b->res->boot.initrd_has_efi_secret = efi && info->has_efi_secret;
+	b->res->boot.initrd_has_network_driver = !efi && info->has_network_driver;
+	if (ok)
 		return 0;
 	return cvm_err_set(reterr, -EBADMSG,
-			   "the initrd '%s' has no network driver to reach the key broker "
-			   "(virtio_net, gve, ena, hv_netvsc or mana): install cvmimg's hook "
+			   "the initrd '%s' has no %s: install cvmimg's hook "
 			   "(templates/initramfs-tools/hooks/cvmimg-unlock) in the rootfs and run "
 			   "update-initramfs, or pass --initrd",
-			   name);
+			   name,
+			   efi ? "efi_secret module to read the injected key (a kernel built "
+				 "with CONFIG_EFI_SECRET; Debian 12's is not)"
+			       : "network driver to reach the key broker (virtio_net, gve, ena, "
+				 "hv_netvsc or mana)");
 }
 
 /* cryptopts=...,keyscript=<agent> and, for a broker, ip=dhcp for initramfs-tools' cryptroot. */
