@@ -314,6 +314,9 @@ int cmd_build(int argc, char **argv)
 	o->progress_userdata = &prog;
 	r = cvm_image_build(o, &res, &err);
 	progress_done(&prog);
+	/* the signal may have broken a read (EINTR) the library reports as such */
+	if (r < 0 && progress_interrupted())
+		r = cvm_err_set(&err, -ECANCELED, "cancelled");
 	cvm_secret_free(pass);
 	free(a.extra);
 	if (r == -EEXIST) /* --output conflicts with what DIR holds */

@@ -29,6 +29,11 @@ void progress_init(struct progress *p)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+bool progress_interrupted(void)
+{
+	return interrupted;
+}
+
 static double now(void)
 {
 	struct timespec ts;

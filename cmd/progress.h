@@ -20,6 +20,9 @@ struct progress {
 /* Decide whether to draw and catch SIGINT/SIGTERM. */
 void progress_init(struct progress *p);
 
+/* Whether SIGINT or SIGTERM came since progress_init(). */
+bool progress_interrupted(void);
+
 /* cvm_build_progress_func: draws, and returns non-zero once a signal came. */
 int progress_update(const struct cvm_build_progress *bp, void *userdata);
 

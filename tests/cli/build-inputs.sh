@@ -284,10 +284,13 @@ PY
 "$CVMIMG" build --rootfs "$TMP/many.tar.gz" -o "$TMP/c" "${B[@]}" >/dev/null 2>"$ERR" &
 pid=$!
 # a script's background job starts with SIGINT ignored: wait until the build
-# catches it (its handler, after cvmimg has executed cvmimg-full), not a fixed time
+# catches it, not a fixed time. Only cvmimg-full's handler counts: before the
+# exec the process is a copy of this shell, whose own SIGINT handler would run
+# this script's EXIT trap.
 for _ in $(seq 300); do
-	cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || break
-	[ -n "$cgt" ] && [ $((0x$cgt & 2)) != 0 ] && break
+	exe=$(readlink "/proc/$pid/exe") || break
+	cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status") || break
+	case $exe in */cvmimg-full) [ $((0x$cgt & 2)) != 0 ] && break ;; esac
 	sleep 0.1
 done
 kill -INT "$pid"
