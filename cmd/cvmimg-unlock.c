@@ -12,6 +12,13 @@
  * passphrase prompt (askpass) in its place. After a failed try
  * (CRYPTTAB_TRIED > 0) it goes straight to the prompt: a broker key is
  * never given unchecked, so a failure was a typed passphrase.
+ *
+ * As a systemd password agent (--password-agent, started by a .path unit in
+ * dracut's systemd initrd): the same key, checked the same way, answers
+ * systemd-cryptsetup's request while the person's prompt stays up.
+ *
+ * The keyslot's passphrase is the broker key in hex (cvm_broker_key_passphrase):
+ * an answer to systemd ends at the first NUL byte.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +39,7 @@
 #include <cvmimg/util.h>
 
 #include "broker-http.h"
+#include "unlock-ask.h"
 
 #define PROG		"cvmimg-unlock"
 #define ASKPASS		"/lib/cryptsetup/askpass"
@@ -39,8 +47,8 @@
 #define RETRY_PAUSE	2 /* seconds between attempts on a transport error */
 
 struct agent {
-	const char *config_path, *device, *askpass, *evidence_root;
-	bool no_passphrase, network_down;
+	const char *config_path, *device, *askpass, *evidence_root, *ask_dir;
+	bool no_passphrase, network_down, password_agent;
 	struct cvm_unlock_config cfg;
 	char device_buf[128];
 };
@@ -99,9 +107,26 @@ static int open_evidence(const struct agent *a, struct cvm_evidence **ret, cvm_e
 				 a->evidence_root, ret, e);
 }
 
+/* The keyslot's passphrase for the broker key @key, once it opens the broker keyslot. */
+static int checked_passphrase(const struct agent *a, const uint8_t *key, size_t len, char **ret,
+			      cvm_err *e)
+{
+	CVM_CLEANUP(cvm_secret_freep) char *pass = cvm_secret_alloc(CVM_BROKER_PASSPHRASE_LEN + 1);
+	int r;
+
+	if (!pass)
+		return cvm_err_set(e, -ENOMEM, "out of memory");
+	if ((r = cvm_broker_key_passphrase(key, len, pass, e)) < 0 ||
+	    (r = cvm_unlock_check_key(a->device, a->cfg.luks_uuid, a->cfg.keyslot,
+				      (const uint8_t *)pass, CVM_BROKER_PASSPHRASE_LEN, e)) < 0)
+		return r;
+	*ret = CVM_TAKE_PTR(pass);
+	return 0;
+}
+
 /* One attempt: the key from the broker, checked against the device. */
-static int attempt(struct agent *a, struct cvm_evidence *ev, long timeout, uint8_t **ret,
-		   size_t *ret_len, cvm_err *e)
+static int attempt(struct agent *a, struct cvm_evidence *ev, long timeout, char **ret,
+		   cvm_err *e)
 {
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
 	struct broker_http h = {
@@ -122,16 +147,11 @@ static int attempt(struct agent *a, struct cvm_evidence *ev, long timeout, uint8
 	broker_http_done(&h);
 	if (r < 0)
 		return r;
-	if ((r = cvm_unlock_check_key(a->device, a->cfg.luks_uuid, a->cfg.keyslot, key, len, e)) <
-	    0)
-		return r;
-	*ret = CVM_TAKE_PTR(key);
-	*ret_len = len;
-	return 0;
+	return checked_passphrase(a, key, len, ret, e);
 }
 
 /* Attempts until one succeeds, one fails for good, or the configured time is up. */
-static int from_broker(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err *e)
+static int from_broker(struct agent *a, char **ret, cvm_err *e)
 {
 	CVM_CLEANUP(evidence_freep) struct cvm_evidence *ev = NULL;
 	double deadline = now() + a->cfg.timeout, left;
@@ -151,7 +171,7 @@ static int from_broker(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err 
 		n++;
 		r = attempt(a, ev,
 			    left < a->cfg.request_timeout ? (long)left : (long)a->cfg.request_timeout,
-			    ret, ret_len, e);
+			    ret, e);
 		if (r == 0 || !transient(r))
 			return r;
 		say("attempt %u: %s; trying again", n, e->msg);
@@ -162,7 +182,7 @@ static int from_broker(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err 
 }
 
 /* SEV and SEV-ES: the guest owner injected the key at launch (efi_secret). */
-static int from_efi_secret(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_err *e)
+static int from_efi_secret(struct agent *a, char **ret, cvm_err *e)
 {
 	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
 	uint8_t *buf = NULL;
@@ -184,15 +204,10 @@ static int from_efi_secret(struct agent *a, uint8_t **ret, size_t *ret_len, cvm_
 	/* efi_secret wipes the secret from memory when its file is removed */
 	if (unlink(path) < 0)
 		say("cannot remove '%s' (the secret stays readable): %s", path, strerror(errno));
-	if ((r = cvm_unlock_check_key(a->device, a->cfg.luks_uuid, a->cfg.keyslot, key, len, e)) <
-	    0)
-		return r;
-	*ret = CVM_TAKE_PTR(key);
-	*ret_len = len;
-	return 0;
+	return checked_passphrase(a, key, len, ret, e);
 }
 
-static int write_all(const uint8_t *p, size_t len)
+static int write_all(const char *p, size_t len)
 {
 	while (len) {
 		ssize_t n = write(STDOUT_FILENO, p, len);
@@ -258,10 +273,13 @@ static int usage(int code)
 	fprintf(code ? stderr : stdout,
 		"Usage:\n"
 		" " PROG " [--config FILE] [--device DEV] [--askpass PROG] [--no-passphrase]\n"
+		" " PROG " --password-agent [--config FILE] [--device DEV]\n"
 		" " PROG " --network-down\n"
 		"\n"
 		"Print the disk key from the key broker (checked against the LUKS2 broker\n"
 		"keyslot), or else the passphrase typed at the normal prompt: a crypttab keyscript.\n"
+		"With --password-agent, give it to systemd-cryptsetup's passphrase request instead,\n"
+		"while the prompt stays up.\n"
 		"\n"
 		"Options:\n"
 		" -c, --config FILE      the configuration (default " CVM_UNLOCK_CONFIG_PATH ")\n"
@@ -269,6 +287,8 @@ static int usage(int code)
 		"     --askpass PROG     the passphrase prompt (default " ASKPASS ")\n"
 		"     --no-passphrase    exit 1 instead of asking for the passphrase\n"
 		"     --evidence-root DIR  read TEE devices under DIR (tests)\n"
+		"     --password-agent   answer systemd-cryptsetup's request (a systemd password agent)\n"
+		"     --ask-dir DIR      its requests are in DIR (default " ASK_DIR ")\n"
 		"     --network-down     take every interface but loopback down, and exit\n"
 		"\n"
 		" -h, --help             display this help\n"
@@ -285,6 +305,7 @@ static int parse(struct agent *a, int argc, char **argv)
 	    {"askpass", required_argument, NULL, 'a'}, {"no-passphrase", no_argument, NULL, 'n'},
 	    {"evidence-root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
 	    {"network-down", no_argument, NULL, 'N'},
+	    {"password-agent", no_argument, NULL, 'P'}, {"ask-dir", required_argument, NULL, 'A'},
 	    {"version", no_argument, NULL, 'V'},	       {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -297,6 +318,8 @@ static int parse(struct agent *a, int argc, char **argv)
 		case 'n': a->no_passphrase = true; break;
 		case 'r': a->evidence_root = optarg; break;
 		case 'N': a->network_down = true; break;
+		case 'P': a->password_agent = true; break;
+		case 'A': a->ask_dir = optarg; break;
 		case 'h': return usage(0);
 		case 'V': return printf(PROG " %s\n", cvm_version()) < 0 ? 4 : 0;
 		default: return usage(2);
@@ -322,13 +345,103 @@ static const char *device_of(struct agent *a)
 	return a->device_buf;
 }
 
+/* The broker key as the keyslot's passphrase, checked: from the broker, or injected (SEV). */
+static int get_passphrase(struct agent *a, char **ret, cvm_err *e)
+{
+	a->device = device_of(a);
+	if (!strcmp(a->cfg.evidence, "efi-secret"))
+		return from_efi_secret(a, ret, e);
+	return from_broker(a, ret, e);
+}
+
+/* A crypttab keyscript: the passphrase on stdout, the broker's or the one typed. */
+static int keyscript(struct agent *a)
+{
+	CVM_CLEANUP(cvm_secret_freep) char *pass = NULL;
+	const char *tried = getenv("CRYPTTAB_TRIED");
+	cvm_err e = {0};
+
+	if (tried && *tried && strcmp(tried, "0")) {
+		say("try %s: the broker key was checked before; asking for the passphrase", tried);
+		return passphrase(a);
+	}
+	if (cvm_unlock_config_load(a->config_path, &a->cfg, &e) < 0) {
+		say("%s; asking for the passphrase", e.msg);
+		return passphrase(a);
+	}
+	if (get_passphrase(a, &pass, &e) < 0) {
+		say("the broker path failed: %s; asking for the passphrase", e.msg);
+		cvm_unlock_config_done(&a->cfg);
+		return passphrase(a);
+	}
+	say("the broker's key opens keyslot %u of %s", a->cfg.keyslot, a->device);
+	cvm_unlock_config_done(&a->cfg);
+	if (write_all(pass, CVM_BROKER_PASSPHRASE_LEN) < 0) {
+		say("cannot write the key: %s", strerror(errno));
+		return 4;
+	}
+	return 0;
+}
+
+/* Wait, at most until @deadline, for systemd-cryptsetup's request for our device. */
+static int wait_ask(const struct agent *a, double deadline, struct ask *ret, cvm_err *e)
+{
+	int r;
+
+	while ((r = ask_find(a->ask_dir, a->device, ret, e)) == 0 && now() < deadline)
+		if ((r = ask_wait(a->ask_dir, deadline - now(), e)) < 0)
+			return r;
+	return r;
+}
+
+/*
+ * A systemd password agent: answer systemd-cryptsetup's request for the
+ * device with the broker key's passphrase, once it opens the keyslot. The
+ * prompt a person sees stays up all the while: the first answer wins. Every
+ * outcome exits 0 and is logged, so that the .path unit does not start the
+ * agent again while the prompt waits.
+ */
+static int password_agent(struct agent *a)
+{
+	CVM_CLEANUP(cvm_secret_freep) char *pass = NULL;
+	struct ask ask;
+	cvm_err e = {0};
+	int r;
+
+	if (cvm_unlock_config_load(a->config_path, &a->cfg, &e) < 0) {
+		say("%s; the passphrase prompt stays", e.msg);
+		return 0;
+	}
+	a->device = device_of(a);
+	if ((r = wait_ask(a, now() + a->cfg.timeout, &ask, &e)) <= 0) {
+		say("no password request for %s in %s%s%s", a->device, a->ask_dir,
+		    r < 0 ? ": " : "", r < 0 ? e.msg : "");
+		goto out;
+	}
+	say("answering %s (%s)", ask.id, ask.file);
+	if (get_passphrase(a, &pass, &e) < 0) {
+		say("the broker path failed: %s; the passphrase prompt stays", e.msg);
+		goto out;
+	}
+	/* a person may have answered in the meantime, or the request expired */
+	if ((r = ask_find(a->ask_dir, a->device, &ask, &e)) <= 0) {
+		say("the request for %s was answered before the broker's key came", a->device);
+		goto out;
+	}
+	if (ask_answer(&ask, pass, CVM_BROKER_PASSPHRASE_LEN, &e) < 0)
+		say("%s", e.msg);
+	else
+		say("the broker's key opens keyslot %u of %s: given to %s", a->cfg.keyslot,
+		    a->device, ask.id);
+out:
+	cvm_unlock_config_done(&a->cfg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct agent a = {.config_path = CVM_UNLOCK_CONFIG_PATH, .askpass = ASKPASS};
-	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
-	const char *tried = getenv("CRYPTTAB_TRIED");
-	size_t len = 0;
-	cvm_err e = {0};
+	struct agent a = {.config_path = CVM_UNLOCK_CONFIG_PATH, .askpass = ASKPASS,
+			  .ask_dir = ASK_DIR};
 	int r;
 
 	prctl(PR_SET_DUMPABLE, 0);
@@ -336,29 +449,7 @@ int main(int argc, char **argv)
 		return r;
 	if (a.network_down)
 		return network_down();
-	if (tried && strcmp(tried, "0") && *tried) {
-		say("try %s: the broker key was checked before; asking for the passphrase", tried);
-		return passphrase(&a);
-	}
-	if ((r = cvm_unlock_config_load(a.config_path, &a.cfg, &e)) < 0) {
-		say("%s; asking for the passphrase", e.msg);
-		return passphrase(&a);
-	}
-	a.device = device_of(&a);
-	if (!strcmp(a.cfg.evidence, "efi-secret"))
-		r = from_efi_secret(&a, &key, &len, &e);
-	else
-		r = from_broker(&a, &key, &len, &e);
-	if (r < 0) {
-		say("the broker path failed: %s; asking for the passphrase", e.msg);
-		cvm_unlock_config_done(&a.cfg);
-		return passphrase(&a);
-	}
-	say("the broker's key opens keyslot %u of %s", a.cfg.keyslot, a.device);
-	cvm_unlock_config_done(&a.cfg);
-	if (write_all(key, len) < 0) {
-		say("cannot write the key: %s", strerror(errno));
-		return 4;
-	}
-	return 0;
+	if (a.password_agent)
+		return password_agent(&a);
+	return keyscript(&a);
 }

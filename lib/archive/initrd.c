@@ -173,12 +173,18 @@ static void note_modules(struct cvm_initrd_info *info, const char *text)
 			info->has_network_driver = true;
 }
 
-/* The generator of cvmimg's dracut module 90cvmimg-verity, in lib/ or usr/lib/. */
-static bool is_dracut_verity_generator(const char *p)
+/* systemd's @name in lib/systemd/ or usr/lib/systemd/. */
+static bool is_systemd_util(const char *p, const char *name)
 {
 	if (has_prefix(p, "usr/"))
 		p += 4;
-	return !strcmp(p, "lib/systemd/system-generators/cvmimg-verity-generator");
+	return has_prefix(p, "lib/systemd/") && !strcmp(p + 12, name);
+}
+
+/* The generator of cvmimg's dracut module 90cvmimg-verity. */
+static bool is_dracut_verity_generator(const char *p)
+{
+	return is_systemd_util(p, "system-generators/cvmimg-verity-generator");
 }
 
 /* Classify one entry by its path (leading "./" and "/" already removed). */
@@ -193,9 +199,10 @@ static void note_path(struct cvm_initrd_info *info, const char *p)
 	if (!strcmp(p, "sbin/veritysetup") || !strcmp(p, "usr/sbin/veritysetup") ||
 	    !strcmp(p, "bin/veritysetup") || !strcmp(p, "usr/bin/veritysetup"))
 		info->has_veritysetup = true;
-	if (!strcmp(p, "lib/systemd/systemd-veritysetup") ||
-	    !strcmp(p, "usr/lib/systemd/systemd-veritysetup"))
+	if (is_systemd_util(p, "systemd-veritysetup"))
 		info->has_systemd_veritysetup = true;
+	if (is_systemd_util(p, "systemd-networkd"))
+		info->has_systemd_networkd = true;
 	if (!strcmp(p, "scripts/local-top/cvmimg-verity") || is_dracut_verity_generator(p))
 		info->has_verity_script = true;
 	if (is_cryptsetup_binary(p))

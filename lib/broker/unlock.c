@@ -2,8 +2,9 @@
 /*
  * What the unlock agent needs besides the protocol: its configuration
  * (/etc/cvmimg/unlock.json in the measured initrd overlay), written by
- * cvmimg build and read by cvmimg-unlock, and the check that a key opens the
- * broker keyslot of the expected LUKS2 device before anyone is answered.
+ * cvmimg build and read by cvmimg-unlock, the broker key's passphrase form,
+ * and the check that it opens the broker keyslot of the expected LUKS2 device
+ * before anyone is answered.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -219,6 +220,17 @@ CVM_PUBLIC int cvm_unlock_config_to_json(const struct cvm_unlock_config *c, char
 						  JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s || asprintf(ret, "%s\n", s) < 0)
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	return 0;
+}
+
+CVM_PUBLIC int cvm_broker_key_passphrase(const uint8_t *key, size_t len, char *ret,
+					 cvm_err *reterr)
+{
+	CVM_CHECK_ARG(key && ret, reterr);
+	if (len != CVM_BROKER_KEY_SIZE)
+		return cvm_err_set(reterr, -EBADMSG, "the broker key is %zu bytes, not %d", len,
+				   CVM_BROKER_KEY_SIZE);
+	cvm_hex_encode(key, len, ret);
 	return 0;
 }
 

@@ -135,7 +135,7 @@ static int add_keyslots(struct crypt_device *cd, const struct cvm_luks_params *p
 	if ((r = crypt_set_pbkdf_type(cd, &broker)) < 0)
 		return luks_fail(reterr, r, l, "cannot set the broker keyslot's key derivation");
 	r = crypt_keyslot_add_by_volume_key(cd, 1, (const char *)p->volume_key, vks,
-					    (const char *)p->broker_key, p->broker_key_len);
+					    p->broker_passphrase, p->broker_passphrase_len);
 	if (r < 0)
 		return luks_fail(reterr, r, l, "cannot add the broker keyslot");
 	return 0;
@@ -195,7 +195,7 @@ int cvm_luks_write_header(int fd, uint64_t part_offset, uint64_t part_size, cons
 	struct cvm_luks_info info = {.token = -1};
 	int r;
 
-	if (!p || !p->volume_key || !p->passphrase || !p->broker_key || !tmp_dir ||
+	if (!p || !p->volume_key || !p->passphrase || !p->broker_passphrase || !tmp_dir ||
 	    part_size <= CVM_LUKS_DATA_OFFSET || part_size % CVM_LUKS_SECTOR)
 		return cvm_err_set(reterr, -EINVAL, "invalid LUKS2 parameters");
 	if ((r = make_tmp(&t, tmp_dir, part_size, reterr)) < 0)

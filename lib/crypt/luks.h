@@ -30,8 +30,8 @@ struct cvm_luks_params {
 	const uint8_t *volume_key; /* CVM_LUKS_VOLUME_KEY_SIZE bytes, secret */
 	const char *passphrase;	   /* secret */
 	size_t passphrase_len;
-	const uint8_t *broker_key; /* secret */
-	size_t broker_key_len;
+	const char *broker_passphrase; /* keyslot 1's, secret (cvm_broker_key_passphrase()) */
+	size_t broker_passphrase_len;
 	uint32_t pbkdf_memory_kb;  /* 0: libcryptsetup's default (benchmarked) */
 	uint32_t pbkdf_time_ms;	   /* 0: default 2000 */
 	uint32_t pbkdf_iterations; /* > 0: fixed, no benchmark (argon2: at least 4) */

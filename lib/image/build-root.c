@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cvmimg/broker.h>
 #include <cvmimg/cleanup.h>
+#include <cvmimg/util.h>
 
 #include "image/build.h"
 #include "crypt/io-manager.h"
@@ -15,17 +17,27 @@
 #include "archive/reader.h"
 #include "util/macro.h"
 
+_Static_assert(CVM_IMAGE_BROKER_KEY_SIZE == CVM_BROKER_KEY_SIZE, "one broker key size");
+
 static int write_header(struct build *b, int fd, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
+	CVM_CLEANUP(cvm_secret_freep) char *broker = cvm_secret_alloc(CVM_BROKER_PASSPHRASE_LEN + 1);
+	int r;
+
+	if (!broker)
+		return cvm_err_set(reterr, -ENOMEM, "out of memory");
+	if ((r = cvm_broker_key_passphrase(b->broker_key, CVM_IMAGE_BROKER_KEY_SIZE, broker,
+					   reterr)) < 0)
+		return r;
 	struct cvm_luks_params p = {
 	    .uuid = b->luks_uuid,
 	    .label = o->luks_label ? o->luks_label : "root",
 	    .volume_key = b->volume_key,
 	    .passphrase = o->passphrase,
 	    .passphrase_len = o->passphrase_len,
-	    .broker_key = b->broker_key,
-	    .broker_key_len = CVM_IMAGE_BROKER_KEY_SIZE,
+	    .broker_passphrase = broker,
+	    .broker_passphrase_len = CVM_BROKER_PASSPHRASE_LEN,
 	    .pbkdf_memory_kb = o->pbkdf_memory_kb,
 	    .pbkdf_time_ms = o->pbkdf_time_ms,
 	    .pbkdf_iterations = o->pbkdf_iterations,

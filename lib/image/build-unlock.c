@@ -4,9 +4,11 @@
  * names a broker and how to trust it: the agent with its libraries and
  * loader, /etc/cvmimg/unlock.json, the broker's CA and the keyscript go into
  * the overlay cpio the kernel lays over the initrd, so the UKI's measurement
- * covers them; the command line gets keyscript= in cryptopts= and ip=dhcp.
- * initramfs-tools initrds only: dracut's systemd-cryptsetup would need a
- * password agent, which cannot carry the binary broker key.
+ * covers them. initramfs-tools: the command line gets keyscript= in
+ * cryptopts=. dracut (a systemd initrd): the agent's units go along, and it
+ * answers systemd-cryptsetup's request as a password agent. With a broker,
+ * ip=dhcp brings the network up (initramfs-tools' configure_networking,
+ * systemd-networkd's generator).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,9 @@
 #include "util/template.h"
 
 #define AGENT_DIR	"usr/lib/cvmimg"
+#define UNIT_DIR	"usr/lib/systemd/system"
+#define AGENT_UNIT	"cvmimg-unlock-agent"
+#define WANTS		UNIT_DIR "/sysinit.target.wants"
 
 CVM_DEFINE_CLEANUP(DIR, closedir, unlock_dir)
 #define AGENT_FILE_MAX	(32u << 20)
@@ -154,31 +159,40 @@ static int add_config(struct build *b, cvm_err *reterr)
 	return 0;
 }
 
+static bool is_dracut(const struct build *b)
+{
+	return !strcmp(b->res->boot.initrd_flavour, "dracut");
+}
+
 int cvm_build_unlock_check_initrd(struct build *b, const struct cvm_initrd_info *info,
 				  const char *name, cvm_err *reterr)
 {
-	bool efi = efi_secret(b->o);
-	bool ok = efi ? info->has_efi_secret : info->has_network_driver;
+	bool efi = efi_secret(b->o), dracut = is_dracut(b);
+	bool net = info->has_network_driver && (!dracut || info->has_systemd_networkd);
 
 	b->res->boot.initrd_has_efi_secret = efi && info->has_efi_secret;
 	b->res->boot.initrd_has_network_driver = !efi && info->has_network_driver;
-	if (ok)
+	if (efi ? info->has_efi_secret : net)
 		return 0;
 	return cvm_err_set(reterr, -EBADMSG,
-			   "the initrd '%s' has no %s: install cvmimg's hook "
-			   "(templates/initramfs-tools/hooks/cvmimg-unlock) in the rootfs and run "
-			   "update-initramfs, or pass --initrd",
-			   name,
+			   "the initrd '%s' has no %s: %s, or pass --initrd", name,
 			   efi ? "efi_secret module to read the injected key (a kernel built "
 				 "with CONFIG_EFI_SECRET; Debian 12's is not)"
-			       : "network driver to reach the key broker (virtio_net, gve, ena, "
-				 "hv_netvsc or mana)");
+			   : !info->has_network_driver
+			       ? "network driver to reach the key broker (virtio_net, gve, ena, "
+				 "hv_netvsc or mana)"
+			       : "systemd-networkd to reach the key broker",
+			   dracut ? "install cvmimg's dracut module (templates/dracut/90cvmimg-unlock "
+				    "and cvmimg-unlock.conf) and dracut-network in the rootfs and run "
+				    "dracut"
+				  : "install cvmimg's hook (templates/initramfs-tools/hooks/"
+				    "cvmimg-unlock) in the rootfs and run update-initramfs");
 }
 
-/* cryptopts=...,keyscript=<agent> and, for a broker, ip=dhcp for initramfs-tools' cryptroot. */
+/* initramfs-tools: cryptopts=...,keyscript=<agent>; with a broker, ip=dhcp. */
 static int edit_cmdline(struct build *b, cvm_err *reterr)
 {
-	static const char ks[] = ",keyscript=/" AGENT_DIR "/keyscript";
+	const char *ks = is_dracut(b) ? "" : ",keyscript=/" AGENT_DIR "/keyscript";
 	char *p = strstr(b->cmdline, "cryptopts="), *end, *n;
 	size_t at;
 
@@ -195,6 +209,34 @@ static int edit_cmdline(struct build *b, cvm_err *reterr)
 	return 0;
 }
 
+/* A systemd initrd: the password agent's units, the .path one wanted by sysinit.target. */
+static int add_units(struct build *b, const struct cvm_template_var *vars, size_t n_vars,
+		     cvm_err *reterr)
+{
+	static const char *const units[] = {AGENT_UNIT ".path", AGENT_UNIT ".service"};
+	static const char link[] = "../" AGENT_UNIT ".path";
+	char tpl[64], dst[128];
+	int r;
+
+	if ((r = cvm_cpio_add(b->overlay, "usr/lib/systemd", S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, UNIT_DIR, S_IFDIR | 0755, NULL, 0, reterr)) < 0 ||
+	    (r = cvm_cpio_add(b->overlay, WANTS, S_IFDIR | 0755, NULL, 0, reterr)) < 0)
+		return r;
+	for (size_t i = 0; i < CVM_ARRAY_SIZE(units); i++) {
+		CVM_CLEANUP_FREE char *text = NULL;
+
+		snprintf(tpl, sizeof(tpl), "systemd/%s", units[i]);
+		snprintf(dst, sizeof(dst), UNIT_DIR "/%s", units[i]);
+		if ((r = cvm_template_read(b->o->templates_dir, tpl, vars, n_vars, &text,
+					   reterr)) < 0 ||
+		    (r = cvm_cpio_add(b->overlay, dst, S_IFREG | 0644, text, strlen(text),
+				      reterr)) < 0)
+			return r;
+	}
+	return cvm_cpio_add(b->overlay, WANTS "/" AGENT_UNIT ".path", S_IFLNK | 0777, link,
+			    strlen(link), reterr);
+}
+
 int cvm_build_unlock(struct build *b, cvm_err *reterr)
 {
 	const struct cvm_build_options *o = b->o;
@@ -208,9 +250,6 @@ int cvm_build_unlock(struct build *b, cvm_err *reterr)
 		return 0;
 	if ((r = check(o, reterr)) < 0)
 		return r;
-	if (!strcmp(b->res->boot.initrd_flavour, "dracut"))
-		return cvm_err_set(reterr, -EOPNOTSUPP, "the unlock agent needs an initramfs-tools "
-				   "initrd; this one is dracut's");
 	if (!b->overlay && !(b->overlay = cvm_cpio_new(b->now)))
 		return cvm_err_set(reterr, -ENOMEM, "out of memory");
 	if ((r = cvm_template_read(o->templates_dir, "unlock-keyscript", vars,
@@ -225,7 +264,8 @@ int cvm_build_unlock(struct build *b, cvm_err *reterr)
 	    (r = add_agent(b, reterr)) < 0 ||
 	    (r = cvm_cpio_add(b->overlay, AGENT_DIR "/keyscript", S_IFREG | 0755, ks, strlen(ks),
 			      reterr)) < 0 ||
-	    (r = add_config(b, reterr)) < 0)
+	    (r = add_config(b, reterr)) < 0 ||
+	    (is_dracut(b) && (r = add_units(b, vars, CVM_ARRAY_SIZE(vars), reterr)) < 0))
 		return r;
 	return edit_cmdline(b, reterr);
 }

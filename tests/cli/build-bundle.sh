@@ -74,7 +74,8 @@ jq -c .predicate.broker.sealed_key.jwe p.json >jwe.json
 $PY "$CHECK" decrypt jwe.json op.pem | xxd -r -p >key.bin
 [ "$(stat -c %s key.bin)" = 32 ] || fail "the sealed key is not 32 bytes"
 root_part out/disk.raw root.img
-cryptsetup open --test-passphrase --disable-locks --key-slot 1 --key-file key.bin root.img ||
+broker_pass key.bin key.pass
+cryptsetup open --test-passphrase --disable-locks --key-slot 1 --key-file key.pass root.img ||
 	fail "the sealed key does not open the broker keyslot"
 head -c 32 /dev/urandom >wrong.bin
 cryptsetup open --test-passphrase --disable-locks --key-slot 1 --key-file wrong.bin root.img 2>/dev/null &&

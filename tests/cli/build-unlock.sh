@@ -2,7 +2,8 @@
 # --broker-resource [--broker-timeout]: the unlock agent, its libraries,
 # /etc/cvmimg/unlock.json and the keyscript in the cpio appended to the UKI's
 # initrd (read back with objcopy and an independent newc reader), the
-# keyscript on the command line; the agent found there runs; usage errors.
+# keyscript on the command line; the agent found there runs; for a dracut
+# initrd, the password agent's systemd units instead; usage errors.
 . "$(dirname "$0")/lib.sh"
 . "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
 need_image_tools
@@ -51,10 +52,13 @@ J=x/etc/cvmimg/unlock.json
 [ "$(jq -r '.broker_url, .broker_resource, .broker_ca, .timeout, .keyslot, .allow_http' $J | tr '\n' ' ')" = \
 	"https://kbs.example:8080 cvmimg/web/luks-key /etc/cvmimg/broker-ca.pem 12 1 false " ] ||
 	fail "unlock.json: $(cat $J)"
-# keyslot 1 is the one broker.key opens (kept: no --broker-public-key)
+# keyslot 1 is the one broker.key opens, in hex (kept: no --broker-public-key)
 [ "$(stat -c %a out/broker.key)" = 600 ] || fail "broker.key is not 0600"
-cryptsetup open --test-passphrase --key-slot 1 --key-file out/broker.key root.img ||
-	fail "broker.key does not open keyslot 1"
+broker_pass out/broker.key broker.pass
+cryptsetup open --test-passphrase --key-slot 1 --key-file broker.pass root.img ||
+	fail "broker.key's hex does not open keyslot 1"
+cryptsetup open --test-passphrase --key-slot 1 --key-file out/broker.key root.img &&
+	fail "the raw broker key opens keyslot 1"
 # the command line: keyscript= inside cryptopts=, ip=dhcp
 tr -d '\0' <cmdline.bin >cmdline
 grep -q "cryptopts=target=root,source=UUID=$uuid,luks,keyscript=/usr/lib/cvmimg/keyscript " cmdline ||
@@ -149,6 +153,50 @@ run 2 build --rootfs r.tar --output e3 --passphrase-file "$PASS" --broker-eviden
 	expect_in "$ERR" "--broker-evidence is auto, tsm, sev-guest or efi-secret"
 run 2 build --rootfs r.tar --output e3 --passphrase-file "$PASS" --broker-evidence tsm &&
 	expect_in "$ERR" "--broker-evidence needs the unlock agent"
+
+# dracut (a systemd initrd): the password agent's units, started by sysinit.target;
+# no keyscript=; systemd-networkd brings the network up from ip=dhcp
+d=dracut-initrd-root
+mkdir -p $d/usr/lib/dracut $d/usr/lib/systemd $d/usr/sbin $d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md
+for f in usr/lib/dracut/modules.txt usr/lib/systemd/systemd-cryptsetup usr/sbin/cryptsetup \
+	usr/lib/modules/6.1.0-0-amd64/kernel/drivers/md/dm-crypt.ko; do echo x >$d/$f; done
+(cd $d && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >dracut-no-net.initrd
+mkdir -p $d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/net
+echo x >$d/usr/lib/modules/6.1.0-0-amd64/kernel/drivers/net/virtio_net.ko
+(cd $d && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >dracut-no-networkd.initrd
+echo x >$d/usr/lib/systemd/systemd-networkd
+(cd $d && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >dracut.initrd
+current="build with the agent (dracut)"
+checks=$((checks + 1))
+"$CVMIMG" build --rootfs r.tar --output dr --passphrase-file "$PASS" "${FAST_PBKDF[@]}" \
+	--kernel "$HOST_KERNEL" --initrd dracut.initrd --broker-url http://10.0.2.100:8080 \
+	--broker-allow-http --broker-resource a/b/c >"$OUT" 2>"$ERR" || { fail "$(cat "$ERR")"; finish; }
+objcopy -O binary --only-section=.initrd dr/uki.efi dr.bin
+objcopy -O binary --only-section=.cmdline dr/uki.efi dr.cmdline
+$NEWC list dr.bin 1 >dr.list
+$NEWC extract dr.bin 1 dx
+U=usr/lib/systemd/system
+grep -q "^120777 $U/sysinit.target.wants/cvmimg-unlock-agent.path [0-9]* -> ../cvmimg-unlock-agent.path$" dr.list ||
+	fail "the .path unit is not wanted by sysinit.target: $(grep systemd dr.list)"
+grep -q '^DirectoryNotEmpty=/run/systemd/ask-password$' dx/$U/cvmimg-unlock-agent.path ||
+	fail "the .path unit: $(cat dx/$U/cvmimg-unlock-agent.path)"
+grep -q '^ExecStart=/usr/lib/cvmimg/keyscript --password-agent$' dx/$U/cvmimg-unlock-agent.service ||
+	fail "the service: $(cat dx/$U/cvmimg-unlock-agent.service)"
+grep -q '@' dx/$U/cvmimg-unlock-agent.service && fail "a template variable is left in the service"
+grep -q 'keyscript=' dr.cmdline && fail "keyscript= on a dracut command line: $(cat dr.cmdline)"
+grep -q ' ip=dhcp' dr.cmdline || fail "no ip=dhcp: $(cat dr.cmdline)"
+grep -q 'rd.luks.name=' dr.cmdline || fail "no rd.luks.name=: $(cat dr.cmdline)"
+# no systemd-networkd, or no network driver: refused, naming the dracut module
+for i in dracut-no-networkd:"systemd-networkd to reach the key broker" \
+	dracut-no-net:"network driver to reach the key broker"; do
+	run 3 build --rootfs r.tar --output e4 --passphrase-file "$PASS" "${FAST_PBKDF[@]}" \
+		--kernel "$HOST_KERNEL" --initrd "${i%%:*}.initrd" --broker-url https://k \
+		--broker-resource a/b/c --broker-pin sha256//x && {
+		expect_in "$ERR" "has no ${i#*:}"
+		expect_in "$ERR" "templates/dracut/90cvmimg-unlock"
+	}
+done
+[ ! -e e4 ] || fail "a refused build left e4"
 
 # the hook template that adds the drivers is valid sh and names virtio_net
 sh -n "$CVMIMG_SOURCE_DIR/templates/initramfs-tools/hooks/cvmimg-unlock" || fail "hook: not sh"

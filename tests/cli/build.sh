@@ -84,8 +84,9 @@ current="keyslots accept their keys (cryptsetup open --test-passphrase)"
 checks=$((checks + 1))
 cryptsetup open --test-passphrase --key-slot 0 --key-file "$PASS" "$TMP/root.img" ||
 	fail "the passphrase does not open keyslot 0"
-cryptsetup open --test-passphrase --key-slot 1 --key-file "$TMP/out/broker.key" "$TMP/root.img" ||
-	fail "the broker key does not open keyslot 1"
+broker_pass "$TMP/out/broker.key" "$TMP/broker.pass"
+cryptsetup open --test-passphrase --key-slot 1 --key-file "$TMP/broker.pass" "$TMP/root.img" ||
+	fail "the broker key (in hex) does not open keyslot 1"
 printf wrong >"$TMP/wrong"
 cryptsetup open --test-passphrase --key-file "$TMP/wrong" "$TMP/root.img" 2>/dev/null &&
 	fail "a wrong passphrase is accepted"

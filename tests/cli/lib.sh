@@ -70,6 +70,12 @@ expect_in() {
 	grep -qF -- "$2" "$1" || fail "'$2' not found in $(basename "$1"): $(head -c 300 "$1")"
 }
 
+# The broker keyslot's passphrase for the raw broker key in $1 (the key in
+# hex, no newline: cvm_broker_key_passphrase()), written to $2.
+broker_pass() {
+	printf %s "$(xxd -p -c 64 "$1")" >"$2"
+}
+
 expect_empty() {
 	[ ! -s "$1" ] || fail "$(basename "$1") is not empty: $(head -c 300 "$1")"
 }

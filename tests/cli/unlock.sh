@@ -1,8 +1,10 @@
 # cvmimg-unlock, the initrd agent, as a crypttab keyscript against the mock
 # broker (tests/tools/kbs-mock.py) and a LUKS2 header made by cryptsetup:
-# the broker's key on stdout only when it opens the broker keyslot; else the
-# passphrase prompt (a stand-in askpass) in its place, with the reason on
-# stderr, within the configured time; https with a CA file or an SPKI pin.
+# the broker's key (the keyslot's passphrase is its hex form) on stdout only
+# when it opens the broker keyslot; else the passphrase prompt (a stand-in
+# askpass) in its place, with the reason on stderr, within the configured
+# time; https with a CA file or an SPKI pin. Then as a systemd password agent,
+# answering a request made as systemd-cryptsetup makes it (tools/ask-password.py).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/kbs-mock.sh"
 CVMIMG=$CVMIMG_BUILD_DIR/cvmimg-unlock
@@ -18,12 +20,13 @@ U=3f1a2b3c-4d5e-4f60-8172-93a4b5c6d7e8
 R=cvmimg/test/luks-key
 printf 'recovery words' >"$TMP/pass"
 head -c 32 /dev/urandom >"$TMP/key"
+broker_pass "$TMP/key" "$TMP/key.pass"
 head -c 32 /dev/urandom >"$TMP/wrong"
 truncate -s 20M "$TMP/disk"
 cryptsetup luksFormat --batch-mode --type luks2 --uuid "$U" --pbkdf pbkdf2 \
 	--pbkdf-force-iterations 1000 --key-slot 0 "$TMP/disk" "$TMP/pass" >/dev/null
 cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-	--key-file "$TMP/pass" --new-key-slot 1 "$TMP/disk" "$TMP/key" >/dev/null
+	--key-file "$TMP/pass" --new-key-slot 1 "$TMP/disk" "$TMP/key.pass" >/dev/null
 # the prompt's stand-in: says it ran, prints what a person would type
 cat >"$TMP/askpass" <<'SH'
 #!/bin/sh
@@ -45,9 +48,9 @@ agent() { # agent <exit> [args]: run with the config, the disk and the stand-in 
 kbs_start --resource "$R=$TMP/key" --resource "cvmimg/test/wrong=$TMP/wrong"
 config "$KBS_URL" ',"allow_http":true'
 
-# the broker's key, checked against keyslot 1: exactly its bytes on stdout
+# the broker's key, checked against keyslot 1: exactly its hex on stdout
 agent 0 && {
-	cmp -s "$OUT" "$TMP/key" || fail "stdout is not the broker's key"
+	cmp -s "$OUT" "$TMP/key.pass" || fail "stdout is not the broker's key in hex"
 	expect_in "$ERR" "the broker's key opens keyslot 1 of $TMP/disk"
 	grep -q askpass "$ERR" && fail "the prompt ran after a good key"
 }
@@ -114,7 +117,7 @@ mkdir -p "$TMP/root/sys/kernel/security/secrets/coco"
 # no broker: no broker_url, no broker_resource
 printf '{"luks_uuid":"%s","evidence":"efi-secret"}\n' "$U" >"$TMP/unlock.json"
 agent 0 --evidence-root "$TMP/root" && {
-	cmp -s "$OUT" "$TMP/key" || fail "stdout is not the injected key"
+	cmp -s "$OUT" "$TMP/key.pass" || fail "stdout is not the injected key in hex"
 	[ ! -e "$TMP/root/sys/kernel/security/secrets/coco/$G" ] || fail "the secret was not removed"
 }
 # none injected: the prompt
@@ -132,9 +135,9 @@ pin=sha256//$(openssl x509 -in "$TMP/tls.crt" -pubkey -noout | openssl pkey -pub
 	openssl dgst -sha256 -binary | base64)
 kbs_start --resource "$R=$TMP/key" --tls "$TMP/tls.crt" "$TMP/tls.key"
 config "$KBS_URL" ",\"broker_ca\":\"$TMP/tls.crt\""
-agent 0 && cmp -s "$OUT" "$TMP/key" || fail "no key over https with the CA"
+agent 0 && cmp -s "$OUT" "$TMP/key.pass" || fail "no key over https with the CA"
 config "$KBS_URL" ",\"broker_pin\":\"$pin\""
-agent 0 && cmp -s "$OUT" "$TMP/key" || fail "no key over https with the pin"
+agent 0 && cmp -s "$OUT" "$TMP/key.pass" || fail "no key over https with the pin"
 config "$KBS_URL" ',"broker_pin":"sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
 agent 0 && expect_in "$ERR" "the broker path failed: POST $KBS_URL/kbs/v0/auth: SSL public key does not match pinned public key"
 grep -q "trying again" "$ERR" && fail "retried an untrusted broker"
@@ -143,4 +146,59 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 config "$KBS_URL" ",\"broker_ca\":\"$TMP/other.crt\""
 agent 0 && expect_in "$ERR" "the broker path failed: POST $KBS_URL/kbs/v0/auth: SSL peer certificate"
 grep -q 'opens keyslot' "$ERR" && fail "trusted another CA"
+kbs_stop
+
+# A key of another length than 32 bytes is not a broker key: refused, the prompt
+head -c 16 /dev/urandom >"$TMP/short"
+kbs_start --resource "$R=$TMP/short"
+config "$KBS_URL" ',"allow_http":true'
+agent 0 && {
+	expect_in "$ERR" "the broker path failed: the broker key is 16 bytes, not 32; asking for the passphrase"
+	[ "$(cat "$OUT")" = "typed passphrase" ] || fail "no passphrase after a short key"
+}
+kbs_stop
+
+# As a systemd password agent: systemd-cryptsetup's request for the disk gets
+# "+" and the key's hex, sent as root; cryptsetup opens keyslot 1 with it.
+ASK=$CVMIMG_SOURCE_DIR/tests/cli/tools/ask-password.py
+kbs_start --resource "$R=$TMP/key"
+config "$KBS_URL" ',"allow_http":true'
+ask() { # ask <agent exit> [ask-password.py options]: a request for the disk, the agent answering
+	local want=$1
+	shift
+	rm -rf "$TMP/ask"
+	python3 "$ASK" "$TMP/ask" "$TMP/disk" "$@" >"$TMP/answer" &
+	local pid=$!
+	agent "$want" --password-agent --ask-dir "$TMP/ask"
+	wait "$pid"
+}
+ask 0 --wait 20 && {
+	expect_empty "$OUT"
+	expect_in "$ERR" "the broker's key opens keyslot 1 of $TMP/disk: given to cryptsetup:$TMP/disk"
+	[ "$(cat "$TMP/answer")" = "answer=+$(cat "$TMP/key.pass") uid=$(id -u)" ] ||
+		fail "the answer is not + and the key's hex: $(cat "$TMP/answer")"
+	sed -n 's/^answer=+\(.*\) uid=.*/\1/p' "$TMP/answer" | tr -d '\n' >"$TMP/answered"
+	cryptsetup open --test-passphrase --key-slot 1 --key-file "$TMP/answered" "$TMP/disk" ||
+		fail "cryptsetup does not open keyslot 1 with the agent's answer"
+}
+# a request for another device, or one past its NotAfter: not answered
+TIMEOUT=2 config "$KBS_URL" ',"allow_http":true'
+: >"$TMP/kbs.log"
+rm -rf "$TMP/ask"
+python3 "$ASK" "$TMP/ask" "$TMP/pass" --wait 4 >"$TMP/answer" &
+pid=$!
+agent 0 --password-agent --ask-dir "$TMP/ask" && expect_in "$ERR" "no password request for $TMP/disk in $TMP/ask"
+wait "$pid" && fail "a request for another device was answered"
+expect_empty "$TMP/kbs.log"
+ask 0 --wait 4 --not-after 1 && fail "an expired request was answered"
+expect_in "$ERR" "no password request for $TMP/disk"
+# a wrong key: no answer, the reason logged, the request left to the person
+kbs_stop
+kbs_start --resource "$R=$TMP/wrong"
+config "$KBS_URL" ',"allow_http":true'
+ask 0 --wait 8 && fail "a wrong key was given"
+expect_in "$ERR" "the broker path failed: the key does not open keyslot 1 of '$TMP/disk'; the passphrase prompt stays"
+# no configuration: nothing to do, exit 0 all the same (the .path unit would start it again)
+run 0 --password-agent --config "$TMP/none.json" --ask-dir "$TMP/ask" &&
+	expect_in "$ERR" "$TMP/none.json"
 finish

@@ -270,7 +270,10 @@ static void test_verity(void **state)
 	assert_null(missing);
 }
 
-/* The unlock agent's network: a NIC driver as a module or built in, not any module. */
+/*
+ * The unlock agent's network: a NIC driver as a module or built in, not any
+ * module; systemd-networkd (dracut) by its own name, in lib/ or usr/lib/.
+ */
 static void test_network_driver(void **state)
 {
 	struct cvm_initrd_info info;
@@ -281,14 +284,20 @@ static void test_network_driver(void **state)
 	   "echo x > n0/$M/kernel/drivers/net/xena.ko && "
 	   "echo x > n1/$M/kernel/drivers/net/ethernet/amazon/ena/ena.ko && "
 	   "echo kernel/drivers/net/virtio_net.ko > n2/$M/modules.builtin && "
+	   "mkdir -p n0/usr/lib/systemd n1/usr/lib/systemd n2/lib/systemd && "
+	   "echo x > n0/usr/lib/systemd/systemd-networkd-wait-online && "
+	   "echo x > n1/usr/lib/systemd/systemd-networkd && echo x > n2/lib/systemd/systemd-networkd && "
 	   "for n in n0 n1 n2; do (cd $n && find . | sort | cpio -o -H newc --quiet > ../$n.cpio); done",
 	   dir);
 	scan("n0.cpio", &info, 0);
 	assert_false(info.has_network_driver);
+	assert_false(info.has_systemd_networkd);
 	scan("n1.cpio", &info, 0);
 	assert_true(info.has_network_driver);
+	assert_true(info.has_systemd_networkd);
 	scan("n2.cpio", &info, 0);
 	assert_true(info.has_network_driver);
+	assert_true(info.has_systemd_networkd);
 }
 
 int main(void)

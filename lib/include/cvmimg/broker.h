@@ -177,6 +177,17 @@ void cvm_unlock_config_done(struct cvm_unlock_config *c);
 int cvm_unlock_config_to_json(const struct cvm_unlock_config *c, char **ret, cvm_err *reterr);
 
 /*
+ * The broker keyslot's passphrase: the broker key (the CVM_BROKER_KEY_SIZE
+ * bytes the broker serves and the bundle seals) as lowercase hex. Text,
+ * because a systemd password agent's answer ends at the first NUL byte.
+ * @ret holds CVM_BROKER_PASSPHRASE_LEN + 1 bytes (secret: the caller's
+ * locked memory). Returns 0; -EBADMSG for a key of another length.
+ */
+#define CVM_BROKER_KEY_SIZE	   32
+#define CVM_BROKER_PASSPHRASE_LEN (2 * CVM_BROKER_KEY_SIZE)
+int cvm_broker_key_passphrase(const uint8_t *key, size_t len, char *ret, cvm_err *reterr);
+
+/*
  * Check, without activating anything, that @key opens @keyslot of the LUKS2
  * device @device, and that the device's UUID is @luks_uuid (NULL: any).
  * Returns 0; -EKEYREJECTED for another device or a key that does not open

@@ -44,6 +44,7 @@ struct cvm_initrd_info {
 				      * dracut's generator of module 90cvmimg-verity */
 	bool has_network_driver;     /* virtio_net, gve, ena, hv_netvsc or mana (module or built in) */
 	bool has_efi_secret;         /* efi_secret: the SEV launch secret (module or built in) */
+	bool has_systemd_networkd;   /* systemd-networkd (dracut's module brings its ip= generator) */
 	char kernel_version[64];     /* from lib/modules/<version>/, "" if none */
 };
 

@@ -3,7 +3,7 @@
 appended segments is), independently of cvmimg: list or extract the entries
 of archive N (0-based; -1 the last).
 
-  newc.py list FILE N             "mode name size" per entry
+  newc.py list FILE N             "mode name size" per entry ("... -> target" for a symlink)
   newc.py extract FILE N DIR      the entries into DIR (regular files, dirs)
 """
 import os
@@ -36,7 +36,10 @@ def main(argv):
     arch = archives(data)[int(argv[3])]
     if argv[1] == "list":
         for mode, name, body in arch:
-            print("%o %s %d" % (mode, name, len(body)))
+            link = ""
+            if mode & 0o170000 == 0o120000:
+                link = " -> " + body.decode()
+            print("%o %s %d%s" % (mode, name, len(body), link))
     else:
         for mode, name, body in arch:
             p = os.path.join(argv[4], name)
