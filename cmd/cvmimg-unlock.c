@@ -38,23 +38,12 @@
 #include <cvmimg/log.h>
 #include <cvmimg/util.h>
 
-#include "broker-http.h"
 #include "unlock-ask.h"
+#include "unlock.h"
 
-#define PROG		"cvmimg-unlock"
-#define ASKPASS		"/lib/cryptsetup/askpass"
-#define EFI_SECRET_DIR	"/sys/kernel/security/secrets/coco"
-#define RETRY_PAUSE	2 /* seconds between attempts on a transport error */
+#define ASKPASS "/lib/cryptsetup/askpass"
 
-struct agent {
-	const char *config_path, *device, *askpass, *evidence_root, *ask_dir;
-	bool no_passphrase, network_down, password_agent;
-	struct cvm_unlock_config cfg;
-	char device_buf[128];
-};
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -65,146 +54,12 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void note(void *ctx, const char *text)
-{
-	(void)ctx;
-	say("broker: %s", text);
-}
-
-static void evidence_freep(struct cvm_evidence **e)
-{
-	cvm_evidence_free(*e);
-}
-
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A transport failure or a broker error 5xx may pass; a refusal or a wrong key will not. */
-static bool transient(int r)
-{
-	return r == -EIO || r == -ETIMEDOUT || r == -ECONNREFUSED || r == -EPROTO ||
-	       r == -EHOSTUNREACH || r == -ENETUNREACH;
-}
-
-static int open_evidence(const struct agent *a, struct cvm_evidence **ret, cvm_err *e)
-{
-	int r;
-
-	if (!strcmp(a->cfg.evidence, "auto")) {
-		r = cvm_evidence_open_any(a->evidence_root, ret, e);
-		/* only a test build has sample evidence: there it stands in for a TEE */
-		if (r != -ENODEV || !cvm_evidence_source_built(CVM_EVIDENCE_SAMPLE))
-			return r;
-		say("no TEE evidence here; this test build sends Trustee's sample evidence");
-		return cvm_evidence_open(CVM_EVIDENCE_SAMPLE, NULL, ret, e);
-	}
-	return cvm_evidence_open(cvm_evidence_source_from_string(a->cfg.evidence),
-				 a->evidence_root, ret, e);
-}
-
-/* The keyslot's passphrase for the broker key @key, once it opens the broker keyslot. */
-static int checked_passphrase(const struct agent *a, const uint8_t *key, size_t len, char **ret,
-			      cvm_err *e)
-{
-	CVM_CLEANUP(cvm_secret_freep) char *pass = cvm_secret_alloc(CVM_BROKER_PASSPHRASE_LEN + 1);
-	int r;
-
-	if (!pass)
-		return cvm_err_set(e, -ENOMEM, "out of memory");
-	if ((r = cvm_broker_key_passphrase(key, len, pass, e)) < 0 ||
-	    (r = cvm_unlock_check_key(a->device, a->cfg.luks_uuid, a->cfg.keyslot,
-				      (const uint8_t *)pass, CVM_BROKER_PASSPHRASE_LEN, e)) < 0)
-		return r;
-	*ret = CVM_TAKE_PTR(pass);
-	return 0;
-}
-
-/* One attempt: the key from the broker, checked against the device. */
-static int attempt(struct agent *a, struct cvm_evidence *ev, long timeout, char **ret,
-		   cvm_err *e)
-{
-	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
-	struct broker_http h = {
-	    .base_url = a->cfg.broker_url,
-	    .ca_file = a->cfg.broker_ca,
-	    .pin = a->cfg.broker_pin,
-	    .timeout = timeout,
-	    .allow_http = a->cfg.allow_http,
-	};
-	struct cvm_kbs_client c = {.http = broker_http_request, .http_ctx = &h, .note = note};
-	size_t len = 0;
-	int r;
-
-	if ((r = broker_http_init(&h, e)) < 0)
-		return r;
-	c.evidence = ev;
-	r = cvm_kbs_get_resource(&c, a->cfg.broker_resource, &key, &len, e);
-	broker_http_done(&h);
-	if (r < 0)
-		return r;
-	return checked_passphrase(a, key, len, ret, e);
-}
-
-/* Attempts until one succeeds, one fails for good, or the configured time is up. */
-static int from_broker(struct agent *a, char **ret, cvm_err *e)
-{
-	CVM_CLEANUP(evidence_freep) struct cvm_evidence *ev = NULL;
-	double deadline = now() + a->cfg.timeout, left;
-	unsigned n = 0;
-	int r;
-
-	if ((r = open_evidence(a, &ev, e)) < 0)
-		return r;
-	for (;;) {
-		left = deadline - now();
-		if (left < 1) {
-			cvm_err last = *e;
-
-			return cvm_err_set(e, -ETIMEDOUT, "no key within %u s after %u attempts "
-					   "(last: %s)", a->cfg.timeout, n, n ? last.msg : "none");
-		}
-		n++;
-		r = attempt(a, ev,
-			    left < a->cfg.request_timeout ? (long)left : (long)a->cfg.request_timeout,
-			    ret, e);
-		if (r == 0 || !transient(r))
-			return r;
-		say("attempt %u: %s; trying again", n, e->msg);
-		left = deadline - now();
-		if (left > 0)
-			usleep((useconds_t)((left < RETRY_PAUSE ? left : RETRY_PAUSE) * 1e6));
-	}
-}
-
-/* SEV and SEV-ES: the guest owner injected the key at launch (efi_secret). */
-static int from_efi_secret(struct agent *a, char **ret, cvm_err *e)
-{
-	CVM_CLEANUP(cvm_secret_freep) uint8_t *key = NULL;
-	uint8_t *buf = NULL;
-	char path[300];
-	size_t len = 0;
-	int r;
-
-	snprintf(path, sizeof(path), "%s%s/%s", a->evidence_root ? a->evidence_root : "",
-		 EFI_SECRET_DIR, CVM_SEV_SECRET_DISK_GUID);
-	if ((r = cvm_read_file(path, 4096, &buf, &len, e)) < 0)
-		return r;
-	key = cvm_secret_alloc(len ? len : 1);
-	if (key)
-		memcpy(key, buf, len);
-	cvm_memzero(buf, len);
-	free(buf);
-	if (!key)
-		return cvm_err_set(e, -ENOMEM, "out of memory");
-	/* efi_secret wipes the secret from memory when its file is removed */
-	if (unlink(path) < 0)
-		say("cannot remove '%s' (the secret stays readable): %s", path, strerror(errno));
-	return checked_passphrase(a, key, len, ret, e);
 }
 
 static int write_all(const char *p, size_t len)
@@ -223,7 +78,7 @@ static int write_all(const char *p, size_t len)
 }
 
 /* The normal prompt in our place: its answer goes to cryptroot as ours would. */
-static int passphrase(const struct agent *a)
+static int passphrase(const struct unlock_agent *a)
 {
 	const char *name = getenv("CRYPTTAB_NAME");
 	char prompt[200];
@@ -273,7 +128,7 @@ static int usage(int code)
 	fprintf(code ? stderr : stdout,
 		"Usage:\n"
 		" " PROG " [--config FILE] [--device DEV] [--askpass PROG] [--no-passphrase]\n"
-		" " PROG " --password-agent [--config FILE] [--device DEV]\n"
+		" " PROG " --password-agent [--config FILE] [--device DEV] [--ask-dir DIR]\n"
 		" " PROG " --network-down\n"
 		"\n"
 		"Print the disk key from the key broker (checked against the LUKS2 broker\n"
@@ -298,7 +153,7 @@ static int usage(int code)
 	return code;
 }
 
-static int parse(struct agent *a, int argc, char **argv)
+static int parse(struct unlock_agent *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'}, {"device", required_argument, NULL, 'd'},
@@ -333,29 +188,8 @@ static int parse(struct agent *a, int argc, char **argv)
 	return -1;
 }
 
-static const char *device_of(struct agent *a)
-{
-	const char *src = getenv("CRYPTTAB_SOURCE");
-
-	if (a->device)
-		return a->device;
-	if (src && *src)
-		return src;
-	snprintf(a->device_buf, sizeof(a->device_buf), "/dev/disk/by-uuid/%s", a->cfg.luks_uuid);
-	return a->device_buf;
-}
-
-/* The broker key as the keyslot's passphrase, checked: from the broker, or injected (SEV). */
-static int get_passphrase(struct agent *a, char **ret, cvm_err *e)
-{
-	a->device = device_of(a);
-	if (!strcmp(a->cfg.evidence, "efi-secret"))
-		return from_efi_secret(a, ret, e);
-	return from_broker(a, ret, e);
-}
-
 /* A crypttab keyscript: the passphrase on stdout, the broker's or the one typed. */
-static int keyscript(struct agent *a)
+static int keyscript(struct unlock_agent *a)
 {
 	CVM_CLEANUP(cvm_secret_freep) char *pass = NULL;
 	const char *tried = getenv("CRYPTTAB_TRIED");
@@ -369,7 +203,7 @@ static int keyscript(struct agent *a)
 		say("%s; asking for the passphrase", e.msg);
 		return passphrase(a);
 	}
-	if (get_passphrase(a, &pass, &e) < 0) {
+	if (unlock_get_passphrase(a, &pass, &e) < 0) {
 		say("the broker path failed: %s; asking for the passphrase", e.msg);
 		cvm_unlock_config_done(&a->cfg);
 		return passphrase(a);
@@ -384,7 +218,7 @@ static int keyscript(struct agent *a)
 }
 
 /* Wait, at most until @deadline, for systemd-cryptsetup's request for our device. */
-static int wait_ask(const struct agent *a, double deadline, struct ask *ret, cvm_err *e)
+static int wait_ask(const struct unlock_agent *a, double deadline, struct ask *ret, cvm_err *e)
 {
 	int r;
 
@@ -401,7 +235,7 @@ static int wait_ask(const struct agent *a, double deadline, struct ask *ret, cvm
  * outcome exits 0 and is logged, so that the .path unit does not start the
  * agent again while the prompt waits.
  */
-static int password_agent(struct agent *a)
+static int password_agent(struct unlock_agent *a)
 {
 	CVM_CLEANUP(cvm_secret_freep) char *pass = NULL;
 	struct ask ask;
@@ -412,14 +246,14 @@ static int password_agent(struct agent *a)
 		say("%s; the passphrase prompt stays", e.msg);
 		return 0;
 	}
-	a->device = device_of(a);
+	a->device = unlock_device(a);
 	if ((r = wait_ask(a, now() + a->cfg.timeout, &ask, &e)) <= 0) {
 		say("no password request for %s in %s%s%s", a->device, a->ask_dir,
 		    r < 0 ? ": " : "", r < 0 ? e.msg : "");
 		goto out;
 	}
 	say("answering %s (%s)", ask.id, ask.file);
-	if (get_passphrase(a, &pass, &e) < 0) {
+	if (unlock_get_passphrase(a, &pass, &e) < 0) {
 		say("the broker path failed: %s; the passphrase prompt stays", e.msg);
 		goto out;
 	}
@@ -440,7 +274,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct agent a = {.config_path = CVM_UNLOCK_CONFIG_PATH, .askpass = ASKPASS,
+	struct unlock_agent a = {.config_path = CVM_UNLOCK_CONFIG_PATH, .askpass = ASKPASS,
 			  .ask_dir = ASK_DIR};
 	int r;
 

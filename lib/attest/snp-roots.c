@@ -491,9 +491,7 @@ bool amd_root_is(const struct amd_roots *r, enum cvm_snp_product product, enum a
 	return same;
 }
 
-int cvm_amd_roots_builtin(const struct amd_roots **ret, cvm_err *reterr)
+const struct amd_roots *cvm_amd_roots_builtin(void)
 {
-	(void)reterr;
-	*ret = &builtin_roots;
-	return 0;
+	return &builtin_roots;
 }

@@ -26,8 +26,8 @@ struct amd_roots {
 	bool builtin; /* the built-in set: filled by amd_root() as certificates are needed */
 };
 
-/* The built-in set (shared, never freed). */
-int cvm_amd_roots_builtin(const struct amd_roots **ret, cvm_err *reterr);
+/* The built-in set (shared, never freed; its certificates parsed on first use). */
+const struct amd_roots *cvm_amd_roots_builtin(void);
 
 /*
  * The certificate of @role for @product in @r, parsing a built-in one on

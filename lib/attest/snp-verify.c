@@ -400,10 +400,5 @@ CVM_PUBLIC int cvm_snp_verify(const struct cvm_snp_evidence *ev,
 			      const struct cvm_attest_policy *policy, struct cvm_attest_result *ret,
 			      cvm_err *reterr)
 {
-	const struct amd_roots *roots;
-	int r = cvm_amd_roots_builtin(&roots, reterr);
-
-	if (r < 0)
-		return r;
-	return cvm_snp_verify_roots(ev, policy, roots, ret, reterr);
+	return cvm_snp_verify_roots(ev, policy, cvm_amd_roots_builtin(), ret, reterr);
 }

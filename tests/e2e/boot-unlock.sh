@@ -6,8 +6,13 @@
 # the broker stopped, the passphrase prompt appears after the agent gives up
 # and says why, and the typed passphrase boots it; with the broker serving a
 # wrong key, the agent refuses it and the prompt still works.
+#   CVMIMG_BOOT_FLAVOUR=dracut boots the dracut fixture with cvmimg's dracut
+#   module (templates/dracut/90cvmimg-unlock): the agent answers
+#   systemd-cryptsetup as a password agent while the prompt is up (label slow).
 . "$(dirname "$0")/../cli/lib.sh"
 . "$CVMIMG_SOURCE_DIR/tests/tools/kbs-mock.sh"
+. "$CVMIMG_SOURCE_DIR/tests/e2e/lib/remake-initrd.sh"
+flavour=${CVMIMG_BOOT_FLAVOUR:-initramfs-tools}
 for t in qemu-system-x86_64 expect; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
 done
@@ -15,11 +20,28 @@ done
 [ "${CVMIMG_SAMPLE_EVIDENCE:-0}" = 1 ] ||
 	{ echo "SKIP: this build has no sample evidence (-DCVMIMG_SAMPLE_EVIDENCE=ON)"; exit 77; }
 kbs_need
-rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" initramfs-tools) || {
-	echo "SKIP: no initramfs-tools rootfs fixture (needs root, debootstrap and the Debian archive)"
+rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" "$flavour") || {
+	echo "SKIP: no $flavour rootfs fixture (needs root, debootstrap and the Debian archive)"
 	exit 77
 }
-trap 'kbs_stop; rm -rf "$TMP"' EXIT
+trap 'kbs_stop; rm -rf --one-file-system "$TMP"' EXIT
+if [ "$flavour" = dracut ]; then
+	[ "$(id -u)" = 0 ] || { echo "SKIP: making the dracut initrd needs chroot (root)"; exit 77; }
+	# the network (systemd-networkd) and the NIC drivers for the agent, by cvmimg's module
+	current="rootfs with the unlock module (dracut)"
+	checks=$((checks + 1))
+	R=$TMP/root
+	mkdir "$R"
+	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -xf "$rootfs"
+	install -d "$R/usr/lib/dracut/modules.d/90cvmimg-unlock"
+	install -m 0755 "$CVMIMG_SOURCE_DIR"/templates/dracut/90cvmimg-unlock/* \
+		"$R/usr/lib/dracut/modules.d/90cvmimg-unlock/"
+	install -m 0644 "$CVMIMG_SOURCE_DIR/templates/dracut/cvmimg-unlock.conf" "$R/etc/dracut.conf.d/"
+	msg=$(remake_initrd "$R" dracut "$TMP/dracut.log") || { fail "$msg"; finish; }
+	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -cf "$TMP/rootfs.tar" .
+	rm -rf --one-file-system "$R"
+	rootfs=$TMP/rootfs.tar
+fi
 BOOT=$CVMIMG_SOURCE_DIR/tests/e2e/lib/boot-unlock.exp
 PIPE=$CVMIMG_SOURCE_DIR/tests/tools/tcp-pipe.py
 R=cvmimg/e2e/luks-key
@@ -53,6 +75,12 @@ boot "the broker's key, no typing" auto && {
 	expect_in "$TMP/kbs.log" "POST /kbs/v0/attest 200"
 	expect_in "$TMP/kbs.log" "GET /kbs/v0/resource/$R 200"
 	expect_in "$TMP/console.log" "the broker's key opens keyslot 1"
+	# systemd: the answer went to systemd-cryptsetup's request; the unit took the
+	# network down when the initrd ended
+	if [ "$flavour" = dracut ]; then
+		expect_in "$TMP/console.log" "given to cryptsetup:/dev/disk/by-uuid/"
+		expect_in "$TMP/console.log" "cvmimg-unlock: network interface '"
+	fi
 }
 # a wrong key: the agent refuses it, the prompt takes the passphrase
 kbs_stop

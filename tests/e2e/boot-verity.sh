@@ -25,6 +25,7 @@ rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" "$flavour") || {
 	exit 77
 }
 . "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
+. "$CVMIMG_SOURCE_DIR/tests/e2e/lib/remake-initrd.sh"
 BOOT=$CVMIMG_SOURCE_DIR/tests/e2e/lib/boot-luks.exp
 TPL=$CVMIMG_SOURCE_DIR/templates
 printf 'a passphrase for the verity test' >"$TMP/pass"
@@ -41,7 +42,6 @@ if [ "$flavour" = dracut ]; then
 	install -d "$R/usr/lib/dracut/modules.d/90cvmimg-verity"
 	install -m 0755 "$TPL"/dracut/90cvmimg-verity/* "$R/usr/lib/dracut/modules.d/90cvmimg-verity/"
 	install -m 0644 "$TPL/dracut/cvmimg-verity.conf" "$R/etc/dracut.conf.d/"
-	remake_initrd="dracut --force --regenerate-all"
 else
 	install -m 0755 "$TPL/initramfs-tools/hooks/cvmimg-verity" "$R/etc/initramfs-tools/hooks/"
 	for s in local-top init-bottom; do
@@ -49,16 +49,9 @@ else
 		install -m 0755 "$TPL/initramfs-tools/scripts/$s/cvmimg-verity" \
 			"$R/etc/initramfs-tools/scripts/$s/"
 	done
-	remake_initrd="update-initramfs -u -k all"
 fi
-umount_all() { for m in dev/pts dev proc sys; do umount "$R/$m" 2>/dev/null; done; }
-# never follow a bind mount that failed to go away into the host's /dev or /sys
-trap 'umount_all; rm -rf --one-file-system "$TMP"' EXIT
-for m in proc sys dev dev/pts; do mount --bind "/$m" "$R/$m"; done
-# shellcheck disable=SC2086
-chroot "$R" $remake_initrd >"$TMP/mkinitramfs.log" 2>&1 ||
-	fail "$remake_initrd: $(tail -5 "$TMP/mkinitramfs.log")"
-umount_all
+trap 'rm -rf --one-file-system "$TMP"' EXIT
+msg=$(remake_initrd "$R" "$flavour" "$TMP/mkinitramfs.log") || fail "$msg"
 head -c 1048576 /dev/zero | tr '\0' 'P' >"$R/usr/share/cvmimg-probe"
 cat >"$R/usr/local/sbin/cvmimg-report" <<'EOF'
 #!/bin/sh

@@ -65,7 +65,7 @@ static void test_builtin_roots(void **state)
 
 	(void)state;
 	assert_non_null(m);
-	assert_int_equal(cvm_amd_roots_builtin(&roots, NULL), 0);
+	roots = cvm_amd_roots_builtin();
 	for (int p = 0; p < CVM_SNP_PRODUCT__COUNT; p++) {
 		const char *files[] = { anchor(m, "amd_ark", prod[p]), anchor(m, "amd_ask", prod[p]),
 					anchor(m, "amd_asvk", prod[p]) };
