@@ -6,12 +6,14 @@
 # the broker stopped, the passphrase prompt appears after the agent gives up
 # and says why, and the typed passphrase boots it; with the broker serving a
 # wrong key, the agent refuses it and the prompt still works.
+# The image is built with --verity from the fixture with cvmimg's initrd
+# pieces (templates/): the root the agent unlocks then opens as dm-verity.
 #   CVMIMG_BOOT_FLAVOUR=dracut boots the dracut fixture with cvmimg's dracut
-#   module (templates/dracut/90cvmimg-unlock): the agent answers
+#   modules (90cvmimg-unlock, 90cvmimg-verity): the agent answers
 #   systemd-cryptsetup as a password agent while the prompt is up (label slow).
 . "$(dirname "$0")/../cli/lib.sh"
 . "$CVMIMG_SOURCE_DIR/tests/tools/kbs-mock.sh"
-. "$CVMIMG_SOURCE_DIR/tests/e2e/lib/remake-initrd.sh"
+. "$CVMIMG_SOURCE_DIR/tests/e2e/lib/fixture-initrd.sh"
 flavour=${CVMIMG_BOOT_FLAVOUR:-initramfs-tools}
 for t in qemu-system-x86_64 expect; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
@@ -25,23 +27,18 @@ rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" "$flavour") || {
 	exit 77
 }
 trap 'kbs_stop; rm -rf --one-file-system "$TMP"' EXIT
-if [ "$flavour" = dracut ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP: making the dracut initrd needs chroot (root)"; exit 77; }
-	# the network (systemd-networkd) and the NIC drivers for the agent, by cvmimg's module
-	current="rootfs with the unlock module (dracut)"
-	checks=$((checks + 1))
-	R=$TMP/root
-	mkdir "$R"
-	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -xf "$rootfs"
-	install -d "$R/usr/lib/dracut/modules.d/90cvmimg-unlock"
-	install -m 0755 "$CVMIMG_SOURCE_DIR"/templates/dracut/90cvmimg-unlock/* \
-		"$R/usr/lib/dracut/modules.d/90cvmimg-unlock/"
-	install -m 0644 "$CVMIMG_SOURCE_DIR/templates/dracut/cvmimg-unlock.conf" "$R/etc/dracut.conf.d/"
-	msg=$(remake_initrd "$R" dracut "$TMP/dracut.log") || { fail "$msg"; finish; }
-	tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -cf "$TMP/rootfs.tar" .
-	rm -rf --one-file-system "$R"
-	rootfs=$TMP/rootfs.tar
-fi
+[ "$(id -u)" = 0 ] || { echo "SKIP: making the initrd again needs chroot (root)"; exit 77; }
+# cvmimg's pieces for the agent (dracut: systemd-networkd and the NIC drivers;
+# initramfs-tools: the NIC drivers) and for --verity, the initrd made again
+current="rootfs with the unlock and verity pieces ($flavour)"
+checks=$((checks + 1))
+R=$TMP/root
+mkdir "$R"
+tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -xf "$rootfs"
+install_initrd_parts "$R" "$flavour" unlock verity
+msg=$(remake_initrd "$R" "$flavour" "$TMP/mkinitrd.log") || { fail "$msg"; finish; }
+tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -cf "$TMP/rootfs.tar" .
+rm -rf --one-file-system "$R"
 BOOT=$CVMIMG_SOURCE_DIR/tests/e2e/lib/boot-unlock.exp
 PIPE=$CVMIMG_SOURCE_DIR/tests/tools/tcp-pipe.py
 R=cvmimg/e2e/luks-key
@@ -49,10 +46,11 @@ printf 'a passphrase for the e2e test' >"$TMP/pass"
 
 current="build"
 checks=$((checks + 1))
-"$CVMIMG" build --rootfs "$rootfs" --output "$TMP/img" --passphrase-file "$TMP/pass" \
+"$CVMIMG" build --rootfs "$TMP/rootfs.tar" --output "$TMP/img" --passphrase-file "$TMP/pass" \
 	--pbkdf-memory 32768 --pbkdf-iterations 4 --console ttyS0 --seed e2e-unlock \
 	--broker-url http://10.0.2.100:8080 --broker-allow-http --broker-resource "$R" \
-	--broker-timeout 40 >"$TMP/build.out" 2>"$ERR" || { fail "$(cat "$ERR")"; finish; }
+	--broker-timeout 40 --verity >"$TMP/build.out" 2>"$ERR" ||
+	{ fail "$(cat "$ERR")"; finish; }
 head -c 32 /dev/urandom >"$TMP/wrong"
 
 boot() { # what, then boot-unlock.exp's MODE [PASSFILE WHY]
@@ -79,6 +77,10 @@ boot "the broker's key, no typing" auto && {
 	# network down when the initrd ended
 	if [ "$flavour" = dracut ]; then
 		expect_in "$TMP/console.log" "given to cryptsetup:/dev/disk/by-uuid/"
+		# LUKS2 opens as root_crypt; the root the marker reported, /dev/mapper/root,
+		# is then the dm-verity device cvmimg's generator opened over it
+		grep -aq 'Kernel command line: .*rd.luks.name=[^ ]*=root_crypt .*roothash=' "$TMP/console.log" ||
+			fail "not a verity command line: $(grep -a -m1 'Kernel command line' "$TMP/console.log")"
 		expect_in "$TMP/console.log" "cvmimg-unlock: network interface '"
 	fi
 }

@@ -25,9 +25,8 @@ rootfs=$("$CVMIMG_SOURCE_DIR/scripts/rootfs-fixture" "$flavour") || {
 	exit 77
 }
 . "$CVMIMG_SOURCE_DIR/tests/image/lib.sh"
-. "$CVMIMG_SOURCE_DIR/tests/e2e/lib/remake-initrd.sh"
+. "$CVMIMG_SOURCE_DIR/tests/e2e/lib/fixture-initrd.sh"
 BOOT=$CVMIMG_SOURCE_DIR/tests/e2e/lib/boot-luks.exp
-TPL=$CVMIMG_SOURCE_DIR/templates
 printf 'a passphrase for the verity test' >"$TMP/pass"
 
 # The fixture with cvmimg's hook and scripts (initramfs-tools) or module
@@ -38,18 +37,7 @@ checks=$((checks + 1))
 R=$TMP/root
 mkdir "$R"
 tar --numeric-owner --xattrs --xattrs-include='*' --acls -C "$R" -xf "$rootfs"
-if [ "$flavour" = dracut ]; then
-	install -d "$R/usr/lib/dracut/modules.d/90cvmimg-verity"
-	install -m 0755 "$TPL"/dracut/90cvmimg-verity/* "$R/usr/lib/dracut/modules.d/90cvmimg-verity/"
-	install -m 0644 "$TPL/dracut/cvmimg-verity.conf" "$R/etc/dracut.conf.d/"
-else
-	install -m 0755 "$TPL/initramfs-tools/hooks/cvmimg-verity" "$R/etc/initramfs-tools/hooks/"
-	for s in local-top init-bottom; do
-		mkdir -p "$R/etc/initramfs-tools/scripts/$s"
-		install -m 0755 "$TPL/initramfs-tools/scripts/$s/cvmimg-verity" \
-			"$R/etc/initramfs-tools/scripts/$s/"
-	done
-fi
+install_initrd_parts "$R" "$flavour" verity
 trap 'rm -rf --one-file-system "$TMP"' EXIT
 msg=$(remake_initrd "$R" "$flavour" "$TMP/mkinitramfs.log") || fail "$msg"
 head -c 1048576 /dev/zero | tr '\0' 'P' >"$R/usr/share/cvmimg-probe"
