@@ -30,7 +30,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cvmimg/broker.h>
@@ -52,14 +51,6 @@ void say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int write_all(const char *p, size_t len)
@@ -203,6 +194,7 @@ static int keyscript(struct unlock_agent *a)
 		say("%s; asking for the passphrase", e.msg);
 		return passphrase(a);
 	}
+	a->device = unlock_device(a);
 	if (unlock_get_passphrase(a, &pass, &e) < 0) {
 		say("the broker path failed: %s; asking for the passphrase", e.msg);
 		cvm_unlock_config_done(&a->cfg);
@@ -215,17 +207,6 @@ static int keyscript(struct unlock_agent *a)
 		return 4;
 	}
 	return 0;
-}
-
-/* Wait, at most until @deadline, for systemd-cryptsetup's request for our device. */
-static int wait_ask(const struct unlock_agent *a, double deadline, struct ask *ret, cvm_err *e)
-{
-	int r;
-
-	while ((r = ask_find(a->ask_dir, a->device, ret, e)) == 0 && now() < deadline)
-		if ((r = ask_wait(a->ask_dir, deadline - now(), e)) < 0)
-			return r;
-	return r;
 }
 
 /*
@@ -247,7 +228,7 @@ static int password_agent(struct unlock_agent *a)
 		return 0;
 	}
 	a->device = unlock_device(a);
-	if ((r = wait_ask(a, now() + a->cfg.timeout, &ask, &e)) <= 0) {
+	if ((r = ask_wait_for(a->ask_dir, a->device, a->cfg.timeout, &ask, &e)) <= 0) {
 		say("no password request for %s in %s%s%s", a->device, a->ask_dir,
 		    r < 0 ? ": " : "", r < 0 ? e.msg : "");
 		goto out;

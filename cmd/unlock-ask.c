@@ -111,26 +111,52 @@ int ask_find(const char *dir, const char *device, struct ask *ret, cvm_err *rete
 	return 0;
 }
 
-int ask_wait(const char *dir, double seconds, cvm_err *reterr)
+/*
+ * Start watching @dir once it exists (*fd stays -1 until then). systemd
+ * writes ask.XXXX under another name and renames it into place.
+ */
+static int watch(const char *dir, int *fd, cvm_err *reterr)
 {
-	CVM_CLEANUP_CLOSE int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	struct pollfd p = {.events = POLLIN};
+	int err;
 
-	if (fd < 0)
+	if (*fd >= 0)
+		return 0;
+	if ((*fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
 		return cvm_err_set_errno(reterr, -errno, "inotify");
-	/* systemd writes ask.XXXX under another name and renames it */
-	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) < 0) {
-		/* no directory yet: look again in a moment */
-		if (errno == ENOENT) {
-			usleep((useconds_t)((seconds < 0.5 ? seconds : 0.5) * 1e6));
+	if (inotify_add_watch(*fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) >= 0)
+		return 0;
+	err = errno;
+	close(*fd);
+	*fd = -1;
+	return err == ENOENT ? 0 : cvm_err_set_errno(reterr, -err, "cannot watch '%s'", dir);
+}
+
+int ask_wait_for(const char *dir, const char *device, double seconds, struct ask *ret,
+		 cvm_err *reterr)
+{
+	unsigned long long end = monotonic_usec() + (unsigned long long)(seconds * 1e6), t;
+	CVM_CLEANUP_CLOSE int fd = -1;
+	char events[4096];
+	int r, ms;
+
+	for (;;) {
+		/* the watch before the look: a request made in between still wakes us */
+		if ((r = watch(dir, &fd, reterr)) < 0 || (r = ask_find(dir, device, ret, reterr)))
+			return r;
+		if ((t = monotonic_usec()) >= end)
 			return 0;
+		ms = (int)((end - t) / 1000) + 1;
+		/* no directory yet: look again in a moment */
+		if (fd < 0) {
+			usleep((useconds_t)(ms < 500 ? ms : 500) * 1000);
+			continue;
 		}
-		return cvm_err_set_errno(reterr, -errno, "cannot watch '%s'", dir);
+		if (poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, ms) < 0 && errno != EINTR)
+			return cvm_err_set_errno(reterr, -errno, "poll");
+		/* what changed does not matter: the next look reads the directory */
+		while (read(fd, events, sizeof(events)) > 0)
+			;
 	}
-	p.fd = fd;
-	if (poll(&p, 1, seconds > 0 ? (int)(seconds * 1000) : 0) < 0 && errno != EINTR)
-		return cvm_err_set_errno(reterr, -errno, "poll");
-	return 0;
 }
 
 int ask_answer(const struct ask *a, const char *pass, size_t len, cvm_err *reterr)

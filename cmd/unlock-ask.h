@@ -28,10 +28,12 @@ struct ask {
 int ask_find(const char *dir, const char *device, struct ask *ret, cvm_err *reterr);
 
 /*
- * Wait until something changes in @dir (a request added or removed), at most
- * @seconds. Returns 0 on a change or at the end of the time, < 0 on error.
+ * ask_find(), and while there is none, wait for @dir to change, for at
+ * most @seconds in all. Returns 1 and fills @ret, 0 for none in time, < 0 on
+ * error.
  */
-int ask_wait(const char *dir, double seconds, cvm_err *reterr);
+int ask_wait_for(const char *dir, const char *device, double seconds, struct ask *ret,
+		 cvm_err *reterr);
 
 /* Answer @a with @pass (text: the answer ends at the first NUL). */
 int ask_answer(const struct ask *a, const char *pass, size_t len, cvm_err *reterr);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cvmimg/broker.h>
@@ -20,6 +21,14 @@
 
 #define EFI_SECRET_DIR	"/sys/kernel/security/secrets/coco"
 #define RETRY_PAUSE	2 /* seconds between attempts on a transport error */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void note(void *ctx, const char *text)
 {
@@ -170,7 +179,6 @@ const char *unlock_device(struct unlock_agent *a)
 /* The broker key as the keyslot's passphrase, checked: from the broker, or injected (SEV). */
 int unlock_get_passphrase(struct unlock_agent *a, char **ret, cvm_err *e)
 {
-	a->device = unlock_device(a);
 	if (!strcmp(a->cfg.evidence, "efi-secret"))
 		return from_efi_secret(a, ret, e);
 	return from_broker(a, ret, e);

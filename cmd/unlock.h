@@ -20,16 +20,14 @@ struct unlock_agent {
 /* One line on stderr, "cvmimg-unlock: ..." (the console, cryptroot's or the journal's). */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Seconds on the monotonic clock. */
-double now(void);
-
 /* The LUKS2 device: --device, else $CRYPTTAB_SOURCE, else by the configured UUID. */
 const char *unlock_device(struct unlock_agent *a);
 
 /*
  * The broker key's passphrase (CVM_BROKER_PASSPHRASE_LEN characters, in
  * locked memory: free with cvm_secret_free), once it opens the broker
- * keyslot: from the broker, or injected (SEV). Sets @a->device.
+ * keyslot of @a->device (set from unlock_device()): from the broker, or
+ * injected (SEV).
  */
 int unlock_get_passphrase(struct unlock_agent *a, char **ret, cvm_err *e);
 
