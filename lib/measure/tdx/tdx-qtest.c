@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "measure/tdx/tdx.h"
 #include "util/endian.h"
 #include "util/hash.h"
+#include "util/macro.h"
 
 extern char **environ;
 
@@ -93,26 +95,60 @@ static int pci_write(struct qtest *q, uint32_t addr, uint32_t val, char size)
 	return r < 0 ? r : cmd(q, "out%c 0xcfc 0x%x", size, val);
 }
 
-/*
- * Write a config register until it reads back: QEMU may still reset the
- * machine after it took the first commands (seen with several vCPUs), which
- * clears PCIEXBAR, and the tables would then lack their MCFG.
- */
-static int pci_set(struct qtest *q, uint32_t addr, uint32_t val, char size)
+/* What the firmware programs before it first reads fw_cfg, and the tables depend on. */
+struct pci_reg {
+	uint32_t addr, val;
+	char size;
+};
+static const struct pci_reg machine_regs[] = {
+	{ 0x80000064, 0, 'l' },		 /* q35 PCIEXBAR, high half */
+	{ 0x80000060, 0xe0000001, 'l' }, /* PCIEXBAR at 0xE0000000, 256 MiB, enabled */
+	{ 0x8000f840, 0x600, 'l' },	 /* ICH9 LPC: PM base 0x600 */
+	{ 0x8000f844, 0x80, 'b' },	 /* ICH9 LPC: ACPI enabled */
+};
+
+/* Whether every register in machine_regs holds its value now. */
+static int regs_hold(struct qtest *q, bool *ret)
 {
 	char want[16];
 	int r;
 
-	snprintf(want, sizeof(want), "OK 0x%04x", val); /* qtest's format for every width */
-	for (int i = 0; i < 100; i++) {
-		if ((r = pci_write(q, addr, val, size)) < 0 || (r = cmd(q, "outl 0xcf8 0x%x", addr)) < 0 ||
-		    (r = cmd(q, "in%c 0xcfc", size)) < 0)
+	*ret = false;
+	for (size_t i = 0; i < CVM_ARRAY_SIZE(machine_regs); i++) {
+		const struct pci_reg *g = &machine_regs[i];
+
+		if ((r = cmd(q, "outl 0xcf8 0x%x", g->addr)) < 0 || (r = cmd(q, "in%c 0xcfc", g->size)) < 0)
 			return r;
-		if (!strcmp(q->line, want))
+		snprintf(want, sizeof(want), "OK 0x%04x", g->val); /* qtest's format for every width */
+		if (strcmp(q->line, want))
 			return 0;
 	}
-	return cvm_err_set(q->err, -EIO, "QEMU in qtest mode: PCI register 0x%x does not keep 0x%x",
-			   addr, val);
+	*ret = true;
+	return 0;
+}
+
+/*
+ * Write all registers, then read them all back, until they hold together:
+ * while QEMU is still settling after start (seen under CPU load, more often
+ * with several vCPUs) a write may not stick, or land in the register
+ * written just before it (PCIEXBAR's high half got the low half's value),
+ * and the tables then describe another machine.
+ */
+static int program_regs(struct qtest *q)
+{
+	bool ok;
+	int r;
+
+	for (int i = 0; i < 100; i++) {
+		for (size_t j = 0; j < CVM_ARRAY_SIZE(machine_regs); j++)
+			if ((r = pci_write(q, machine_regs[j].addr, machine_regs[j].val,
+					   machine_regs[j].size)) < 0)
+				return r;
+		if ((r = regs_hold(q, &ok)) < 0 || ok)
+			return r;
+	}
+	return cvm_err_set(q->err, -EIO, "QEMU in qtest mode: the machine's PCI registers do not "
+					 "keep their values (is it a q35?)");
 }
 
 /* fw_cfg DMA of @len bytes of item @sel into guest RAM, then read back into @out. */
@@ -183,19 +219,21 @@ static int find_files(struct qtest *q, const char *const names[3], struct fw_fil
 	return 0;
 }
 
+/*
+ * The three blobs as QEMU builds them for the programmed machine; -EAGAIN when
+ * the registers no longer held afterwards (a late reset: the tables may
+ * have been built from its defaults).
+ */
 static int dump(struct qtest *q, struct cvm_tdx_acpi *ret)
 {
 	static const char *const names[3] = { "etc/table-loader", "etc/acpi/rsdp",
 					      "etc/acpi/tables" };
 	uint8_t *digests[3] = { ret->loader, ret->rsdp, ret->tables };
 	struct fw_file files[3];
+	bool held;
 	int r;
 
-	/* q35: PCIEXBAR at 0xE0000000 (enabled); ICH9 LPC: PM base 0x600, ACPI on */
-	if ((r = pci_write(q, 0x80000064, 0, 'l')) < 0 ||
-	    (r = pci_set(q, 0x80000060, 0xe0000001, 'l')) < 0 ||
-	    (r = pci_set(q, 0x8000f840, 0x600, 'l')) < 0 || (r = pci_set(q, 0x8000f844, 0x80, 'b')) < 0 ||
-	    (r = pci_set(q, 0x80000060, 0xe0000001, 'l')) < 0 || (r = find_files(q, names, files)) < 0)
+	if ((r = program_regs(q)) < 0 || (r = find_files(q, names, files)) < 0)
 		return r;
 	for (int f = 0; f < 3; f++) {
 		CVM_CLEANUP_FREE uint8_t *blob = malloc(files[f].size ? files[f].size : 1);
@@ -204,13 +242,12 @@ static int dump(struct qtest *q, struct cvm_tdx_acpi *ret)
 			return cvm_err_set(q->err, -ENOMEM, "out of memory");
 		if ((r = dma_read(q, files[f].sel, files[f].size, blob)) < 0)
 			return r;
-		/* q35 with PCIEXBAR set has an MCFG: without it the tables are not the TD's */
-		if (f == 2 && !memmem(blob, files[f].size, "MCFG", 4))
-			return cvm_err_set(q->err, -EIO, "QEMU built its ACPI tables without an MCFG "
-							 "(PCIEXBAR not set): try again");
 		cvm_sha384(blob, files[f].size, digests[f]);
 	}
-	return 0;
+	if ((r = regs_hold(q, &held)) < 0)
+		return r;
+	return held ? 0 : cvm_err_set(q->err, -EAGAIN, "QEMU in qtest mode reset the machine "
+							"while its tables were read");
 }
 
 static int start(const char *const *argv, struct qtest *q)
@@ -274,13 +311,11 @@ static int dump_once(const char *const *argv, struct cvm_tdx_acpi *ret, cvm_err 
 }
 
 /*
- * Under CPU contention QEMU 7.2 in qtest mode now and then hands out tables
- * that differ from the same machine's usual ones (seen in about 1 of 10 runs
- * at load 3 on 2 cores, never on an idle machine; cause not found). A digest
- * nobody can reproduce is worse than a slower answer: QEMU runs until two
- * runs in a row agree, at most QTEST_RUNS times.
+ * Even with the registers checked, a digest nobody can reproduce is worse
+ * than a slower answer: QEMU runs until two runs in a row agree, at most
+ * QTEST_RUNS times; a run that saw a late reset does not count.
  */
-#define QTEST_RUNS 4
+#define QTEST_RUNS 6
 
 int cvm_tdx_acpi_qemu(const char *qemu, const char *machine, uint64_t memory, unsigned vcpus,
 		      const char *ovmf, struct cvm_tdx_acpi *ret, cvm_err *reterr)
@@ -291,25 +326,31 @@ int cvm_tdx_acpi_qemu(const char *qemu, const char *machine, uint64_t memory, un
 			       "/dev/null", NULL };
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	struct cvm_tdx_acpi prev, cur;
-	int r;
+	bool have_prev = false;
+	int r = 0;
 
 	snprintf(mem, sizeof(mem), "%llub", (unsigned long long)memory);
 	snprintf(smp, sizeof(smp), "%u", vcpus ? vcpus : 1);
-	r = dump_once(argv, &prev, reterr);
-	for (int run = 1; r >= 0; run++) {
+	for (int run = 0;; run++) {
 		if (run == QTEST_RUNS) {
 			r = cvm_err_set(reterr, -EIO, "QEMU in qtest mode gave different ACPI "
 						      "tables in %d runs: try again on a less "
 						      "loaded machine", QTEST_RUNS);
 			break;
 		}
-		if ((r = dump_once(argv, &cur, reterr)) < 0)
+		r = dump_once(argv, &cur, reterr);
+		if (r == -EAGAIN) {
+			have_prev = false;
+			continue;
+		}
+		if (r < 0)
 			break;
-		if (!memcmp(&prev, &cur, sizeof(cur))) {
+		if (have_prev && !memcmp(&prev, &cur, sizeof(cur))) {
 			*ret = cur;
 			break;
 		}
 		prev = cur;
+		have_prev = true;
 	}
 	signal(SIGPIPE, old);
 	return r;
