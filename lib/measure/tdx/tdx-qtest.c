@@ -88,13 +88,6 @@ static int cmd(struct qtest *q, const char *fmt, ...)
 	return 0;
 }
 
-static int pci_write(struct qtest *q, uint32_t addr, uint32_t val, char size)
-{
-	int r = cmd(q, "outl 0xcf8 0x%x", addr);
-
-	return r < 0 ? r : cmd(q, "out%c 0xcfc 0x%x", size, val);
-}
-
 /* What the firmware programs before it first reads fw_cfg, and the tables depend on. */
 struct pci_reg {
 	uint32_t addr, val;
@@ -107,6 +100,21 @@ static const struct pci_reg machine_regs[] = {
 	{ 0x8000f844, 0x80, 'b' },	 /* ICH9 LPC: ACPI enabled */
 };
 
+/* Config access through 0xCF8/0xCFC: select @g's register, then write or read it. */
+static int pci_write(struct qtest *q, const struct pci_reg *g)
+{
+	int r = cmd(q, "outl 0xcf8 0x%x", g->addr);
+
+	return r < 0 ? r : cmd(q, "out%c 0xcfc 0x%x", g->size, g->val);
+}
+
+static int pci_read(struct qtest *q, const struct pci_reg *g)
+{
+	int r = cmd(q, "outl 0xcf8 0x%x", g->addr);
+
+	return r < 0 ? r : cmd(q, "in%c 0xcfc", g->size);
+}
+
 /* Whether every register in machine_regs holds its value now. */
 static int regs_hold(struct qtest *q, bool *ret)
 {
@@ -115,11 +123,10 @@ static int regs_hold(struct qtest *q, bool *ret)
 
 	*ret = false;
 	for (size_t i = 0; i < CVM_ARRAY_SIZE(machine_regs); i++) {
-		const struct pci_reg *g = &machine_regs[i];
-
-		if ((r = cmd(q, "outl 0xcf8 0x%x", g->addr)) < 0 || (r = cmd(q, "in%c 0xcfc", g->size)) < 0)
+		if ((r = pci_read(q, &machine_regs[i])) < 0)
 			return r;
-		snprintf(want, sizeof(want), "OK 0x%04x", g->val); /* qtest's format for every width */
+		/* qtest's format for every width */
+		snprintf(want, sizeof(want), "OK 0x%04x", machine_regs[i].val);
 		if (strcmp(q->line, want))
 			return 0;
 	}
@@ -141,8 +148,7 @@ static int program_regs(struct qtest *q)
 
 	for (int i = 0; i < 100; i++) {
 		for (size_t j = 0; j < CVM_ARRAY_SIZE(machine_regs); j++)
-			if ((r = pci_write(q, machine_regs[j].addr, machine_regs[j].val,
-					   machine_regs[j].size)) < 0)
+			if ((r = pci_write(q, &machine_regs[j])) < 0)
 				return r;
 		if ((r = regs_hold(q, &ok)) < 0 || ok)
 			return r;
