@@ -20,7 +20,6 @@ cd "$TMP"
 
 busybox_initrd initrd.img /sys <<'EOF'
 #!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox echo "PCR11=$(/bin/busybox cat /sys/class/tpm/tpm0/pcr-sha256/11)"
 cd /.extra && /bin/busybox sha256sum tpm2-pcr-signature.json tpm2-pcr-public-key.pem |

@@ -20,7 +20,6 @@ cd "$TMP"
 MARKER="cvmimg-uki-boot-$$-$RANDOM"
 busybox_initrd initrd.img <<'EOF'
 #!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
 /bin/busybox echo "UKI-BOOT-MARKER $(/bin/busybox cat /proc/cmdline)"
 /bin/busybox poweroff -f
 EOF
